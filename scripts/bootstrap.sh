@@ -12,6 +12,7 @@ PACKAGES=(
   libyaml-cpp-dev
   dataset-fashion-mnist
   iproute2
+  chromium
 )
 # Peers for side-by-side benchmarks (bench/), not needed by the build itself.
 if [[ "${TERN_BENCH_PEERS:-0}" == 1 ]]; then

@@ -1,0 +1,56 @@
+#include "tern/data/idx.h"
+
+#include <zlib.h>
+
+#include "tern/base/error.h"
+
+namespace tern::data {
+
+namespace {
+
+std::string read_maybe_gzip(const std::string& path) {
+  gzFile f = gzopen(path.c_str(), "rb");  // reads plain files transparently too
+  if (!f) throw IOError(str_cat("cannot open ", path, " (expected an IDX file, e.g. from the dataset-fashion-mnist package)"));
+  std::string out;
+  char buf[1 << 16];
+  int n;
+  while ((n = gzread(f, buf, sizeof buf)) > 0) out.append(buf, n);
+  int err = 0;
+  const char* msg = gzerror(f, &err);
+  const bool failed = n < 0 || (err != Z_OK && err != Z_STREAM_END);
+  const std::string why = failed ? msg : "";
+  gzclose(f);
+  if (failed) throw IOError(str_cat("cannot read ", path, ": ", why));
+  return out;
+}
+
+uint32_t be32(const std::string& s, size_t at) {
+  return (uint32_t(uint8_t(s[at])) << 24) | (uint32_t(uint8_t(s[at + 1])) << 16) |
+         (uint32_t(uint8_t(s[at + 2])) << 8) | uint32_t(uint8_t(s[at + 3]));
+}
+
+}  // namespace
+
+IdxArray read_idx(const std::string& path) {
+  const std::string bytes = read_maybe_gzip(path);
+  if (bytes.size() < 4 || bytes[0] != 0 || bytes[1] != 0)
+    throw IOError(str_cat(path, ": not an IDX file (bad magic number)"));
+  if (uint8_t(bytes[2]) != 0x08)
+    throw IOError(str_cat(path, ": IDX element type ", int(uint8_t(bytes[2])), " not supported (expected 8 = unsigned byte)"));
+  const int ndims = uint8_t(bytes[3]);
+  if (ndims < 1 || bytes.size() < 4 + 4 * size_t(ndims))
+    throw IOError(str_cat(path, ": truncated IDX header"));
+  IdxArray out;
+  int64_t count = 1;
+  for (int d = 0; d < ndims; ++d) {
+    out.shape.push_back(be32(bytes, 4 + 4 * d));
+    count *= out.shape.back();
+  }
+  const size_t header = 4 + 4 * size_t(ndims);
+  if (bytes.size() - header != size_t(count))
+    throw IOError(str_cat(path, ": expected ", count, " data bytes, found ", bytes.size() - header));
+  out.data.assign(bytes.begin() + header, bytes.end());
+  return out;
+}
+
+}  // namespace tern::data
