@@ -1,0 +1,48 @@
+// EF-signSGD (Karimireddy et al., "Error Feedback Fixes SignSGD", ICML
+// 2019): one bit per element, scaled by mean|y|, with error feedback.
+// Stream: [f32 scale][ceil(n/8) bytes, bit i set for y_i >= 0, LSB first].
+#include <cmath>
+
+#include "tern/base/error.h"
+#include "tern/dist/compress/byte_io.h"
+#include "tern/dist/compress/ef_codec.h"
+
+namespace tern::dist::compress::detail {
+
+namespace {
+
+class SignCodec final : public EfCodec {
+ public:
+  explicit SignCodec(bool ef) : EfCodec(ef ? "sign" : "sign ef=0", ef) {}
+
+  void decode(std::span<const uint8_t> stream, std::span<float> dst) const override {
+    ByteReader r(stream, "sign");
+    const float scale = r.get<float>("the scale");
+    auto b = r.take(packed_bytes(dst.size(), 1), "the sign bits");
+    r.expect_end();
+    TERN_CHECK(std::isfinite(scale) && scale >= 0.0f, "sign stream corrupted: scale must be finite and >= 0, given ",
+               scale);
+    for (size_t i = 0; i < dst.size(); ++i) dst[i] = (b[i / 8] >> (i % 8)) & 1 ? scale : -scale;
+    if (dst.size() % 8 != 0)
+      TERN_CHECK((b.back() >> (dst.size() % 8)) == 0, "sign stream corrupted: non-zero padding bits");
+  }
+  int64_t max_encoded_size(int64_t n, MatrixShape) const override { return 4 + (n + 7) / 8; }
+
+ protected:
+  void encode_values(std::span<const float> y, uint64_t, std::vector<uint8_t>& out) const override {
+    checked_max_abs(y, "sign");
+    double l1 = 0.0;
+    for (float v : y) l1 += std::fabs(v);
+    const float scale = y.empty() ? 0.0f : static_cast<float>(l1 / static_cast<double>(y.size()));
+    out.assign(4 + (y.size() + 7) / 8, 0);
+    std::memcpy(out.data(), &scale, 4);
+    for (size_t i = 0; i < y.size(); ++i)
+      if (y[i] >= 0.0f) out[4 + i / 8] |= static_cast<uint8_t>(1u << (i % 8));
+  }
+};
+
+}  // namespace
+
+std::unique_ptr<Codec> make_sign(const CodecArgs& args) { return std::make_unique<SignCodec>(args.get_bool("ef", true)); }
+
+}  // namespace tern::dist::compress::detail

@@ -1,0 +1,140 @@
+// Portable 3LC kernels and the run-time choice of path.
+#include "tern/dist/compress/threelc_kernels.h"
+
+#include <algorithm>
+#include <atomic>
+#include <cstring>
+#include <string>
+
+#include "tern/base/error.h"
+
+namespace tern::dist::compress::threelc {
+
+#if defined(__x86_64__) || defined(__i386__)
+const Kernels& avx2_kernels();
+const Kernels& avx512_kernels();
+#endif
+
+namespace {
+
+uint32_t bits_of(float f) {
+  uint32_t u;
+  std::memcpy(&u, &f, 4);
+  return u;
+}
+
+uint32_t max_abs_bits_scalar(const float* x, const float* e, int64_t n) {
+  uint32_t m = 0;
+  for (int64_t i = 0; i < n; ++i) m = std::max(m, bits_of(x[i] + e[i]) & 0x7fffffffu);
+  return m;
+}
+
+void quantize_scalar(const float* x, float* e, int64_t n, float S, uint8_t* groups) {
+  uint8_t digits[8] = {};
+  for (int64_t i = 0; i < n; i += 5) {
+    for (int j = 0; j < 5; ++j) {
+      const float y = x[i + j] + e[i + j];
+      const float y2 = y + y;
+      const int q = y2 >= S ? 1 : (y2 <= -S ? -1 : 0);
+      e[i + j] = q > 0 ? y - S : (q < 0 ? y + S : y);
+      digits[j] = static_cast<uint8_t>(q + 1);
+    }
+    groups[i / 5] = combine5(digits);
+  }
+}
+
+void expand_scalar(const uint8_t* bytes, int64_t len, const float (*lut)[8], float* dst, int64_t g0,
+                   int64_t limit) {
+  int64_t at = 5 * g0;
+  for (int64_t k = 0; k < len && at < limit; ++k) {
+    const uint8_t b = bytes[k];
+    if (b < 243) {
+      const int64_t m = std::min<int64_t>(5, limit - at);
+      std::memcpy(dst + at, lut[b], static_cast<size_t>(m) * sizeof(float));
+      at += 5;
+    } else {
+      const int64_t m = std::min<int64_t>(5 * int64_t{b - kRunBase}, limit - at);
+      std::memset(dst + at, 0, static_cast<size_t>(m) * sizeof(float));
+      at += 5 * int64_t{b - kRunBase};
+    }
+  }
+}
+
+const Kernels kScalarKernels{max_abs_bits_scalar, quantize_scalar, expand_scalar};
+
+// -1: not forced.
+std::atomic<int> g_forced{-1};
+
+}  // namespace
+
+const char* isa_name(Isa isa) {
+  switch (isa) {
+    case Isa::kScalar: return "scalar";
+    case Isa::kAvx2: return "avx2";
+    case Isa::kAvx512: return "avx512";
+  }
+  return "?";
+}
+
+Isa parse_isa(const char* name) {
+  const std::string s = name;
+  if (s == "scalar") return Isa::kScalar;
+  if (s == "avx2") return Isa::kAvx2;
+  if (s == "avx512") return Isa::kAvx512;
+  if (s == "auto") return best_isa();
+  TERN_FAIL("3lc: unknown instruction set '", s, "' (expected scalar, avx2, avx512 or auto)");
+}
+
+bool isa_supported(Isa isa) {
+#if defined(__x86_64__) || defined(__i386__)
+  switch (isa) {
+    case Isa::kScalar: return true;
+    case Isa::kAvx2: return __builtin_cpu_supports("avx2");
+    case Isa::kAvx512: return __builtin_cpu_supports("avx512f");
+  }
+  return false;
+#else
+  return isa == Isa::kScalar;
+#endif
+}
+
+Isa best_isa() {
+  static const Isa best = isa_supported(Isa::kAvx512) ? Isa::kAvx512
+                          : isa_supported(Isa::kAvx2) ? Isa::kAvx2
+                                                      : Isa::kScalar;
+  return best;
+}
+
+Isa active_isa() {
+  const int f = g_forced.load(std::memory_order_relaxed);
+  return f < 0 ? best_isa() : static_cast<Isa>(f);
+}
+
+void force_isa(Isa isa) {
+  TERN_CHECK(isa_supported(isa), "3lc: this CPU does not support the ", isa_name(isa),
+             " path (best available: ", isa_name(best_isa()), ")");
+  g_forced.store(static_cast<int>(isa), std::memory_order_relaxed);
+}
+
+void unforce_isa() { g_forced.store(-1, std::memory_order_relaxed); }
+
+const Kernels& kernels(Isa isa) {
+#if defined(__x86_64__) || defined(__i386__)
+  if (isa == Isa::kAvx512) return avx512_kernels();
+  if (isa == Isa::kAvx2) return avx2_kernels();
+#endif
+  return kScalarKernels;
+}
+
+void build_lut(float S, float (*lut)[8]) {
+  for (int b = 0; b < 243; ++b) {
+    int rest = b;
+    for (int j = 4; j >= 0; --j) {
+      lut[b][j] = static_cast<float>(rest % 3 - 1) * S;
+      rest /= 3;
+    }
+    lut[b][5] = lut[b][6] = lut[b][7] = 0.0f;
+  }
+}
+
+}  // namespace tern::dist::compress::threelc
