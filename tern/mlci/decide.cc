@@ -50,18 +50,21 @@ Decision decide(const Settings& s, double n, double o, double d) {
   return out;
 }
 
+std::optional<double> hierarchical_d_bound(const Settings& s, int64_t n, double d_hat) {
+  bool has_difference = false;
+  for (const Clause& c : s.condition.clauses) has_difference |= c.is_difference();
+  if (!has_difference || condition_d_bound(s.condition) || n <= 0) return std::nullopt;
+  // ln(1/delta_d) for the one-sided label-free d test, one of `tests` shares.
+  const int tests = optimised_tests(s, true);
+  const double log_inv = std::log(static_cast<double>(tests)) + log_histories(s) - std::log(s.delta());
+  return std::min(1.0, d_hat + hoeffding_tolerance(n, log_inv));
+}
+
 Requirement requirement(const Settings& s, int64_t test_size, double d_hat) {
   Requirement r;
   r.baseline = plan_hoeffding(s);
   OptimiseOptions opt;
-  bool has_difference = false;
-  for (const Clause& c : s.condition.clauses) has_difference |= c.is_difference();
-  if (has_difference && !condition_d_bound(s.condition) && test_size > 0) {
-    // ln(1/delta_d) for the one-sided label-free d test.
-    const int tests = optimised_tests(s, true);
-    const double log_inv = std::log(static_cast<double>(tests)) + log_histories(s) - std::log(s.delta());
-    opt.d_bound = std::min(1.0, d_hat + hoeffding_tolerance(test_size, log_inv));
-  }
+  opt.d_bound = hierarchical_d_bound(s, test_size, d_hat);
   Plan optimised = plan_optimised(s, opt);
   const auto p = condition_d_bound(s.condition) ? condition_d_bound(s.condition) : opt.d_bound;
   r.p = p ? *p : -1.0;

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -51,5 +52,10 @@ struct Requirement {
   bool active_labelling = false;  // labels are needed on disagreements only
 };
 Requirement requirement(const Settings& s, int64_t test_size, double d_hat);
+
+// The hierarchical d test: from the disagreement d_hat measured (without
+// labels) on n examples, an upper bound on d that holds with its share of
+// delta. Empty when the condition has no n - o clause or bounds d itself.
+std::optional<double> hierarchical_d_bound(const Settings& s, int64_t n, double d_hat);
 
 }  // namespace tern::mlci
