@@ -35,6 +35,17 @@ double disagreement(const std::vector<int64_t>& a, const std::vector<int64_t>& b
   return static_cast<double>(k) / static_cast<double>(a.size());
 }
 
+bool clause_passes(const Clause& c, Mode mode, double value) {
+  const double slack = mode == Mode::kFpFree ? c.eps : -c.eps;
+  return c.cmp == Cmp::kGreater ? value > c.threshold + slack : value < c.threshold - slack;
+}
+
+bool passes(const Settings& s, double n, double o, double d) {
+  for (const Clause& c : s.condition.clauses)
+    if (!clause_passes(c, s.mode, c.lhs({n, o, d}))) return false;
+  return true;
+}
+
 Decision decide(const Settings& s, double n, double o, double d) {
   Decision out;
   out.pass = true;
@@ -42,8 +53,7 @@ Decision decide(const Settings& s, double n, double o, double d) {
     ClauseVerdict v;
     v.clause = c.text;
     v.value = c.lhs({n, o, d});
-    const double slack = s.mode == Mode::kFpFree ? c.eps : -c.eps;
-    v.pass = c.cmp == Cmp::kGreater ? v.value > c.threshold + slack : v.value < c.threshold - slack;
+    v.pass = clause_passes(c, s.mode, v.value);
     out.pass = out.pass && v.pass;
     out.clauses.push_back(v);
   }

@@ -39,6 +39,10 @@ struct Decision {
 // the condition passes). "<" mirrors this. The condition passes if every
 // clause does.
 Decision decide(const Settings& s, double n, double o, double d);
+// The same rule for one clause whose left-hand side is `value`, and for the
+// whole condition without building a report (for simulations).
+bool clause_passes(const Clause& c, Mode mode, double value);
+bool passes(const Settings& s, double n, double o, double d);
 
 // What a test set of `test_size` examples supports for these settings, given
 // the disagreement d_hat measured on it (label-free). When the condition has
