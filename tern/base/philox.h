@@ -39,9 +39,11 @@ struct Philox {
     return static_cast<float>(bits(seed, index) >> 8) * (1.0f / 16777216.0f);
   }
 
-  // Standard normal via Box-Muller on the pair (2*index, 2*index+1).
+  // Standard normal via Box-Muller. Uses its own key (seed ^ kNormalKey), so
+  // normal and uniform draws at the same indices are independent.
+  static constexpr uint64_t kNormalKey = 0xA5A5A5A5A5A5A5A5ull;
   static float normal(uint64_t seed, uint64_t index) {
-    const auto b = block(seed, index >> 1);
+    const auto b = block(seed ^ kNormalKey, index >> 1);
     const int lane = static_cast<int>(index & 1) * 2;
     const float u1 = (static_cast<float>(b[lane] >> 8) + 1.0f) * (1.0f / 16777217.0f);
     const float u2 = static_cast<float>(b[lane + 1] >> 8) * (1.0f / 16777216.0f);

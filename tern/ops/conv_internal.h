@@ -1,0 +1,20 @@
+// Shared by the conv2d reference kernels and the fast CPU kernels.
+#pragma once
+
+#include "tern/ops/opdef.h"
+
+namespace tern::ops_internal {
+
+// Geometry of one conv2d call (NCHW input, OIHW weight).
+struct ConvGeom {
+  int64_t n, c, h, w;      // input
+  int64_t oc, kh, kw;      // weight: [oc, c / groups, kh, kw]
+  int64_t oh, ow;          // output
+  int64_t sh, sw, ph, pw, dh, dw, groups;
+};
+// attrs.ints = {sh, sw, ph, pw, dh, dw, groups}
+ConvGeom conv_geom(const Shape& x, const Shape& w, const Attrs& a);
+
+void register_conv_fast_kernels();
+
+}  // namespace tern::ops_internal
