@@ -3,6 +3,7 @@
 #include <yaml-cpp/yaml.h>
 
 #include <cmath>
+#include <cstdio>
 #include <filesystem>
 #include <set>
 
@@ -15,6 +16,22 @@ namespace {
 
 constexpr size_t kMaxConfigBytes = 64 * 1024;
 constexpr int kMaxNesting = 32;
+
+// Values echoed in messages: cut, and escaped so a message stays one line.
+std::string printable(const std::string& s, size_t limit = 40) {
+  std::string out;
+  for (char c : s.substr(0, limit)) {
+    const auto u = static_cast<unsigned char>(c);
+    if (u >= 0x20 && u < 0x7f) {
+      out += c;
+    } else {
+      char buf[8];
+      std::snprintf(buf, sizeof buf, "\\x%02x", u);
+      out += buf;
+    }
+  }
+  return s.size() > limit ? out + "..." : out;
+}
 
 struct Ctx {
   const std::string& name;
@@ -57,14 +74,14 @@ double number(const Ctx& ctx, const YAML::Node& v, const std::string& key) {
     used = 0;
   }
   if (used == 0 || used != s.size() || !std::isfinite(x))
-    ctx.fail(v.Mark(), "'" + key + "': expected a number, got '" + s.substr(0, 40) + "'");
+    ctx.fail(v.Mark(), "'" + key + "': expected a number, got '" + printable(s) + "'");
   return x;
 }
 
 void apply(const Ctx& ctx, Config& cfg, std::set<std::string>& seen, const YAML::Node& key_node,
            const YAML::Node& value) {
   const std::string key = scalar(ctx, key_node, "key");
-  if (!seen.insert(key).second) ctx.fail(key_node.Mark(), "'" + key + "' is given twice");
+  if (!seen.insert(key).second) ctx.fail(key_node.Mark(), "'" + printable(key) + "' is given twice");
   const YAML::Mark mark = value.Mark();
   try {
     if (key == "condition") {
@@ -73,7 +90,7 @@ void apply(const Ctx& ctx, Config& cfg, std::set<std::string>& seen, const YAML:
       cfg.settings.reliability = number(ctx, value, key);
       if (!(cfg.settings.reliability > 0 && cfg.settings.reliability < 1))
         ctx.fail(mark, "'reliability': expected a probability strictly between 0 and 1 (e.g. 0.999), got " +
-                           scalar(ctx, value, key));
+                           printable(scalar(ctx, value, key)));
     } else if (key == "mode") {
       cfg.settings.mode = parse_mode(scalar(ctx, value, key));
     } else if (key == "adaptivity") {
@@ -81,7 +98,7 @@ void apply(const Ctx& ctx, Config& cfg, std::set<std::string>& seen, const YAML:
     } else if (key == "steps") {
       const double h = number(ctx, value, key);
       if (!(h >= 1 && h <= 1e6 && h == std::floor(h)))
-        ctx.fail(mark, "'steps': expected an integer between 1 and 1000000, got " + scalar(ctx, value, key));
+        ctx.fail(mark, "'steps': expected an integer between 1 and 1000000, got " + printable(scalar(ctx, value, key)));
       cfg.settings.steps = static_cast<int64_t>(h);
     } else if (key == "script") {
       cfg.script = scalar(ctx, value, key);
@@ -91,12 +108,12 @@ void apply(const Ctx& ctx, Config& cfg, std::set<std::string>& seen, const YAML:
       cfg.state_dir = scalar(ctx, value, key);
     } else if (key == "d_bound") {
       const double p = number(ctx, value, key);
-      if (!(p > 0 && p <= 1)) ctx.fail(mark, "'d_bound': expected a value in (0, 1], got " + scalar(ctx, value, key));
+      if (!(p > 0 && p <= 1)) ctx.fail(mark, "'d_bound': expected a value in (0, 1], got " + printable(scalar(ctx, value, key)));
       cfg.d_bound = p;
     } else if (key == "data_mode" || key == "email") {
       // ease.ml/ci keys for its own data handling and mail; not used here.
     } else {
-      ctx.fail(key_node.Mark(), "unknown key '" + key.substr(0, 40) +
+      ctx.fail(key_node.Mark(), "unknown key '" + printable(key) +
                                     "'; expected condition, reliability, mode, adaptivity, steps, script, "
                                     "labels, state or d_bound");
     }
@@ -122,7 +139,7 @@ Config parse_config(std::string_view text, const std::string& name) {
   try {
     root = YAML::Load(std::string(text));
   } catch (const YAML::Exception& e) {
-    ctx.fail(e.mark, "not valid YAML: " + e.msg);
+    ctx.fail(e.mark, "not valid YAML: " + printable(e.msg, 200));
   }
   Config cfg;
   cfg.source = name;
@@ -147,7 +164,7 @@ Config parse_config(std::string_view text, const std::string& name) {
       apply_mapping(ctx, cfg, seen, root);
     }
   } catch (const YAML::Exception& e) {
-    ctx.fail(e.mark, "unexpected YAML structure: " + e.msg);
+    ctx.fail(e.mark, "unexpected YAML structure: " + printable(e.msg, 200));
   }
   for (const char* required : {"condition", "reliability", "mode", "adaptivity", "steps"})
     if (!seen.count(required)) TERN_FAIL(name, ": missing required key '", required, "'");

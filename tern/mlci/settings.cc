@@ -6,17 +6,26 @@
 
 namespace tern::mlci {
 
+namespace {
+// The offending spelling, cut and escaped so the message stays one line.
+std::string shown(std::string_view s) {
+  std::string out;
+  for (char c : s.substr(0, 40)) out += (static_cast<unsigned char>(c) >= 0x20 && c != 0x7f) ? c : '?';
+  return s.size() > 40 ? out + "..." : out;
+}
+}  // namespace
+
 Mode parse_mode(std::string_view s) {
   if (s == "fp-free") return Mode::kFpFree;
   if (s == "fn-free") return Mode::kFnFree;
-  TERN_FAIL("mode: expected fp-free or fn-free, got '", s, "'");
+  TERN_FAIL("mode: expected fp-free or fn-free, got '", shown(s), "'");
 }
 
 Adaptivity parse_adaptivity(std::string_view s) {
   if (s == "none") return Adaptivity::kNone;
   if (s == "firstChange" || s == "first-change" || s == "hybrid") return Adaptivity::kFirstChange;
   if (s == "full") return Adaptivity::kFull;
-  TERN_FAIL("adaptivity: expected none, firstChange (or hybrid) or full, got '", s, "'");
+  TERN_FAIL("adaptivity: expected none, firstChange (or hybrid) or full, got '", shown(s), "'");
 }
 
 const char* mode_name(Mode m) { return m == Mode::kFpFree ? "fp-free" : "fn-free"; }
