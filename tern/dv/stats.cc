@@ -285,6 +285,16 @@ FeatureStats ColumnAccumulator::finish(std::string name) const {
     f.max = hi;
     f.mean = mean;
     f.std_dev = std::sqrt(std::max(0.0, m2 / static_cast<double>(n)));
+    if (f.numeric_exact) {
+      // Two passes over the sorted distinct values: deterministic whatever
+      // the thread count or block size, and more accurate than Welford.
+      double sum = 0;
+      for (const auto& d : dist) sum += d.first * static_cast<double>(d.second);
+      f.mean = sum / static_cast<double>(n);
+      double ss = 0;
+      for (const auto& d : dist) ss += (d.first - f.mean) * (d.first - f.mean) * static_cast<double>(d.second);
+      f.std_dev = std::sqrt(ss / static_cast<double>(n));
+    }
     int64_t total = 0;
     for (const auto& d : dist) total += d.second;
     for (const auto& d : dist)
