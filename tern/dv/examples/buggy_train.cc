@@ -8,6 +8,7 @@
 // On "clean" data (x > 0, non-empty names) it trains and prints a finite loss.
 #include <cmath>
 #include <cstdio>
+#include <cstdlib>
 #include <string>
 #include <vector>
 
@@ -51,11 +52,11 @@ int main(int argc, char** argv) {
   double w[3] = {0, 0, 0};
   double loss = 0;
   for (const auto& r : rows.rows) {
-    const double x = ix >= 0 && !r[ix].empty() ? std::stod(r[ix]) : 1.0;
+    const double x = ix >= 0 && !r[ix].empty() ? std::strtod(r[ix].c_str(), nullptr) : 1.0;
     const double feature_x = std::log(x);  // BUG 1: -inf at x = 0
     double feature_name = 0;
     if (iname >= 0) feature_name = r[iname].at(0) == 'a' ? 1.0 : 0.0;  // BUG 2: throws on ""
-    const double y = iy >= 0 && !r[iy].empty() ? std::stod(r[iy]) : 0.0;
+    const double y = iy >= 0 && !r[iy].empty() ? std::strtod(r[iy].c_str(), nullptr) : 0.0;
     const double z = w[0] + w[1] * feature_x + w[2] * feature_name;
     const double p = 1.0 / (1.0 + std::exp(-z));
     loss += -(y * std::log(p + 1e-12) + (1 - y) * std::log(1 - p + 1e-12));
