@@ -1,5 +1,6 @@
 #include "tern/dv/csv.h"
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <unordered_set>
@@ -210,26 +211,45 @@ bool CsvReader::next_blocks(int max_blocks, std::vector<CsvBlock>& out) {
   fill(block * max_blocks);
   if (buf_.empty()) return false;
   // Split at record ends (newlines outside quotes) after each block target.
-  bool in_quotes = false;
-  int64_t line = next_line_, block_start = 0, block_line = line, last_end = 0, last_end_line = line;
+  // memchr jumps between quotes and newlines: this scan is the serial part.
   const char* s = buf_.data();
   const int64_t n = static_cast<int64_t>(buf_.size());
-  for (int64_t i = 0; i < n; ++i) {
-    const char c = s[i];
-    if (c == '"') {
-      in_quotes = !in_quotes;
-    } else if (c == '\n') {
-      ++line;
-      if (!in_quotes) {
-        last_end = i + 1;
-        last_end_line = line;
-        if (last_end - block_start >= block) {
-          out.push_back({std::string_view(s + block_start, static_cast<size_t>(last_end - block_start)), block_line});
-          block_start = last_end;
-          block_line = line;
-        }
-      }
+  const char* const end = s + n;
+  auto find = [end](const char* from, char c) {
+    const void* q = std::memchr(from, c, static_cast<size_t>(end - from));
+    return q ? static_cast<const char*>(q) : end;
+  };
+  bool in_quotes = false;
+  int64_t line = next_line_, block_start = 0, block_line = line, last_end = 0, last_end_line = line;
+  const char* p = s;
+  const char* quote = find(p, '"');
+  while (p < end) {
+    if (in_quotes) {
+      // Newlines inside quotes are lines but not record ends.
+      line += std::count(p, quote, '\n');
+      if (quote == end) break;
+      in_quotes = false;
+      p = quote + 1;
+      quote = find(p, '"');
+      continue;
     }
+    const char* nl = find(p, '\n');
+    if (quote < nl) {
+      in_quotes = true;
+      p = quote + 1;
+      quote = find(p, '"');
+      continue;
+    }
+    if (nl == end) break;
+    ++line;
+    last_end = nl + 1 - s;
+    last_end_line = line;
+    if (last_end - block_start >= block) {
+      out.push_back({std::string_view(s + block_start, static_cast<size_t>(last_end - block_start)), block_line});
+      block_start = last_end;
+      block_line = line;
+    }
+    p = nl + 1;
   }
   if (eof_) {
     // The rest is the last record(s), possibly without a final newline.

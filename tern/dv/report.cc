@@ -95,17 +95,26 @@ std::string chart_for(const FeatureStats& f, const FeatureStats* g) {
     series.push_back(fractions(rebin(f, lo, hi, kHistogramBuckets)));
     if (g) series.push_back(fractions(rebin(*g, lo, hi, kHistogramBuckets)));
   } else {
-    // Categorical: the 10 most frequent values of the first dataset.
+    // Categorical: the 10 values most frequent in either dataset.
     const auto a = value_counts(f);
-    std::vector<std::pair<std::string, double>> top(a.begin(), a.end());
-    std::sort(top.begin(), top.end(), [](const auto& x, const auto& y) { return x.second > y.second; });
-    if (top.size() > 10) top.resize(10);
     double sa = 0;
     for (const auto& kv : a) sa += kv.second;
+    std::map<std::string, double> weight;
+    for (const auto& [k, v] : a) weight[k] = sa > 0 ? v / sa : 0;
+    if (g) {
+      const auto b = value_counts(*g);
+      double sb = 0;
+      for (const auto& kv : b) sb += kv.second;
+      for (const auto& [k, v] : b) weight[k] = std::max(weight[k], sb > 0 ? v / sb : 0);
+    }
+    std::vector<std::pair<std::string, double>> top(weight.begin(), weight.end());
+    std::stable_sort(top.begin(), top.end(), [](const auto& x, const auto& y) { return x.second > y.second; });
+    if (top.size() > 10) top.resize(10);
     std::vector<double> fa;
-    for (const auto& [k, v] : top) {
+    for (const auto& [k, w] : top) {
       labels.push_back(k);
-      fa.push_back(sa > 0 ? v / sa : 0);
+      auto it = a.find(k);
+      fa.push_back(it != a.end() && sa > 0 ? it->second / sa : 0);
     }
     series.push_back(fa);
     if (g) {
