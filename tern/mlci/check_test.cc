@@ -27,7 +27,7 @@ std::vector<int64_t> model(const std::vector<int64_t>& labels, double acc, uint6
   return out;
 }
 
-class CheckTest : public ::testing::Test {
+class MlciCheck : public ::testing::Test {
  protected:
   void SetUp() override {
     dir_ = (fs::temp_directory_path() / ("tern_mlci_check_" + std::to_string(::getpid()))).string();
@@ -55,7 +55,7 @@ class CheckTest : public ::testing::Test {
   int commits_ = 0;
 };
 
-TEST(Decide, ModesPlaceTheToleranceOnOppositeSides) {
+TEST(MlciDecide, ModesPlaceTheToleranceOnOppositeSides) {
   Settings s;
   s.condition = parse_condition("n - o > 0.02 +/- 0.01");
   s.mode = Mode::kFpFree;
@@ -71,7 +71,7 @@ TEST(Decide, ModesPlaceTheToleranceOnOppositeSides) {
   EXPECT_TRUE(decide(s, 0, 0, 0.07).pass);
 }
 
-TEST_F(CheckTest, PassAcceptsModelFailKeepsOldAndBudgetRunsOut) {
+TEST_F(MlciCheck, PassAcceptsModelFailKeepsOldAndBudgetRunsOut) {
   const auto old_pred = model(labels_, 0.70, 11);
   set_baseline(dir_, old_pred, "base");
   // The Hoeffding budget for eps 0.1 at reliability 0.9 with 3 steps fits 20000.
@@ -103,7 +103,7 @@ TEST_F(CheckTest, PassAcceptsModelFailKeepsOldAndBudgetRunsOut) {
   EXPECT_EQ(load_state(dir_).steps_used, 1);
 }
 
-TEST_F(CheckTest, NoneRevealsNothingButSealsTheResult) {
+TEST_F(MlciCheck, NoneRevealsNothingButSealsTheResult) {
   set_baseline(dir_, model(labels_, 0.70, 21), "base");
   const auto worse = model(labels_, 0.50, 22);
   const CheckOutcome r = run_check(input("n - o > 0.05 +/- 0.1", Adaptivity::kNone, 4, worse));
@@ -118,7 +118,7 @@ TEST_F(CheckTest, NoneRevealsNothingButSealsTheResult) {
   EXPECT_NE(read_file(sealed_log_path(dir_)).find("\"result\":\"fail\""), std::string::npos);
 }
 
-TEST_F(CheckTest, FirstChangeRetiresTheTestSet) {
+TEST_F(MlciCheck, FirstChangeRetiresTheTestSet) {
   set_baseline(dir_, model(labels_, 0.70, 31), "base");
   const std::string cond = "n - o > 0.0 +/- 0.1";
   EXPECT_EQ(run_check(input(cond, Adaptivity::kFirstChange, 10, model(labels_, 0.5, 32))).verdict, Verdict::kFail);
@@ -130,7 +130,7 @@ TEST_F(CheckTest, FirstChangeRetiresTheTestSet) {
             Verdict::kNeedTestSet);
 }
 
-TEST_F(CheckTest, TooSmallTestSetSaysWhatIsNeeded) {
+TEST_F(MlciCheck, TooSmallTestSetSaysWhatIsNeeded) {
   set_baseline(dir_, model(labels_, 0.70, 41), "base");
   const CheckOutcome r = run_check(input("n - o > 0.02 +/- 0.01", Adaptivity::kFull, 32, model(labels_, 0.8, 42)));
   EXPECT_EQ(r.verdict, Verdict::kNeedTestSet);
@@ -140,7 +140,7 @@ TEST_F(CheckTest, TooSmallTestSetSaysWhatIsNeeded) {
 
 // With few disagreements, the hierarchical d test and Bennett's bound let a
 // test set far below the Hoeffding size decide, labelling only disagreements.
-TEST_F(CheckTest, HierarchicalTestingUsesFewLabels) {
+TEST_F(MlciCheck, HierarchicalTestingUsesFewLabels) {
   const auto old_pred = model(labels_, 0.80, 51);
   set_baseline(dir_, old_pred, "base");
   auto improved = old_pred;
@@ -158,7 +158,7 @@ TEST_F(CheckTest, HierarchicalTestingUsesFewLabels) {
   EXPECT_NE(r.report[0].find("active labelling"), std::string::npos);
 }
 
-TEST_F(CheckTest, MissingBaselineIsAnError) {
+TEST_F(MlciCheck, MissingBaselineIsAnError) {
   EXPECT_THROW(run_check(input("n > 0.5 +/- 0.1", Adaptivity::kFull, 2, labels_)), ValueError);
 }
 

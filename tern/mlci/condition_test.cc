@@ -7,7 +7,7 @@
 namespace tern::mlci {
 namespace {
 
-TEST(Condition, ParsesDifferenceClause) {
+TEST(MlciCondition, ParsesDifferenceClause) {
   const Condition c = parse_condition("n - o > 0.02 +/- 0.01");
   ASSERT_EQ(c.clauses.size(), 1u);
   const Clause& cl = c.clauses[0];
@@ -22,7 +22,7 @@ TEST(Condition, ParsesDifferenceClause) {
   EXPECT_FALSE(cl.label_free());
 }
 
-TEST(Condition, ParsesConjunctionCoefficientsAndSpacing) {
+TEST(MlciCondition, ParsesConjunctionCoefficientsAndSpacing) {
   const Condition c = parse_condition("d<0.1+/-0.01 /\\ 1.5*n - 0.5 o + d > -0.2 +/- 0.05");
   ASSERT_EQ(c.clauses.size(), 2u);
   EXPECT_TRUE(c.clauses[0].label_free());
@@ -37,7 +37,7 @@ TEST(Condition, ParsesConjunctionCoefficientsAndSpacing) {
   EXPECT_DOUBLE_EQ(b.lhs({0.9, 0.8, 0.1}), 1.5 * 0.9 - 0.5 * 0.8 + 0.1);
 }
 
-TEST(Condition, LeadingMinusAndRepeatedVariablesCombine) {
+TEST(MlciCondition, LeadingMinusAndRepeatedVariablesCombine) {
   const Condition c = parse_condition("-o + n + n > 0 +/- 0.1");
   EXPECT_DOUBLE_EQ(c.clauses[0].coef[0], 2.0);
   EXPECT_DOUBLE_EQ(c.clauses[0].coef[1], -1.0);
@@ -53,7 +53,7 @@ std::string error_of(const std::string& text) {
   return "";
 }
 
-TEST(Condition, MalformedInputNamesColumnAndExpectation) {
+TEST(MlciCondition, MalformedInputNamesColumnAndExpectation) {
   EXPECT_NE(error_of("n - o > 0.02").find("column 13: expected '+/- eps'"), std::string::npos) << error_of("n - o > 0.02");
   EXPECT_NE(error_of("n - x > 0.1 +/- 0.1").find("column 5: unknown name 'x'"), std::string::npos);
   EXPECT_NE(error_of("n - o >= 0.1 +/- 0.1").find("'>=' and '<=' are not part"), std::string::npos);

@@ -16,7 +16,7 @@ std::string error_of(const std::string& text) {
   return "";
 }
 
-TEST(Config, TernLayout) {
+TEST(MlciConfig, TernLayout) {
   const Config c = parse_config(
       "condition: n - o > 0.02 +/- 0.01\nreliability: 0.999\nmode: fn-free\nadaptivity: firstChange\nsteps: 8\n"
       "script: ./predict.sh\nlabels: labels.gz\nd_bound: 0.2\nstate: st\n",
@@ -34,7 +34,7 @@ TEST(Config, TernLayout) {
 }
 
 // The layout of ease.ml/ci's own example .easeml.yml.
-TEST(Config, EasemlLayout) {
+TEST(MlciConfig, EasemlLayout) {
   const Config c = parse_config(
       "ml:\n- script : ./evaluate_model.py\n- condition : n - o > 0.1 +/- 0.1\n- reliability: 0.99\n"
       "- mode : fp-free\n- adaptivity : full\n- steps : 32\n- data_mode : local\n- email: a@b.c\n",
@@ -46,14 +46,14 @@ TEST(Config, EasemlLayout) {
   EXPECT_DOUBLE_EQ(c.settings.condition.clauses[0].eps, 0.1);
 }
 
-TEST(Config, HybridIsFirstChange) {
+TEST(MlciConfig, HybridIsFirstChange) {
   const Config c = parse_config("ml:\n  condition: n > 0.5 +/- 0.1\n  reliability: 0.9\n  mode: fp-free\n"
                                 "  adaptivity: hybrid\n  steps: 3\n",
                                 "x");
   EXPECT_EQ(c.settings.adaptivity, Adaptivity::kFirstChange);
 }
 
-TEST(Config, ErrorsCarryLineAndColumn) {
+TEST(MlciConfig, ErrorsCarryLineAndColumn) {
   const std::string base = "condition: n - o > 0.02 +/- 0.01\nreliability: 0.999\nmode: fp-free\nadaptivity: full\n";
   EXPECT_NE(error_of(base + "steps: 0\n").find(".ternci.yml:5:8: 'steps': expected an integer"), std::string::npos)
       << error_of(base + "steps: 0\n");

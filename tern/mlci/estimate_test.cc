@@ -17,14 +17,14 @@ Settings make(const std::string& cond, double rel, Adaptivity a, int64_t steps) 
 }
 
 // The issue's worked example of the reference code.
-TEST(Hoeffding, ReferenceWorkedExample) {
+TEST(MlciHoeffding, ReferenceWorkedExample) {
   EXPECT_EQ(hoeffding_examples(make("n - o > 0.1 +/- 0.1", 0.99, Adaptivity::kFull, 32)), 5496);
 }
 
 // Values printed by the reference formula (ease.ml/ci SampleCalculator,
 // evaluated with Python floats) for n - o clauses; a spot check that the
 // conventions (one-sided, max over variables, round(N + 0.5)) are the same.
-TEST(Hoeffding, MatchesReferenceValues) {
+TEST(MlciHoeffding, MatchesReferenceValues) {
   struct Row { double rel, eps; int64_t steps; int64_t none, full; };
   const Row rows[] = {{0.9, 0.01, 1, 59915, 73778},    {0.99, 0.05, 8, 5903, 8675},
                       {0.999, 0.01, 32, 221333, 595633}, {0.9999, 0.02, 32, 66847, 160421},
@@ -39,7 +39,7 @@ TEST(Hoeffding, MatchesReferenceValues) {
 
 // Integer-exact with the formula, recomputed here in long double, over a grid
 // of reliability x eps x H x adaptivity x clause shapes.
-TEST(Hoeffding, IntegerExactOverGrid) {
+TEST(MlciHoeffding, IntegerExactOverGrid) {
   int checked = 0;
   for (double rel : {0.9, 0.95, 0.99, 0.999, 0.9999, 0.99999})
     for (double eps : {0.005, 0.01, 0.02, 0.05, 0.1, 0.25})
@@ -78,7 +78,7 @@ TEST(Hoeffding, IntegerExactOverGrid) {
   EXPECT_GT(checked, 2000);
 }
 
-TEST(Hoeffding, GrowsWithStrictness) {
+TEST(MlciHoeffding, GrowsWithStrictness) {
   const auto n = [](double rel, double eps, Adaptivity a, int64_t h) {
     return hoeffding_examples(make("n - o > 0 +/- " + std::to_string(eps), rel, a, h));
   };
@@ -88,7 +88,7 @@ TEST(Hoeffding, GrowsWithStrictness) {
   EXPECT_LT(n(0.99, 0.05, Adaptivity::kFull, 8), n(0.99, 0.05, Adaptivity::kFull, 9));
 }
 
-TEST(Bennett, HMatchesDefinitionAndSeries) {
+TEST(MlciBennett, HMatchesDefinitionAndSeries) {
   for (double u : {1e-6, 1e-3, 0.1, 1.0, 5.0}) {
     const double direct = (1 + u) * std::log(1 + u) - u;
     EXPECT_NEAR(bennett_h(u), direct, 1e-12 + 1e-6 * direct) << u;
@@ -99,7 +99,7 @@ TEST(Bennett, HMatchesDefinitionAndSeries) {
 // Paper, section 4: "When p = 0.1, 1 - delta = 0.9999, d < 0.1, we only need
 // 29K samples for 32 non-adaptive steps and 67K samples for 32 fully-adaptive
 // steps to reach an error tolerance of a single accuracy point."
-TEST(Bennett, PaperWorkedExample) {
+TEST(MlciBennett, PaperWorkedExample) {
   const std::string cond = "d < 0.1 +/- 0.01 /\\ n - o > 0.02 +/- 0.01";
   const Plan none = plan_optimised(make(cond, 0.9999, Adaptivity::kNone, 32));
   const Plan full = plan_optimised(make(cond, 0.9999, Adaptivity::kFull, 32));
@@ -114,7 +114,7 @@ TEST(Bennett, PaperWorkedExample) {
   EXPECT_EQ(none.lines[1].labels, static_cast<int64_t>(std::ceil(0.1 * none.lines[1].examples)));
 }
 
-TEST(Bennett, ToleranceInvertsExamples) {
+TEST(MlciBennett, ToleranceInvertsExamples) {
   for (double p : {0.02, 0.1, 0.5})
     for (double eps : {0.005, 0.01, 0.05}) {
       const double log_inv = 12.0;
@@ -124,7 +124,7 @@ TEST(Bennett, ToleranceInvertsExamples) {
     }
 }
 
-TEST(Optimised, HierarchicalDTestTakesDeltaShareAndSavesLabels) {
+TEST(MlciOptimised, HierarchicalDTestTakesDeltaShareAndSavesLabels) {
   const Settings s = make("n - o > 0.02 +/- 0.01", 0.999, Adaptivity::kNone, 32);
   const Plan without = plan_optimised(s);
   EXPECT_EQ(without.lines[0].bound, "hoeffding");
@@ -136,7 +136,7 @@ TEST(Optimised, HierarchicalDTestTakesDeltaShareAndSavesLabels) {
   EXPECT_GE(hoeffding_examples(s), 10 * with.labels);
 }
 
-TEST(Optimised, FallsBackToHoeffdingWhenBennettIsWorse) {
+TEST(MlciOptimised, FallsBackToHoeffdingWhenBennettIsWorse) {
   const Settings s = make("d < 1 +/- 0.01 /\\ n - o > 0 +/- 0.3", 0.99, Adaptivity::kNone, 4);
   const Plan p = plan_optimised(s);
   EXPECT_EQ(p.lines[1].bound, "hoeffding");

@@ -144,7 +144,7 @@ double accuracy(const std::vector<int64_t>& p, const std::vector<int64_t>& y) {
   return static_cast<double>(ok) / y.size();
 }
 
-TEST(FashionMnist, TwoRealModelsSaveTenfoldLabels) {
+TEST(MlciFashionMnist, TwoRealModelsSaveTenfoldLabels) {
   const std::string labels_path = std::string(data::kFashionMnistDir) + "/t10k-labels-idx1-ubyte.gz";
   if (!fs::exists(labels_path)) GTEST_SKIP() << "Debian's dataset-fashion-mnist is not installed";
   const Split tr = load("train-images-idx3-ubyte.gz", "train-labels-idx1-ubyte.gz", 20000);

@@ -74,7 +74,7 @@ void expect_clear(const std::string& what, const std::string& prefix, const std:
       << "message does not say what was expected: " << what;
 }
 
-TEST(Fuzz, ConditionParser) {
+TEST(MlciFuzz, ConditionParser) {
   std::mt19937_64 g(2024);
   int rejected = 0;
   for (int i = 0; i < kInputs; ++i) {
@@ -96,7 +96,7 @@ TEST(Fuzz, ConditionParser) {
   EXPECT_GT(rejected, kInputs / 2);  // the generator really produces malformed input
 }
 
-TEST(Fuzz, ConfigLoader) {
+TEST(MlciFuzz, ConfigLoader) {
   std::mt19937_64 g(4242);
   int rejected = 0;
   for (int i = 0; i < kInputs; ++i) {

@@ -91,7 +91,7 @@ Truth edge(Mode m) {
   return {0.25 + lift, 0.25, 0.25};
 }
 
-TEST(MonteCarlo, HoeffdingNonAdaptiveBothModes) {
+TEST(MlciMonteCarlo, HoeffdingNonAdaptiveBothModes) {
   for (Mode m : {Mode::kFpFree, Mode::kFnFree}) {
     const Settings s = make("n - o > 0 +/- 0.05", m, Adaptivity::kNone, 0.9, 4);
     const int64_t n = hoeffding_examples(s);
@@ -106,7 +106,7 @@ TEST(MonteCarlo, HoeffdingNonAdaptiveBothModes) {
 
 // The paper's pattern: d < A /\ n - o > B, sized by Bennett's bound with
 // p = A. The truth sits at the edge of both clauses.
-TEST(MonteCarlo, BennettNonAdaptiveBothModes) {
+TEST(MlciMonteCarlo, BennettNonAdaptiveBothModes) {
   for (Mode m : {Mode::kFpFree, Mode::kFnFree}) {
     const Settings s = make("d < 0.1 +/- 0.05 /\\ n - o > 0 +/- 0.02", m, Adaptivity::kNone, 0.9, 4);
     const Plan plan = plan_optimised(s);
@@ -206,7 +206,7 @@ double adaptive_attack_rate(const Settings& s, int64_t n, int trials, uint64_t s
   return static_cast<double>(bad) / trials;
 }
 
-TEST(MonteCarlo, AdaptiveAdversaryUnderFullBothModes) {
+TEST(MlciMonteCarlo, AdaptiveAdversaryUnderFullBothModes) {
   for (Mode m : {Mode::kFpFree, Mode::kFnFree}) {
     const Settings full = make("n - o > 0 +/- 0.05", m, Adaptivity::kFull, 0.9, 256);
     const Settings none = make("n - o > 0 +/- 0.05", m, Adaptivity::kNone, 0.9, 256);
