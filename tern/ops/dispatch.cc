@@ -52,9 +52,22 @@ DispatchState& dispatch_state() {
   return state;
 }
 
+// Ops that kernels call internally (a kernel may use public ops) run at
+// depth > 0: they are neither recorded by autograd nor shown to observers.
+thread_local int t_depth = 0;
+struct DepthGuard {
+  DepthGuard() { ++t_depth; }
+  ~DepthGuard() { --t_depth; }
+};
+
 int dispatch(OpKind kind, const Tensor* in, int nin, const Attrs& attrs, Tensor* out) {
   const OpDef& def = op_def(kind);
+  if (t_depth > 0) {
+    DepthGuard nested;
+    return execute(def, in, nin, attrs, out);
+  }
   const bool record = needs_grad(def, in, nin);
+  DepthGuard depth;
   int nout;
   if (g_have_observers) [[unlikely]] {
     const int64_t t0 = now_ns();
@@ -64,7 +77,11 @@ int dispatch(OpKind kind, const Tensor* in, int nin, const Attrs& attrs, Tensor*
   } else {
     nout = execute(def, in, nin, attrs, out);
   }
-  if (record) g_autograd_record(def, in, nin, attrs, out, nout);
+  if (record) {
+    --t_depth;  // recording happens at the caller's level
+    g_autograd_record(def, in, nin, attrs, out, nout);
+    ++t_depth;
+  }
   return nout;
 }
 

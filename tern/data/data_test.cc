@@ -1,0 +1,74 @@
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <set>
+
+#include "tern/data/idx.h"
+#include "tern/data/loader.h"
+
+namespace tern::data {
+
+TEST(DataLoader, EpochVisitsEveryExampleOnceAndShufflesBySeed) {
+  auto ds = synthetic_images(103, {1, 4, 4}, 5, 1);
+  LoaderOptions o;
+  o.batch_size = 10;
+  o.seed = 3;
+  DataLoader loader(ds, o);
+  EXPECT_EQ(loader.batches_per_epoch(), 11);
+  loader.start_epoch(0);
+  int64_t seen = 0;
+  std::vector<int64_t> first_labels;
+  while (auto b = loader.next()) {
+    seen += b->labels.numel();
+    if (first_labels.empty()) first_labels = b->labels.to_vector<int64_t>();
+  }
+  EXPECT_EQ(seen, 103);
+  loader.start_epoch(1);
+  EXPECT_NE(loader.next()->labels.to_vector<int64_t>(), first_labels);  // reshuffled
+  loader.start_epoch(0);
+  EXPECT_EQ(loader.next()->labels.to_vector<int64_t>(), first_labels);  // reproducible
+}
+
+TEST(DataLoader, ShardsAreDisjointAndEqual) {
+  auto ds = synthetic_images(40, {1, 2, 2}, 40, 1);  // 40 classes: labels identify examples... mostly
+  std::multiset<double> all;
+  for (int r = 0; r < 4; ++r) {
+    LoaderOptions o;
+    o.batch_size = 100;
+    o.rank = r;
+    o.world = 4;
+    o.prefetch = 0;
+    DataLoader loader(ds, o);
+    loader.start_epoch(2);
+    auto b = loader.next();
+    ASSERT_TRUE(b);
+    EXPECT_EQ(b->inputs.shape()[0], 10);
+    for (int64_t i = 0; i < b->inputs.numel(); ++i) all.insert(b->inputs.item_at(i));
+  }
+  EXPECT_EQ(all.size(), 160u);
+}
+
+TEST(DataLoader, RejectsBadOptions) {
+  auto ds = synthetic_images(10, {1, 2, 2}, 2, 1);
+  LoaderOptions o;
+  o.batch_size = 0;
+  EXPECT_THROW(DataLoader(ds, o), ValueError);
+}
+
+TEST(FashionMnist, LoadsDebianPackageOrFailsClearly) {
+  EXPECT_THROW(fashion_mnist("/nonexistent/dir", true), IOError);
+  if (!std::filesystem::exists(std::string(kFashionMnistDir) + "/t10k-images-idx3-ubyte.gz")) GTEST_SKIP();
+  auto test = fashion_mnist(kFashionMnistDir, false);
+  EXPECT_EQ(test->size(), 10000);
+  Batch b = test->get({0, 1});
+  EXPECT_EQ(b.inputs.shape(), (Shape{2, 1, 28, 28}));
+  EXPECT_EQ(b.labels.item_at(0), 9);  // the first test image is an ankle boot
+}
+
+TEST(Augment, FlipIsAnInvolutionOnTheSameKey) {
+  Tensor x = Tensor::from_vector<float>({1, 2, 3, 4, 5, 6}, {1, 1, 2, 3});
+  Tensor y = augment(x, 0, true, 1, 0), z = augment(y, 0, true, 1, 0);
+  EXPECT_EQ(z.to_vector<float>(), x.to_vector<float>());
+}
+
+}  // namespace tern::data

@@ -1,0 +1,74 @@
+// Module: a tree of layers with named parameters and buffers (as in
+// PyTorch's nn.Module). Parameters are leaf tensors that require grad;
+// buffers (batch-norm running statistics) are saved but not trained.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "tern/core/tensor.h"
+
+namespace tern::nn {
+
+using NamedTensors = std::vector<std::pair<std::string, Tensor>>;
+
+class Module {
+ public:
+  explicit Module(std::string type) : type_(std::move(type)) {}
+  virtual ~Module() = default;
+  Module(const Module&) = delete;
+  Module& operator=(const Module&) = delete;
+
+  // Runs forward(); also records the call when a model description is being
+  // taken (describe.h).
+  Tensor operator()(const Tensor& x);
+  virtual Tensor forward(const Tensor& x) = 0;
+
+  // Recursive, in registration order, names joined with '.' ("layer1.0.conv1.weight").
+  NamedTensors named_parameters() const;
+  NamedTensors named_buffers() const;
+  std::vector<Tensor> parameters() const;
+  // Parameters then buffers: everything a checkpoint holds.
+  NamedTensors state() const;
+  int64_t num_parameters() const;
+
+  void train(bool on = true);
+  void eval() { train(false); }
+  bool is_training() const { return training_; }
+
+  const std::string& type() const { return type_; }
+  const std::vector<std::pair<std::string, std::shared_ptr<Module>>>& children() const { return children_; }
+
+ protected:
+  Tensor& register_parameter(const std::string& name, Tensor t);
+  Tensor& register_buffer(const std::string& name, Tensor t);
+  template <typename M>
+  std::shared_ptr<M> register_module(const std::string& name, std::shared_ptr<M> m) {
+    children_.emplace_back(name, m);
+    return m;
+  }
+
+ private:
+  void collect(const std::string& prefix, bool params, NamedTensors& out) const;
+  std::string type_;
+  bool training_ = true;
+  NamedTensors params_;
+  NamedTensors buffers_;
+  std::vector<std::pair<std::string, std::shared_ptr<Module>>> children_;
+};
+
+using ModulePtr = std::shared_ptr<Module>;
+
+// Runs its children in order.
+class Sequential : public Module {
+ public:
+  Sequential() : Module("Sequential") {}
+  Sequential& add(ModulePtr m);
+  Sequential& add(const std::string& name, ModulePtr m);
+  Tensor forward(const Tensor& x) override;
+  size_t size() const { return children().size(); }
+};
+
+}  // namespace tern::nn
