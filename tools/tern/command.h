@@ -14,6 +14,7 @@
 
 #include <CLI/CLI.hpp>
 #include <functional>
+#include <string>
 #include <vector>
 
 namespace tern::cli {
@@ -23,6 +24,15 @@ using CommandSetup = std::function<void(CLI::App& root)>;
 std::vector<CommandSetup>& command_setups();
 void set_exit_code(int code);
 int exit_code();
+
+// A subcommand group shared by several files (e.g. `tern bench`): returns
+// the existing one or creates it.
+inline CLI::App* shared_group(CLI::App& root, const std::string& name, const std::string& description) {
+  for (CLI::App* sub : root.get_subcommands([&](CLI::App* s) { return s->get_name() == name; })) return sub;
+  CLI::App* group = root.add_subcommand(name, description);
+  group->require_subcommand(1);
+  return group;
+}
 
 struct CommandRegistrar {
   explicit CommandRegistrar(CommandSetup setup) { command_setups().push_back(std::move(setup)); }

@@ -1,0 +1,216 @@
+#include "tern/train/trainer.h"
+
+#include <cmath>
+#include <filesystem>
+
+#include "tern/autograd/grad_mode.h"
+#include "tern/base/atomic_file.h"
+#include "tern/base/parallel.h"
+#include "tern/base/timer.h"
+#include "tern/core/allocator.h"
+#include "tern/data/idx.h"
+#include "tern/data/loader.h"
+#include "tern/io/checkpoint.h"
+#include "tern/optim/schedule.h"
+#include "tern/ops/ops.h"
+
+namespace tern::train {
+
+namespace {
+
+std::vector<optim::ParamRef> param_refs(const nn::Module& m) {
+  std::vector<optim::ParamRef> refs;
+  for (auto& [name, t] : m.named_parameters()) refs.push_back({name, t});
+  return refs;
+}
+
+nn::ModelOptions model_options(const nn::ModelSpec& spec, const data::Dataset& ds) {
+  nn::ModelOptions o = spec.defaults;
+  const Shape s = ds.example_shape();
+  if (spec.image_model) {
+    TERN_CHECK(s.size() == 3 && s[1] == s[2], "model ", spec.name, " needs square images, dataset gives ", shape_str(s));
+    o.in_channels = s[0];
+    o.image_size = s[1];
+  }
+  o.num_classes = ds.num_classes();
+  return o;
+}
+
+void dump_gradients(const nn::Module& model, const std::string& dir, int64_t step) {
+  std::filesystem::create_directories(dir);
+  for (auto& [name, p] : model.named_parameters()) {
+    const Tensor g = p.grad();
+    if (!g.defined()) continue;
+    const Tensor c = contiguous(cast(g, DType::f32));
+    write_file_atomic(dir + "/step" + std::to_string(step) + "_" + name + ".f32",
+                      std::string_view(static_cast<const char*>(c.raw_data()), c.nbytes()));
+  }
+}
+
+double lr_for_epoch(const TrainOptions& opt, int64_t epoch) {
+  double lr = opt.lr;
+  if (opt.schedule == "cosine") lr = 0.5 * opt.lr * (1 + std::cos(M_PI * epoch / std::max<int64_t>(opt.epochs, 1)));
+  else if (opt.schedule == "step") lr = opt.lr * std::pow(0.1, epoch / std::max<int64_t>(opt.epochs / 3, 1));
+  else TERN_CHECK(opt.schedule == "none", "unknown schedule '", opt.schedule, "' (none, cosine, step)");
+  if (epoch < opt.warmup_epochs) lr = opt.lr * (epoch + 1) / static_cast<double>(opt.warmup_epochs + 1);
+  return lr;
+}
+
+}  // namespace
+
+std::shared_ptr<data::Dataset> load_dataset(const TrainOptions& opt, bool train) {
+  if (opt.dataset == "fashion-mnist")
+    return data::fashion_mnist(opt.data_dir.empty() ? data::kFashionMnistDir : opt.data_dir, train);
+  if (opt.dataset == "synthetic")
+    return data::synthetic_images(train ? opt.synthetic_size : std::max<int64_t>(opt.synthetic_size / 6, 100), {1, 28, 28},
+                                  10, train ? 11 : 12);
+  TERN_FAIL("unknown dataset '", opt.dataset, "' (fashion-mnist, synthetic)");
+}
+
+double evaluate(nn::Module& model, const data::Dataset& dataset, int64_t batch_size, std::vector<int64_t>* predictions) {
+  NoGradGuard no_grad;
+  const bool was_training = model.is_training();
+  model.eval();
+  int64_t correct = 0;
+  if (predictions) predictions->clear();
+  for (int64_t start = 0; start < dataset.size(); start += batch_size) {
+    std::vector<int64_t> idx;
+    for (int64_t i = start; i < std::min(dataset.size(), start + batch_size); ++i) idx.push_back(i);
+    const data::Batch b = dataset.get(idx);
+    const Tensor pred = argmax(model(b.inputs), 1);
+    const int64_t* p = pred.data<int64_t>();
+    const int64_t* y = b.labels.data<int64_t>();
+    for (int64_t i = 0; i < pred.numel(); ++i) {
+      correct += p[i] == y[i];
+      if (predictions) predictions->push_back(p[i]);
+    }
+  }
+  model.train(was_training);
+  return dataset.size() ? static_cast<double>(correct) / dataset.size() : 0.0;
+}
+
+TrainResult train(const TrainOptions& opt, const std::function<void(const EpochResult&)>& on_epoch) {
+  TERN_CHECK(opt.epochs > 0, "epochs must be positive, got ", opt.epochs);
+  TERN_CHECK(opt.batch_size > 0, "batch size must be positive, got ", opt.batch_size);
+  TERN_CHECK(opt.lr > 0, "learning rate must be positive, got ", opt.lr);
+  if (opt.threads > 0) set_num_threads(opt.threads);
+  manual_seed(opt.seed);
+  const nn::ModelSpec& spec = nn::find_model(opt.model);
+  TERN_CHECK(spec.image_model, "tern train supports image classifiers; ", opt.model, " is a token model");
+  auto train_set = load_dataset(opt, true);
+  auto test_set = load_dataset(opt, false);
+  nn::ModulePtr model = spec.make(model_options(spec, *train_set));
+
+  optim::OptimizerOptions oo;
+  oo.lr = opt.lr;
+  oo.momentum = opt.momentum;
+  oo.nesterov = opt.nesterov;
+  if (opt.weight_decay > 0) oo.weight_decay = opt.weight_decay;
+  auto optimizer = optim::make_optimizer(opt.optimizer, param_refs(*model), oo);
+
+  int64_t start_epoch = 0;
+  if (!opt.resume.empty()) {
+    const io::Checkpoint ck = io::load_checkpoint(opt.resume);
+    io::assign_tensors(model->state(), ck.model, "checkpoint " + opt.resume);
+    optimizer->load_state_dict(ck.optimizer);
+    start_epoch = ck.epoch;
+    TERN_CHECK(start_epoch < opt.epochs, "checkpoint ", opt.resume, " already finished epoch ", start_epoch,
+               " of ", opt.epochs, "; ask for more epochs");
+  }
+
+  data::LoaderOptions lo;
+  lo.batch_size = opt.batch_size;
+  lo.seed = opt.seed;
+  lo.crop_padding = opt.augment ? 2 : 0;
+  data::DataLoader loader(train_set, lo);
+
+  TrainResult result;
+  double train_seconds = 0;
+  int64_t train_samples = 0;
+  CpuAllocator::get().reset_peak();
+  for (int64_t epoch = start_epoch; epoch < opt.epochs; ++epoch) {
+    optimizer->set_lr(lr_for_epoch(opt, epoch));
+    loader.start_epoch(epoch);
+    ProgressBar bar(str_cat("epoch ", epoch + 1, "/", opt.epochs), loader.batches_per_epoch(), opt.progress);
+    Timer timer;
+    double loss_sum = 0;
+    int64_t seen = 0, batch_index = 0;
+    while (auto batch = loader.next()) {
+      optimizer->zero_grad();
+      const Tensor loss = cross_entropy((*model)(batch->inputs), batch->labels);
+      loss.backward();
+      if (opt.dump_every > 0 && !opt.dump_grads.empty() && result.steps % opt.dump_every == 0)
+        dump_gradients(*model, opt.dump_grads, result.steps);
+      optimizer->step();
+      const double l = loss.item();
+      TERN_CHECK(std::isfinite(l), "training diverged: loss is ", l, " at epoch ", epoch + 1, " step ", batch_index,
+                 " (try a smaller --lr)");
+      const int64_t n = batch->labels.numel();
+      loss_sum += l * n;
+      seen += n;
+      ++result.steps;
+      ++batch_index;
+      bar.update(batch_index, str_cat("loss ", std::round(loss_sum / seen * 1e4) / 1e4, "  ",
+                                      static_cast<int64_t>(seen / std::max(timer.seconds(), 1e-9)), " samples/s"));
+    }
+    const double secs = timer.seconds();
+    train_seconds += secs;
+    train_samples += seen;
+    EpochResult er;
+    er.epoch = epoch + 1;
+    er.train_loss = loss_sum / std::max<int64_t>(seen, 1);
+    er.samples_per_second = seen / std::max(secs, 1e-9);
+    er.seconds = secs;
+    er.test_accuracy = evaluate(*model, *test_set);
+    bar.finish(str_cat("loss ", std::round(er.train_loss * 1e4) / 1e4, "  test acc ",
+                       std::round(er.test_accuracy * 1e4) / 100, "%"));
+    result.epochs.push_back(er);
+    if (!opt.checkpoint.empty()) {
+      io::save_checkpoint(opt.checkpoint, model->state(), optimizer->state_dict(),
+                          {{"tern.model", opt.model}, {"tern.epoch", std::to_string(epoch + 1)},
+                           {"tern.step", std::to_string(result.steps)}, {"tern.optimizer", opt.optimizer}});
+    }
+    if (on_epoch) on_epoch(er);
+  }
+  result.test_accuracy = result.epochs.empty() ? 0 : result.epochs.back().test_accuracy;
+  result.samples_per_second = train_samples / std::max(train_seconds, 1e-9);
+  result.peak_tensor_bytes = CpuAllocator::get().stats().peak_bytes;
+  return result;
+}
+
+BenchResult bench_train(const std::string& model_name, int64_t batch_size, int64_t steps, int64_t warmup, int threads,
+                        const std::string& optimizer_name) {
+  TERN_CHECK(batch_size > 0, "batch size must be positive, got ", batch_size);
+  TERN_CHECK(steps > 0, "steps must be positive, got ", steps);
+  if (threads > 0) set_num_threads(threads);
+  manual_seed(1);
+  const nn::ModelSpec& spec = nn::find_model(model_name);
+  TERN_CHECK(spec.image_model, "bench train supports image classifiers; ", model_name, " is a token model");
+  nn::ModulePtr model = spec.make(spec.defaults);
+  optim::OptimizerOptions oo;
+  oo.lr = 0.01;
+  oo.momentum = 0.9;
+  auto optimizer = optim::make_optimizer(optimizer_name, param_refs(*model), oo);
+  Shape in = nn::sample_input_shape(spec, spec.defaults);
+  in.insert(0, batch_size);
+  const Tensor x = randn(in);
+  Tensor y = Tensor::empty({batch_size}, DType::i64);
+  for (int64_t i = 0; i < batch_size; ++i) y.data<int64_t>()[i] = i % spec.defaults.num_classes;
+  auto step = [&] {
+    optimizer->zero_grad();
+    cross_entropy((*model)(x), y).backward();
+    optimizer->step();
+  };
+  for (int64_t i = 0; i < warmup; ++i) step();
+  CpuAllocator::get().reset_peak();
+  Timer timer;
+  for (int64_t i = 0; i < steps; ++i) step();
+  const double secs = timer.seconds();
+  BenchResult r;
+  r.samples_per_second = steps * batch_size / secs;
+  r.step_ms = secs / steps * 1e3;
+  r.peak_tensor_bytes = CpuAllocator::get().stats().peak_bytes;
+  return r;
+}
+
+}  // namespace tern::train

@@ -1,0 +1,168 @@
+// `tern train`, `tern eval`, `tern models` and `tern bench train`.
+#include <cstdio>
+#include <fstream>
+#include <nlohmann/json.hpp>
+
+#include "tern/base/parallel.h"
+#include "tern/io/checkpoint.h"
+#include "tern/nn/describe.h"
+#include "tern/nn/models.h"
+#include "tern/optim/factory.h"
+#include "tern/train/trainer.h"
+#include "tools/tern/command.h"
+
+namespace tern::cli {
+namespace {
+
+void add_train(CLI::App& root) {
+  auto opt = std::make_shared<train::TrainOptions>();
+  auto json = std::make_shared<bool>(false);
+  auto* cmd = root.add_subcommand("train", "Train a zoo model and report test accuracy");
+  cmd->add_option("--model", opt->model, "model name (see tern models)")->capture_default_str();
+  cmd->add_option("--dataset", opt->dataset, "fashion-mnist or synthetic")->capture_default_str();
+  cmd->add_option("--data-dir", opt->data_dir, "Fashion-MNIST directory (default: Debian's dataset-fashion-mnist)");
+  cmd->add_option("--epochs", opt->epochs, "training epochs")->capture_default_str();
+  cmd->add_option("--batch-size", opt->batch_size, "examples per step")->capture_default_str();
+  cmd->add_option("--optimizer", opt->optimizer, "sgd, adam, adamw, adagrad, rmsprop")->capture_default_str();
+  cmd->add_option("--lr", opt->lr, "learning rate")->capture_default_str();
+  cmd->add_option("--momentum", opt->momentum, "SGD / RMSProp momentum")->capture_default_str();
+  cmd->add_option("--weight-decay", opt->weight_decay, "weight decay")->capture_default_str();
+  cmd->add_flag("--nesterov", opt->nesterov, "Nesterov momentum (SGD)");
+  cmd->add_option("--schedule", opt->schedule, "learning-rate schedule: none, cosine, step")->capture_default_str();
+  cmd->add_option("--warmup-epochs", opt->warmup_epochs, "linear warm-up epochs")->capture_default_str();
+  cmd->add_flag("--augment", opt->augment, "random crops (padding 2) during training");
+  cmd->add_option("--seed", opt->seed, "random seed (initialisation and shuffling)")->capture_default_str();
+  cmd->add_option("--threads", opt->threads, "CPU threads (0: all cores)")->capture_default_str();
+  cmd->add_option("--checkpoint", opt->checkpoint, "save model + optimiser here after every epoch (atomically)");
+  cmd->add_option("--resume", opt->resume, "continue from this checkpoint");
+  cmd->add_option("--dump-grads", opt->dump_grads, "directory for raw float32 gradient dumps");
+  cmd->add_option("--dump-every", opt->dump_every, "steps between gradient dumps")->capture_default_str();
+  cmd->add_option("--synthetic-size", opt->synthetic_size, "training examples for --dataset synthetic")->capture_default_str();
+  cmd->add_flag("--json", *json, "print the final figures as one JSON object");
+  cmd->callback([opt, json] {
+    opt->progress = !*json;
+    const train::TrainResult r = train::train(*opt);
+    if (*json) {
+      nlohmann::json j = {{"model", opt->model},
+                          {"dataset", opt->dataset},
+                          {"epochs", opt->epochs},
+                          {"test_accuracy", r.test_accuracy},
+                          {"train_samples_per_second", r.samples_per_second},
+                          {"steps", r.steps},
+                          {"peak_tensor_bytes", r.peak_tensor_bytes}};
+      for (const auto& e : r.epochs)
+        j["history"].push_back({{"epoch", e.epoch}, {"train_loss", e.train_loss}, {"test_accuracy", e.test_accuracy},
+                                {"seconds", e.seconds}});
+      std::printf("%s\n", j.dump().c_str());
+    } else {
+      std::printf("%s on %s: test accuracy %.2f%% after %lld epochs, %.0f samples/s\n", opt->model.c_str(),
+                  opt->dataset.c_str(), 100 * r.test_accuracy, static_cast<long long>(opt->epochs), r.samples_per_second);
+    }
+  });
+}
+
+void add_eval(CLI::App& root) {
+  auto opt = std::make_shared<train::TrainOptions>();
+  auto checkpoint = std::make_shared<std::string>();
+  auto predictions = std::make_shared<std::string>();
+  auto* cmd = root.add_subcommand("eval", "Evaluate a checkpoint on the test set");
+  cmd->add_option("--model", opt->model, "model name")->required();
+  cmd->add_option("--checkpoint", *checkpoint, "checkpoint written by tern train")->required();
+  cmd->add_option("--dataset", opt->dataset, "fashion-mnist or synthetic")->capture_default_str();
+  cmd->add_option("--data-dir", opt->data_dir, "Fashion-MNIST directory");
+  cmd->add_option("--predictions-out", *predictions, "write one predicted class per line, in test-set order");
+  cmd->callback([opt, checkpoint, predictions] {
+    const nn::ModelSpec& spec = nn::find_model(opt->model);
+    auto test = train::load_dataset(*opt, false);
+    nn::ModelOptions mo = spec.defaults;
+    mo.in_channels = test->example_shape()[0];
+    mo.image_size = test->example_shape()[1];
+    mo.num_classes = test->num_classes();
+    nn::ModulePtr model = spec.make(mo);
+    const io::Checkpoint ck = io::load_checkpoint(*checkpoint);
+    io::assign_tensors(model->state(), ck.model, "checkpoint " + *checkpoint);
+    std::vector<int64_t> preds;
+    const double acc = train::evaluate(*model, *test, 1000, predictions->empty() ? nullptr : &preds);
+    if (!predictions->empty()) {
+      std::ofstream out(*predictions);
+      TERN_CHECK_T(IOError, out.good(), "cannot write ", *predictions);
+      for (int64_t p : preds) out << p << '\n';
+    }
+    std::printf("%s: test accuracy %.2f%% on %lld examples\n", opt->model.c_str(), 100 * acc,
+                static_cast<long long>(test->size()));
+  });
+}
+
+void add_models(CLI::App& root) {
+  auto describe = std::make_shared<std::string>();
+  auto* cmd = root.add_subcommand("models", "List the model zoo with parameter counts");
+  cmd->add_option("--describe", *describe, "print one model's layers with output shapes, parameters and FLOPs");
+  cmd->callback([describe] {
+    if (!describe->empty()) {
+      const nn::ModelSpec& spec = nn::find_model(*describe);
+      nn::ModulePtr m = spec.make(spec.defaults);
+      Shape in = nn::sample_input_shape(spec, spec.defaults);
+      in.insert(0, 1);
+      const nn::ModelDescription d = nn::describe(*m, in, spec.image_model ? DType::f32 : DType::i64);
+      std::printf("%-32s %-18s %-20s %12s %14s\n", "layer", "type", "output", "params", "FLOPs");
+      for (const auto& l : d.layers)
+        std::printf("%-32s %-18s %-20s %12lld %14lld\n", l.name.c_str(), l.type.c_str(), shape_str(l.output_shape).c_str(),
+                    static_cast<long long>(l.parameters), static_cast<long long>(l.flops));
+      std::printf("total: %lld parameters, %.3f GFLOPs per sample (input %s)\n", static_cast<long long>(d.parameters),
+                  d.flops / 1e9, shape_str(in).c_str());
+      return;
+    }
+    std::printf("%-12s %12s  %s\n", "model", "parameters", "description");
+    for (const nn::ModelSpec& spec : nn::model_zoo()) {
+      const int64_t params = spec.make(spec.defaults)->num_parameters();
+      std::printf("%-12s %12lld  %s\n", spec.name.c_str(), static_cast<long long>(params), spec.summary.c_str());
+    }
+  });
+}
+
+void add_bench_train(CLI::App& root) {
+  struct Flags {
+    std::string model = "lenet5", optimizer = "sgd";
+    int64_t batch = 128, steps = 20, warmup = 3;
+    int threads = 0;
+    bool json = false;
+  };
+  auto f = std::make_shared<Flags>();
+  CLI::App* bench = shared_group(root, "bench", "Benchmarks");
+  auto* cmd = bench->add_subcommand("train", "Time training steps on synthetic data: samples/s and peak tensor memory");
+  cmd->add_option("--model", f->model, "model name")->capture_default_str();
+  cmd->add_option("--batch-size", f->batch, "examples per step")->capture_default_str();
+  cmd->add_option("--steps", f->steps, "timed steps")->capture_default_str();
+  cmd->add_option("--warmup", f->warmup, "untimed steps first")->capture_default_str();
+  cmd->add_option("--threads", f->threads, "CPU threads (0: all cores)")->capture_default_str();
+  cmd->add_option("--optimizer", f->optimizer, "optimiser")->capture_default_str();
+  cmd->add_flag("--json", f->json, "print one JSON object");
+  cmd->callback([f] {
+    const train::BenchResult r = train::bench_train(f->model, f->batch, f->steps, f->warmup, f->threads, f->optimizer);
+    if (f->json) {
+      std::printf("%s\n", nlohmann::json({{"model", f->model},
+                                          {"batch_size", f->batch},
+                                          {"threads", num_threads()},
+                                          {"samples_per_second", r.samples_per_second},
+                                          {"step_ms", r.step_ms},
+                                          {"peak_tensor_bytes", r.peak_tensor_bytes}})
+                                  .dump()
+                                  .c_str());
+    } else {
+      std::printf("%s batch %lld, %d threads: %.0f samples/s (%.2f ms/step), peak tensor memory %.1f MiB\n",
+                  f->model.c_str(), static_cast<long long>(f->batch), num_threads(), r.samples_per_second, r.step_ms,
+                  r.peak_tensor_bytes / 1048576.0);
+    }
+  });
+}
+
+void setup(CLI::App& root) {
+  add_train(root);
+  add_eval(root);
+  add_models(root);
+  add_bench_train(root);
+}
+
+}  // namespace
+TERN_CLI_COMMAND(setup);
+}  // namespace tern::cli
