@@ -18,11 +18,15 @@ int64_t parse_csv_block(std::string_view buf, char delim, int64_t first_line, in
   int64_t line = first_line;
   int64_t records = 0;
   std::string scratch;  // unescaped text of quoted fields with "" inside
-  auto fail = [&](int64_t at_line, const char* at, std::string msg) {
+  auto fail_at = [&](int64_t at_line, int64_t at_column, std::string msg) {
     problem->line = at_line;
-    problem->column = static_cast<int64_t>(at - line_start) + 1;
+    problem->column = at_column;
     problem->message = std::move(msg);
     return records;
+  };
+  // A problem at `at`, on the current line.
+  auto fail = [&](const char* at, std::string msg) {
+    return fail_at(line, static_cast<int64_t>(at - line_start) + 1, std::move(msg));
   };
   auto at_eol = [&](const char* q) { return q < end && (*q == '\n' || (*q == '\r' && q + 1 < end && q[1] == '\n')); };
 
@@ -34,13 +38,11 @@ int64_t parse_csv_block(std::string_view buf, char delim, int64_t first_line, in
       line_start = p;
       continue;
     }
-    const int64_t rec_line = line;
     int64_t index = 0;
     while (true) {
       CsvField f;
       f.line = line;
       f.column = static_cast<int64_t>(p - line_start) + 1;
-      const char* field_start = p;
       if (p < end && *p == '"') {
         f.quoted = true;
         ++p;
@@ -51,10 +53,7 @@ int64_t parse_csv_block(std::string_view buf, char delim, int64_t first_line, in
           // Line breaks inside quotes still count as lines for locations.
           for (const char* s = p; s < (q ? q : end); ++s)
             if (*s == '\n') { ++line; line_start = s + 1; }
-          if (!q) {
-            line_start = field_start - (f.column - 1);
-            return fail(f.line, field_start, "unterminated quoted field (no closing '\"')");
-          }
+          if (!q) return fail_at(f.line, f.column, "unterminated quoted field (no closing '\"')");
           if (q + 1 < end && q[1] == '"') {  // "" is one literal quote
             if (!escaped) scratch.clear();
             escaped = true;
@@ -73,11 +72,11 @@ int64_t parse_csv_block(std::string_view buf, char delim, int64_t first_line, in
           break;
         }
         if (p < end && *p != delim && !at_eol(p))
-          return fail(line, p, "unexpected character after closing quote (a quote inside a quoted field must be doubled)");
+          return fail(p, "unexpected character after closing quote (a quote inside a quoted field must be doubled)");
       } else {
         const char* q = p;
         while (q < end && *q != delim && *q != '\n') {
-          if (*q == '"') return fail(line, q, "quote inside an unquoted field (quote the whole field and double the quote)");
+          if (*q == '"') return fail(q, "quote inside an unquoted field (quote the whole field and double the quote)");
           ++q;
         }
         const char* value_end = q;
@@ -86,8 +85,7 @@ int64_t parse_csv_block(std::string_view buf, char delim, int64_t first_line, in
         p = q;
       }
       if (expected >= 0 && index >= expected)
-        return fail(rec_line == line ? line : line, field_start,
-                    str_cat("ragged row: expected ", expected, " fields, found more"));
+        return fail_at(f.line, f.column, str_cat("ragged row: expected ", expected, " fields, found more"));
       sink.field(index, f);
       ++index;
       if (p < end && *p == delim) {
@@ -102,15 +100,12 @@ int64_t parse_csv_block(std::string_view buf, char delim, int64_t first_line, in
         line_start = p;
       }
       if (expected >= 0 && index != expected) {
-        // Report at the end of the short record, on its own line.
-        problem->line = line - (rec_end < end ? 1 : 0);
+        // Report where the short record ends.
         const char* ls = rec_end;
         while (ls > begin && ls[-1] != '\n') --ls;
-        problem->column = static_cast<int64_t>(rec_end - ls) + 1;
-        problem->message = str_cat("ragged row: expected ", expected, " fields, found ", index);
-        return records;
+        return fail_at(line - (rec_end < end ? 1 : 0), static_cast<int64_t>(rec_end - ls) + 1,
+                       str_cat("ragged row: expected ", expected, " fields, found ", index));
       }
-      (void)rec_line;
       break;
     }
     sink.end_record();

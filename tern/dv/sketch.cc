@@ -19,12 +19,11 @@ void QuantileSketch::add(double v, int64_t weight) {
 }
 
 void QuantileSketch::compact(size_t level) {
-  auto& items = levels_[level];
-  std::sort(items.begin(), items.end());
-  if (levels_.size() <= level + 1) levels_.resize(level + 2);
-  auto& up = levels_[level + 1];  // may reallocate levels_: take items again below
-  const size_t offset = (flips_++) & 1;
+  if (levels_.size() <= level + 1) levels_.resize(level + 2);  // before taking references
   auto& cur = levels_[level];
+  auto& up = levels_[level + 1];
+  std::sort(cur.begin(), cur.end());
+  const size_t offset = (flips_++) & 1;
   const size_t even = cur.size() & ~size_t{1};
   for (size_t i = offset; i < even; i += 2) up.push_back(cur[i]);
   // An odd item out stays on this level.
@@ -36,7 +35,6 @@ void QuantileSketch::compact(size_t level) {
     cur.clear();
   }
   if (static_cast<int>(levels_[level + 1].size()) >= k_) compact(level + 1);
-  (void)items;
 }
 
 void QuantileSketch::merge(const QuantileSketch& other) {
