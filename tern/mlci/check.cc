@@ -79,7 +79,12 @@ CheckOutcome run_check(const CheckInput& in) {
 
   const Estimates e = measure(in.labels, in.new_pred, old_pred);
   const Decision dec = decide(st, e.n, e.o, e.d);
-  const int64_t labels_used = req.active_labelling ? e.disagreements : test_size;
+  // Hierarchical testing: clauses over d need no labels and are decided
+  // first; if one fails, the commit fails without consulting any label.
+  bool failed_on_d = false;
+  for (const Clause& c : st.condition.clauses)
+    failed_on_d |= c.label_free() && !clause_passes(c, st.mode, c.lhs({0.0, 0.0, e.d}));
+  const int64_t labels_used = failed_on_d ? 0 : req.active_labelling ? e.disagreements : test_size;
   out.passed = dec.pass;
   ++state.steps_used;
   const bool sealed = st.adaptivity == Adaptivity::kNone;
@@ -112,8 +117,10 @@ CheckOutcome run_check(const CheckInput& in) {
     out.exit_code = dec.pass ? 0 : 1;
     out.report.push_back("estimates on " + std::to_string(e.examples) + " examples (" +
                          std::to_string(labels_used) + " labels" +
-                         (req.active_labelling ? ", active labelling" : "") + "): n=" + fixed(e.n) +
-                         " o=" + fixed(e.o) + " d=" + fixed(e.d));
+                         (failed_on_d ? ", failed on d before any label was needed"
+                          : req.active_labelling ? ", active labelling" : "") +
+                         "): " + (failed_on_d ? "d=" + fixed(e.d)
+                                              : "n=" + fixed(e.n) + " o=" + fixed(e.o) + " d=" + fixed(e.d)));
     out.report.push_back("sample size by " + plan_summary(req.plan) + ", reliability " + fixed(st.reliability, 6) +
                          ", adaptivity " + adaptivity_name(st.adaptivity));
     for (const auto& c : dec.clauses)

@@ -158,6 +158,15 @@ TEST_F(MlciCheck, HierarchicalTestingUsesFewLabels) {
   EXPECT_NE(r.report[0].find("active labelling"), std::string::npos);
 }
 
+TEST_F(MlciCheck, FailingDClauseNeedsNoLabels) {
+  const auto old_pred = model(labels_, 0.70, 61);
+  set_baseline(dir_, old_pred, "base");
+  const auto far = model(labels_, 0.95, 62);  // disagrees with the old model on ~70% of examples
+  const CheckOutcome r = run_check(input("d < 0.2 +/- 0.1 /\\ n - o > 0 +/- 0.1", Adaptivity::kFull, 2, far));
+  EXPECT_EQ(r.verdict, Verdict::kFail);
+  EXPECT_NE(r.report[0].find("(0 labels, failed on d before any label was needed)"), std::string::npos) << r.report[0];
+}
+
 TEST_F(MlciCheck, MissingBaselineIsAnError) {
   EXPECT_THROW(run_check(input("n > 0.5 +/- 0.1", Adaptivity::kFull, 2, labels_)), ValueError);
 }
