@@ -69,6 +69,7 @@ TEST(Csv, ProblemsCarryLineAndColumn) {
       {"1,2\nab\"c,4\n", 2, 3, "quote inside an unquoted field"},
       {"1,2\n\"ab\"c,4\n", 2, 5, "after closing quote"},
       {"1,2\n3,\"open\nstill open\n", 2, 3, "unterminated quoted field"},
+      {"1,2\n\"a\nb\",4,\"c\nd\"\n", 3, 6, "ragged row: expected 2 fields, found more"},
   };
   for (const auto& k : cases) {
     Collect c;

@@ -30,6 +30,8 @@ feature {
   name: "score"
   type: FLOAT
   float_domain { min: -1.5 max: 1e3 disallow_nan: true disallow_inf: true }
+  shape { dim { size: 1 } }
+  annotation { }
 }
 feature {
   name: "note"
@@ -80,6 +82,7 @@ TEST(Schema, PrintParsePrintIsAFixedPoint) {
   // Fields Tern does not interpret survive.
   EXPECT_NE(once.find("tag: \"pii\""), std::string::npos);
   EXPECT_NE(once.find("not_in_environment: \"SERVING\""), std::string::npos);
+  EXPECT_NE(once.find("shape {\n    dim {\n      size: 1\n    }\n  }"), std::string::npos) << once;
   EXPECT_NE(once.find("default_environment: \"TRAINING\""), std::string::npos);
 }
 

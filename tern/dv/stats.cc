@@ -4,6 +4,7 @@
 #include <bit>
 #include <charconv>
 #include <cmath>
+#include <cstdlib>
 #include <cstring>
 
 #include "tern/base/error.h"
@@ -68,7 +69,13 @@ bool parse_double(std::string_view s, double* out) {
   const char* b = s.data();
   if (*b == '+') ++b;  // from_chars refuses a leading '+'
   auto r = std::from_chars(b, s.data() + s.size(), *out);
-  return r.ec == std::errc() && r.ptr == s.data() + s.size();
+  if (r.ptr != s.data() + s.size()) return false;
+  if (r.ec == std::errc::result_out_of_range) {
+    // A number too large or too small for a double: +-inf or 0, as strtod says.
+    *out = std::strtod(std::string(s).c_str(), nullptr);
+    return true;
+  }
+  return r.ec == std::errc();
 }
 
 uint64_t hash_double(double v) {

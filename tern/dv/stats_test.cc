@@ -78,6 +78,11 @@ TEST(Stats, TypesFollowTheValues) {
   EXPECT_EQ(s.find("mixed")->type, FeatureType::BYTES);
   EXPECT_EQ(s.find("mixed")->unique, 3);
   EXPECT_EQ(s.find("empty")->num_missing, 3);
+  // Out-of-range literals are still numbers: 1e400 is inf.
+  const auto r = csv_stats(write_temp("range.csv", "x\n1e400\n-1e400\n1e-400\n4.9e-324\n"));
+  EXPECT_EQ(r.find("x")->type, FeatureType::FLOAT);
+  EXPECT_EQ(r.find("x")->num_inf, 2);
+  EXPECT_EQ(r.find("x")->num_numeric, 2);
   EXPECT_EQ(s.find("empty")->num_present, 0);
 }
 
