@@ -109,7 +109,7 @@ void encode(std::span<const float> src, std::span<float> error, const Options& o
       for (int64_t g = gb; g < ge; g += kBlockGroups) {
         const int64_t m = std::min(kBlockGroups, ge - g);
         quantize_groups(k, x, e, n, g, m, S_kernel, block);
-        enc.feed(block, m);
+        enc.feed(block, m, k.nonzero_mask64);
       }
       res[c] = {enc.head(), enc.tail(), enc.any(), enc.body()};
     }

@@ -60,7 +60,9 @@ void expand_scalar(const uint8_t* bytes, int64_t len, const float (*lut)[8], flo
   }
 }
 
-const Kernels kScalarKernels{max_abs_bits_scalar, quantize_scalar, expand_scalar};
+uint64_t nonzero_mask64_scalar(const uint8_t* p) { return nonzero_mask_scalar(p, 64); }
+
+const Kernels kScalarKernels{max_abs_bits_scalar, quantize_scalar, expand_scalar, nonzero_mask64_scalar};
 
 // -1: not forced.
 std::atomic<int> g_forced{-1};
@@ -90,7 +92,7 @@ bool isa_supported(Isa isa) {
   switch (isa) {
     case Isa::kScalar: return true;
     case Isa::kAvx2: return __builtin_cpu_supports("avx2");
-    case Isa::kAvx512: return __builtin_cpu_supports("avx512f");
+    case Isa::kAvx512: return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw");
   }
   return false;
 #else
@@ -124,6 +126,22 @@ const Kernels& kernels(Isa isa) {
   if (isa == Isa::kAvx2) return avx2_kernels();
 #endif
   return kScalarKernels;
+}
+
+uint64_t nonzero_mask_scalar(const uint8_t* p, int64_t len) {
+  uint64_t mask = 0;
+  int64_t k = 0;
+  for (; k + 8 <= len; k += 8) {
+    // SWAR: the high bit of each byte of t is set iff that byte of v != 121;
+    // the multiply gathers the eight high bits into the top byte.
+    uint64_t v;
+    std::memcpy(&v, p + k, 8);
+    const uint64_t x = v ^ 0x7979797979797979ull;
+    const uint64_t t = (((x & 0x7f7f7f7f7f7f7f7full) + 0x7f7f7f7f7f7f7f7full) | x) & 0x8080808080808080ull;
+    mask |= (((t >> 7) * 0x0102040810204080ull) >> 56) << k;
+  }
+  for (; k < len; ++k) mask |= uint64_t{p[k] != kZeroGroup} << k;
+  return mask;
 }
 
 void build_lut(float S, float (*lut)[8]) {

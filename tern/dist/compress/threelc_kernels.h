@@ -42,11 +42,15 @@ struct Kernels {
   // five values of group b, padded to 8 floats. Never writes at or past limit.
   void (*expand)(const uint8_t* bytes, int64_t len, const float (*lut)[8], float* dst, int64_t g0,
                  int64_t limit);
+  // Bit k set iff p[k] != 121 (a non-zero group), for 64 bytes at p: lets
+  // the zero-run encoder jump from one non-zero group to the next.
+  uint64_t (*nonzero_mask64)(const uint8_t* p);
 };
 
 const Kernels& kernels(Isa isa);
 
 // Portable helpers shared by every path.
+uint64_t nonzero_mask_scalar(const uint8_t* p, int64_t len);  // len <= 64
 void build_lut(float S, float (*lut)[8]);  // 243 rows
 // Combines five digit bytes at p (0..2 each; reads 8 bytes) into a group byte.
 inline uint8_t combine5(const uint8_t* p);

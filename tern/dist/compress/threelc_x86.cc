@@ -127,6 +127,15 @@ __attribute__((target("avx2"))) void expand_avx2(const uint8_t* bytes, int64_t l
   }
 }
 
+__attribute__((target("avx2"))) uint64_t nonzero_mask64_avx2(const uint8_t* p) {
+  const __m256i zero_group = _mm256_set1_epi8(static_cast<char>(kZeroGroup));
+  const uint32_t lo = static_cast<uint32_t>(_mm256_movemask_epi8(
+      _mm256_cmpeq_epi8(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(p)), zero_group)));
+  const uint32_t hi = static_cast<uint32_t>(_mm256_movemask_epi8(
+      _mm256_cmpeq_epi8(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(p + 32)), zero_group)));
+  return ~(uint64_t{hi} << 32 | lo);
+}
+
 // ---- AVX-512: 80 floats (5 vectors of 16) make 16 groups ------------------
 
 __attribute__((target("avx512f"))) uint32_t max_abs_bits_avx512(const float* x, const float* e,
@@ -179,9 +188,13 @@ __attribute__((target("avx512f"))) void quantize_avx512(const float* x, float* e
   quantize_tail(x + i, e + i, n - i, S, groups + i / 5);
 }
 
-const Kernels kAvx2{max_abs_bits_avx2, quantize_avx2, expand_avx2};
+__attribute__((target("avx512f,avx512bw"))) uint64_t nonzero_mask64_avx512(const uint8_t* p) {
+  return _mm512_cmpneq_epi8_mask(_mm512_loadu_si512(p), _mm512_set1_epi8(static_cast<char>(kZeroGroup)));
+}
+
+const Kernels kAvx2{max_abs_bits_avx2, quantize_avx2, expand_avx2, nonzero_mask64_avx2};
 // Decoding is store-bound; the AVX2 expansion already moves a group per store.
-const Kernels kAvx512{max_abs_bits_avx512, quantize_avx512, expand_avx2};
+const Kernels kAvx512{max_abs_bits_avx512, quantize_avx512, expand_avx2, nonzero_mask64_avx512};
 
 }  // namespace
 

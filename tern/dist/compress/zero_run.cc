@@ -1,48 +1,49 @@
 #include "tern/dist/compress/zero_run.h"
 
+#include <algorithm>
+#include <bit>
 #include <cstring>
 
 namespace tern::dist::compress::threelc {
 
-uint8_t* put_run(uint8_t* out, int64_t len) {
-  if (len == 1) {
-    *out++ = kZeroGroup;
-    return out;
-  }
+uint8_t* put_run_long(uint8_t* out, int64_t len) {
   const int64_t full = len / kMaxRun;
-  if (full > 0) {
-    std::memset(out, kRunBase + kMaxRun, static_cast<size_t>(full));
-    out += full;
-  }
-  const int64_t r = len % kMaxRun;
-  if (r >= 2) *out++ = static_cast<uint8_t>(kRunBase + r);
-  if (r == 1) *out++ = kZeroGroup;
-  return out;
+  std::memset(out, kRunBase + kMaxRun, static_cast<size_t>(full));
+  return put_run(out + full, len % kMaxRun);
 }
 
-void RunEncoder::feed(const uint8_t* g, int64_t m) {
-  constexpr uint64_t kZeros8 = 0x7979797979797979ull;  // eight 121 bytes
-  int64_t i = 0;
-  while (i < m) {
-    if (g[i] == kZeroGroup) {
-      int64_t j = i + 1;
-      // Long zero runs are the common case at high sparsity: skip 8 at a time.
-      for (uint64_t v; j + 8 <= m && (std::memcpy(&v, g + j, 8), v == kZeros8);) j += 8;
-      while (j < m && g[j] == kZeroGroup) ++j;
-      run_ += j - i;
-      i = j;
-      continue;
+void RunEncoder::feed(const uint8_t* g, int64_t m, uint64_t (*mask64)(const uint8_t*)) {
+  // Zero runs are the gaps between non-zero groups: find those with a
+  // 64-bit mask per 64 bytes and jump from one to the next. State lives in
+  // locals: byte stores through w would otherwise force the compiler to
+  // reload the members after each one (uint8_t aliases everything).
+  uint8_t* w = w_;
+  int64_t run = run_;
+  bool any = any_;
+  for (int64_t base = 0; base < m; base += 64) {
+    const int64_t len = std::min<int64_t>(64, m - base);
+    uint64_t mask = len == 64 ? mask64(g + base) : nonzero_mask_scalar(g + base, len);
+    int64_t pos = 0;
+    while (mask != 0) {
+      const int p = std::countr_zero(mask);
+      mask &= mask - 1;
+      run += p - pos;
+      pos = p + 1;
+      if (any) [[likely]] {
+        w = put_run(w, run);
+      } else {
+        head_ = run;
+        any = true;
+        b_ = w = out_ + run;
+      }
+      run = 0;
+      *w++ = g[base + p];
     }
-    if (!any_) {
-      head_ = run_;
-      any_ = true;
-      b_ = w_ = out_ + head_;
-    } else if (run_ > 0) {
-      w_ = put_run(w_, run_);
-    }
-    run_ = 0;
-    *w_++ = g[i++];
+    run += len - pos;
   }
+  w_ = w;
+  run_ = run;
+  any_ = any;
 }
 
 int64_t count_groups(const uint8_t* bytes, int64_t len) {

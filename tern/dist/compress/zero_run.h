@@ -16,7 +16,13 @@
 namespace tern::dist::compress::threelc {
 
 // Writes the encoding of a run of `len` zero groups at out; returns the end.
-uint8_t* put_run(uint8_t* out, int64_t len);
+uint8_t* put_run_long(uint8_t* out, int64_t len);
+inline uint8_t* put_run(uint8_t* out, int64_t len) {
+  if (len >= kMaxRun) return put_run_long(out, len);
+  if (len >= 2) *out++ = static_cast<uint8_t>(kRunBase + len);
+  else if (len == 1) *out++ = kZeroGroup;
+  return out;
+}
 
 class RunEncoder {
  public:
@@ -25,7 +31,8 @@ class RunEncoder {
   // runs up to this chunk's first non-zero group) then never overwrite it.
   explicit RunEncoder(uint8_t* out) : out_(out), w_(out) {}
 
-  void feed(const uint8_t* groups, int64_t m);
+  // Encodes m more group bytes; mask64 is the kernel's nonzero_mask64.
+  void feed(const uint8_t* groups, int64_t m, uint64_t (*mask64)(const uint8_t*));
 
   // Zero groups before the first non-zero group (all of them if none).
   int64_t head() const { return any_ ? head_ : run_; }
