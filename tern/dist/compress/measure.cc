@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <charconv>
 #include <map>
+#include <ctime>
 
 #include "tern/base/error.h"
 #include "tern/base/timer.h"
@@ -10,6 +11,12 @@
 namespace tern::dist::compress {
 
 namespace {
+double cpu_seconds() {
+  timespec ts;
+  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+  return static_cast<double>(ts.tv_sec) + 1e-9 * static_cast<double>(ts.tv_nsec);
+}
+
 double median(std::vector<double> v) {
   std::sort(v.begin(), v.end());
   return v[v.size() / 2];
@@ -49,19 +56,25 @@ Measurement measure_codec(const Codec& codec, const std::vector<NamedTensor>& te
 
     CodecState scratch = state;
     std::vector<float> out(n);
-    std::vector<double> enc, dec;
+    std::vector<double> enc, dec, enc_cpu, dec_cpu;
     for (int r = 0; r < reps; ++r) {
+      const double c0 = cpu_seconds();
       Timer timer;
       codec.encode(t.values, scratch, stream);
       enc.push_back(timer.seconds());
+      enc_cpu.push_back(cpu_seconds() - c0);
     }
     for (int r = 0; r < reps; ++r) {
+      const double c0 = cpu_seconds();
       Timer timer;
       codec.decode(stream, out);
       dec.push_back(timer.seconds());
+      dec_cpu.push_back(cpu_seconds() - c0);
     }
     m.encode_seconds += median(enc);
     m.decode_seconds += median(dec);
+    m.encode_cpu_seconds += median(enc_cpu);
+    m.decode_cpu_seconds += median(dec_cpu);
   }
   m.ratio = m.encoded_bytes > 0 ? 4.0 * m.elements / m.encoded_bytes : 0;
   return m;

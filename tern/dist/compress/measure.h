@@ -26,8 +26,15 @@ struct Measurement {
   double ratio = 0;           // 4 * elements / encoded_bytes
   double encode_seconds = 0;  // sum over tensors of the median time
   double decode_seconds = 0;
-  double encode_gbps() const { return encode_seconds > 0 ? 4e-9 * elements / encode_seconds : 0; }
-  double decode_gbps() const { return decode_seconds > 0 ? 4e-9 * elements / decode_seconds : 0; }
+  // The same medians in process CPU time: with one thread, the time of one
+  // core even when other processes share the machine.
+  double encode_cpu_seconds = 0;
+  double decode_cpu_seconds = 0;
+  static double gbps(int64_t elements, double s) { return s > 0 ? 4e-9 * elements / s : 0; }
+  double encode_gbps() const { return gbps(elements, encode_seconds); }
+  double decode_gbps() const { return gbps(elements, decode_seconds); }
+  double encode_cpu_gbps() const { return gbps(elements, encode_cpu_seconds); }
+  double decode_cpu_gbps() const { return gbps(elements, decode_cpu_seconds); }
 };
 
 // The parameter and step of a dump file name "step<K>_<param>.f32";
