@@ -38,6 +38,7 @@ void register_all_ops() {
   register_pool_ops();
   register_norm_ops();
   register_loss_ops();
+  register_dnnl_kernels();
   for (int k = 0; k < kNumOps; ++k)
     TERN_ASSERT(!g_ops[k].kernels[0].empty(), "op ", kOpNames[k], " has no CPU kernel");
   autograd::install();
