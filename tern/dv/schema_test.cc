@@ -1,5 +1,7 @@
 #include <gtest/gtest.h>
 
+#include <random>
+
 #include "tern/base/error.h"
 #include "tern/dv/schema.h"
 
@@ -120,6 +122,30 @@ TEST(Schema, ErrorsNameTheLocation) {
       EXPECT_NE(std::string(e.what()).find(c.where), std::string::npos) << e.what();
     }
   }
+}
+
+// Mutated schemas parse or fail with a ValueError; never anything else.
+TEST(Schema, MutatedInputNeverCrashes) {
+  std::mt19937 rng(13);
+  const std::string base = kTfdvSchema;
+  const char junk[] = {'{', '}', '"', ':', '\\', '#', '\n', 'x', '1', '<', '[', ',', '\''};
+  int parsed = 0, rejected = 0;
+  for (int trial = 0; trial < 500; ++trial) {
+    std::string t = base;
+    for (int k = 0; k < 3; ++k) {
+      const size_t pos = rng() % t.size();
+      if (rng() % 2) t.erase(pos, 1 + rng() % 8);
+      else t.insert(pos, 1, junk[rng() % sizeof junk]);
+    }
+    try {
+      print_schema(parse_schema(t));
+      ++parsed;
+    } catch (const ValueError&) {
+      ++rejected;
+    }
+  }
+  EXPECT_GT(parsed, 0);
+  EXPECT_GT(rejected, 0);
 }
 
 }  // namespace
