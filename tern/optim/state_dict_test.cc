@@ -171,9 +171,14 @@ TEST(StateDict, F64StateLoadsIntoF32Parameters) {
   Model m;
   auto opt = make_optimizer("sgd", m.refs(), {.momentum = 0.9});
   opt->load_state_dict(s);
+  int momenta = 0;
   for (const auto& [k, t] : opt->state_dict()) {
-    if (k.ends_with(".momentum")) EXPECT_EQ(t.dtype(), DType::f32);
+    if (k.ends_with(".momentum")) {
+      EXPECT_EQ(t.dtype(), DType::f32);
+      ++momenta;
+    }
   }
+  EXPECT_EQ(momenta, 2);
 }
 
 }  // namespace
