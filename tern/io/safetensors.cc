@@ -1,11 +1,17 @@
 #include "tern/io/safetensors.h"
 
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <algorithm>
+#include <cerrno>
 #include <bit>
 #include <cstring>
 #include <limits>
 #include <numeric>
 #include <set>
+#include <tuple>
 
 #include <nlohmann/json.hpp>
 
@@ -104,33 +110,42 @@ Metadata parse_metadata(const std::string& src, const OrderedJson& j) {
   return m;
 }
 
-SafeTensorsFile decode_checked(std::string_view bytes, const std::string& src) {
-  if (bytes.size() < 8)
-    throw IOError(str_cat(src, ": truncated: ", bytes.size(),
+// Checks the 8-byte length prefix against the file size; returns N.
+uint64_t header_length(std::string_view first8, uint64_t file_size, const std::string& src) {
+  if (file_size < 8)
+    throw IOError(str_cat(src, ": truncated: ", file_size,
                           " bytes, but a safetensors file starts with an 8-byte header length"));
   uint64_t n = 0;
-  std::memcpy(&n, bytes.data(), 8);
-  if (n > bytes.size() - 8)
-    throw IOError(str_cat(src, ": header length ", n, " goes beyond the end of the file (", bytes.size(),
+  std::memcpy(&n, first8.data(), 8);
+  if (n > file_size - 8)
+    throw IOError(str_cat(src, ": header length ", n, " goes beyond the end of the file (", file_size,
                           " bytes); the file is truncated or not a safetensors file"));
   if (n > kMaxHeader) throw IOError(str_cat(src, ": header length ", n, " is over the limit of ", kMaxHeader));
+  return n;
+}
+
+// The parsed, validated header: entries sorted by offset, covering the data exactly.
+struct Layout {
+  Metadata metadata;
+  std::vector<Entry> entries;
+};
+
+Layout parse_layout(std::string_view json, uint64_t data_size, const std::string& src) {
   OrderedJson header;
   try {
-    header = OrderedJson::parse(bytes.substr(8, n));
+    header = OrderedJson::parse(json);
   } catch (const nlohmann::json::parse_error& e) {
     throw IOError(str_cat(src, ": header is not valid JSON (", e.what(), ")"));
   }
   if (!header.is_object()) throw IOError(str_cat(src, ": header should be a JSON object, got ", header.type_name()));
-
-  SafeTensorsFile out;
-  std::vector<Entry> entries;
+  Layout out;
   for (const auto& [key, value] : header.items()) {
     if (key == "__metadata__") out.metadata = parse_metadata(src, value);
-    else entries.push_back(parse_entry(src, key, value));
+    else out.entries.push_back(parse_entry(src, key, value));
   }
 
   // The data must be covered exactly: no overlaps, no gaps, nothing after.
-  const uint64_t data_size = bytes.size() - 8 - n;
+  std::vector<Entry>& entries = out.entries;
   std::sort(entries.begin(), entries.end(),
             [](const Entry& a, const Entry& b) { return std::tie(a.begin, a.end) < std::tie(b.begin, b.end); });
   uint64_t covered = 0;
@@ -152,11 +167,17 @@ SafeTensorsFile decode_checked(std::string_view bytes, const std::string& src) {
   if (covered != data_size)
     throw IOError(str_cat(src, ": the tensors cover ", covered, " data bytes but the file has ", data_size,
                           " after the header"));
+  return out;
+}
 
-  const char* data = bytes.data() + 8 + n;
-  for (const Entry& e : entries) {
+// Allocates each tensor and fills it with read(data_offset, dst, bytes).
+template <typename ReadFn>
+SafeTensorsFile fill(Layout layout, const std::string& src, ReadFn&& read) {
+  SafeTensorsFile out;
+  out.metadata = std::move(layout.metadata);
+  for (const Entry& e : layout.entries) {
     Tensor t = Tensor::empty(e.shape, e.dtype);
-    if (e.end > e.begin) std::memcpy(t.raw_data(), data + e.begin, e.end - e.begin);
+    if (e.end > e.begin) read(e.begin, t.raw_data(), e.end - e.begin);
     if (e.dtype == DType::boolean) {
       // Any byte but 0 or 1 in a C++ bool is undefined behaviour.
       const uint8_t* b = static_cast<const uint8_t*>(t.raw_data());
@@ -168,6 +189,50 @@ SafeTensorsFile decode_checked(std::string_view bytes, const std::string& src) {
     out.tensors.emplace_back(e.name, std::move(t));
   }
   return out;
+}
+
+SafeTensorsFile decode_checked(std::string_view bytes, const std::string& src) {
+  const uint64_t n = header_length(bytes, bytes.size(), src);
+  Layout layout = parse_layout(bytes.substr(8, n), bytes.size() - 8 - n, src);
+  const char* data = bytes.data() + 8 + n;
+  return fill(std::move(layout), src,
+              [&](uint64_t offset, void* dst, uint64_t len) { std::memcpy(dst, data + offset, len); });
+}
+
+// Reads exactly `len` bytes at `offset` of an open file.
+void pread_all(int fd, void* dst, uint64_t len, uint64_t offset, const std::string& path) {
+  char* p = static_cast<char*>(dst);
+  while (len > 0) {
+    const ssize_t got = ::pread(fd, p, len, static_cast<off_t>(offset));
+    if (got < 0 && errno == EINTR) continue;
+    if (got <= 0)
+      throw IOError(str_cat("error reading ", path, ": ", got < 0 ? std::strerror(errno) : "file shrank while reading"));
+    p += got;
+    len -= static_cast<uint64_t>(got);
+    offset += static_cast<uint64_t>(got);
+  }
+}
+
+// Reads a file straight into the tensors' storage: no copy of the whole file.
+SafeTensorsFile load_file(const std::string& path) {
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) throw IOError(str_cat("cannot open ", path, ": ", std::strerror(errno)));
+  struct Closer {
+    int fd;
+    ~Closer() { ::close(fd); }
+  } closer{fd};
+  struct stat st {};
+  if (::fstat(fd, &st) != 0) throw IOError(str_cat("cannot stat ", path, ": ", std::strerror(errno)));
+  TERN_CHECK_T(IOError, S_ISREG(st.st_mode), path, ": not a regular file");
+  const uint64_t size = static_cast<uint64_t>(st.st_size);
+  char first8[8] = {};
+  if (size >= 8) pread_all(fd, first8, 8, 0, path);
+  const uint64_t n = header_length(std::string_view(first8, 8), size, path);
+  std::string json(n, '\0');
+  pread_all(fd, json.data(), n, 8, path);
+  Layout layout = parse_layout(json, size - 8 - n, path);
+  return fill(std::move(layout), path,
+              [&](uint64_t offset, void* dst, uint64_t len) { pread_all(fd, dst, len, 8 + n + offset, path); });
 }
 
 }  // namespace
@@ -251,6 +316,12 @@ void save_safetensors(const std::string& path, const NamedTensors& tensors, cons
   write_file_atomic(path, encode_safetensors(tensors, metadata));
 }
 
-SafeTensorsFile load_safetensors(const std::string& path) { return decode_safetensors(read_file(path), path); }
+SafeTensorsFile load_safetensors(const std::string& path) {
+  try {
+    return load_file(path);
+  } catch (const nlohmann::json::exception& e) {
+    throw IOError(str_cat(path, ": malformed header (", e.what(), ")"));
+  }
+}
 
 }  // namespace tern::io
