@@ -103,6 +103,22 @@ TEST(SafeTensors, EveryTruncationIsAnError) {
   EXPECT_NO_THROW(decode_safetensors(full, "full.safetensors"));
 }
 
+TEST(SafeTensors, EveryTruncatedFileIsAnError) {
+  // The same through load_safetensors, which reads the file in pieces.
+  testing::TempDir dir;
+  const std::string full = encode_safetensors(every_dtype(), {{"k", "v"}});
+  const std::string path = dir.file("cut.safetensors");
+  for (size_t n = 0; n < full.size(); ++n) {
+    std::ofstream(path, std::ios::binary | std::ios::trunc).write(full.data(), static_cast<std::streamsize>(n));
+    const std::string e = error_of<IOError>([&] { load_safetensors(path); });
+    EXPECT_TRUE(contains(e, path)) << n << ": " << e;
+  }
+  std::ofstream(path, std::ios::binary | std::ios::trunc).write(full.data(), static_cast<std::streamsize>(full.size()));
+  EXPECT_EQ(load_safetensors(path).tensors.size(), every_dtype().size());
+  // A directory is not a file.
+  EXPECT_THROW(load_safetensors(dir.path().string()), IOError);
+}
+
 TEST(SafeTensors, EveryCorruptedHeaderByteIsHandled) {
   // Flipping any one header byte gives a clean error or a valid file, never a crash.
   const std::string full = encode_safetensors(every_dtype(), {{"k", "v"}});
