@@ -7,6 +7,38 @@
 
 namespace tern::optim {
 
+namespace {
+
+template <typename T>
+struct AdamScalars {
+  T w1, w1c, b2, w2, eps, step_size, bc2s, wd, shrink;
+};
+
+// The fused update of elements [lo, hi). A plain function of plain pointers:
+// GCC vectorises the AMSGrad variant here but not inside nested lambdas.
+template <typename T, bool kSmallWeight, bool kAmsgrad>
+void adam_loop(T* p, const T* g, T* m, T* v, T* vmax, int64_t lo, int64_t hi, const AdamScalars<T> k) {
+#pragma omp simd
+  for (int64_t i = lo; i < hi; ++i) {
+    const T pi = p[i] * k.shrink;
+    const T gi = g[i] + k.wd * pi;
+    T mi;
+    if constexpr (kSmallWeight) mi = m[i] + k.w1 * (gi - m[i]);
+    else mi = gi - (gi - m[i]) * k.w1c;
+    T vi = k.b2 * v[i] + k.w2 * gi * gi;
+    m[i] = mi;
+    v[i] = vi;
+    if constexpr (kAmsgrad) {
+      const T vm = vmax[i];  // a value, not std::max's reference: keeps the loop branch-free
+      vi = vm < vi ? vi : vm;
+      vmax[i] = vi;
+    }
+    p[i] = pi - k.step_size * mi / (std::sqrt(vi) / k.bc2s + k.eps);
+  }
+}
+
+}  // namespace
+
 Adam::Adam(std::vector<ParamRef> params, const AdamOptions& o) : Adam(std::move(params), o, false) {}
 
 Adam::Adam(std::vector<ParamRef> params, const AdamOptions& o, bool decoupled)
@@ -44,26 +76,11 @@ void Adam::update(const Tensor& param, const Tensor& grad, ParamState& state) {
     // Coupled decay adds wd * p to the gradient; decoupled decay scales p first.
     const T wd = static_cast<T>(decoupled_ ? 0 : opt_.weight_decay);
     const T shrink = static_cast<T>(decoupled_ ? 1 - lr() * opt_.weight_decay : 1);
+    const AdamScalars<T> k{w1, w1c, b2, w2, eps, step_size, bc2s, wd, shrink};
     detail::bool_switch(w1 < T(0.5), [&](auto small_c) {  // which of PyTorch's two lerp formulas
       detail::bool_switch(vmax != nullptr, [&](auto ams_c) {
         detail::parallel_range(n, [&](int64_t lo, int64_t hi) {
-#pragma omp simd
-          for (int64_t i = lo; i < hi; ++i) {
-            const T pi = p[i] * shrink;
-            const T gi = g[i] + wd * pi;
-            T mi;
-            if constexpr (detail::flag_v<decltype(small_c)>) mi = m[i] + w1 * (gi - m[i]);
-            else mi = gi - (gi - m[i]) * w1c;
-            T vi = b2 * v[i] + w2 * gi * gi;
-            m[i] = mi;
-            v[i] = vi;
-            if constexpr (detail::flag_v<decltype(ams_c)>) {
-              const T vm = vmax[i];  // a value, not std::max's reference: keeps the loop branch-free
-              vi = vm < vi ? vi : vm;
-              vmax[i] = vi;
-            }
-            p[i] = pi - step_size * mi / (std::sqrt(vi) / bc2s + eps);
-          }
+          adam_loop<T, detail::flag_v<decltype(small_c)>, detail::flag_v<decltype(ams_c)>>(p, g, m, v, vmax, lo, hi, k);
         });
       });
     });
