@@ -14,10 +14,14 @@ void check_hyper(bool ok, const char* optimizer, const char* what, const char* e
 
 Optimizer::Optimizer(std::vector<ParamRef> params, double lr) : params_(std::move(params)), lr_(0) {
   std::set<std::string> seen;
+  std::map<const TensorImpl*, std::string> tensors;
   for (const ParamRef& p : params_) {
     TERN_CHECK(!p.name.empty(), "optimizer: every parameter needs a non-empty name");
     TERN_CHECK(seen.insert(p.name).second, "optimizer: parameter name '", p.name, "' appears twice");
     TERN_CHECK(p.param.defined(), "optimizer: parameter '", p.name, "' is an undefined tensor");
+    // The same tensor twice would be updated twice per step.
+    const auto [it, fresh] = tensors.emplace(p.param.impl(), p.name);
+    TERN_CHECK(fresh, "optimizer: parameters '", it->second, "' and '", p.name, "' are the same tensor");
     TERN_CHECK_TYPE(p.param.dtype() == DType::f32 || p.param.dtype() == DType::f64, "optimizer: parameter '",
                     p.name, "' has dtype ", dtype_name(p.param.dtype()), ", expected f32 or f64");
     TERN_CHECK(p.param.device().type == DeviceType::cpu, "optimizer: parameter '", p.name,

@@ -116,6 +116,8 @@ TEST(SGD, RejectsBadArguments) {
   EXPECT_THROW(SGD({{"w", p}}, {.nesterov = true}), ValueError);
   EXPECT_THROW(SGD({{"w", p}, {"w", p}}), ValueError);
   EXPECT_THROW(SGD({{"", p}}), ValueError);
+  EXPECT_EQ(testing::error_of<ValueError>([&] { SGD({{"a", p}, {"b", p}}); }),
+            "optimizer: parameters 'a' and 'b' are the same tensor");
   Tensor ints = Tensor::from_vector<int64_t>({1}, {1});
   EXPECT_THROW(SGD({{"i", ints}}), TypeError);
   Tensor view = transpose(make_param({1, 2, 3, 4}, DType::f64, Shape{2, 2}).detach(), 0, 1);
