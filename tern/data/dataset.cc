@@ -57,17 +57,19 @@ std::shared_ptr<ImageDataset> fashion_mnist(const std::string& dir, bool train) 
   return ds;
 }
 
-std::shared_ptr<ImageDataset> synthetic_images(int64_t n, Shape example_shape, int64_t classes, uint64_t seed) {
+std::shared_ptr<ImageDataset> synthetic_images(int64_t n, Shape example_shape, int64_t classes, uint64_t seed,
+                                               uint64_t split) {
+  const uint64_t draw = seed * 7919 + split * 104729 + 3;  // examples' stream; prototypes use seed + 1
   TERN_CHECK(n > 0 && classes > 0, "synthetic dataset: size and classes must be positive");
   const int64_t per = numel_of(example_shape);
   std::vector<uint8_t> pixels(static_cast<size_t>(n * per));
   std::vector<int64_t> labels(static_cast<size_t>(n));
   for (int64_t i = 0; i < n; ++i) {
-    const int64_t c = static_cast<int64_t>(Philox::bits(seed, static_cast<uint64_t>(i)) % classes);
+    const int64_t c = static_cast<int64_t>(Philox::bits(draw, static_cast<uint64_t>(i)) % classes);
     labels[i] = c;
     for (int64_t k = 0; k < per; ++k) {
       const float proto = Philox::uniform(seed + 1, static_cast<uint64_t>(c * per + k)) * 255.f;
-      const float noise = Philox::normal(seed + 2, static_cast<uint64_t>(i * per + k)) * 40.f;
+      const float noise = Philox::normal(draw + 1, static_cast<uint64_t>(i * per + k)) * 40.f;
       pixels[i * per + k] = static_cast<uint8_t>(std::clamp(proto + noise, 0.f, 255.f));
     }
   }

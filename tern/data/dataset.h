@@ -55,7 +55,10 @@ class ImageDataset : public Dataset {
 std::shared_ptr<ImageDataset> fashion_mnist(const std::string& dir, bool train);
 
 // Learnable synthetic classification data for tests and benchmarks: each class
-// has a fixed random prototype image; examples are prototype + noise.
-std::shared_ptr<ImageDataset> synthetic_images(int64_t n, Shape example_shape, int64_t classes, uint64_t seed);
+// has a random prototype image fixed by `seed`; examples are prototype + noise.
+// `split` picks an independent draw of examples (e.g. 0 = train, 1 = test)
+// over the same prototypes.
+std::shared_ptr<ImageDataset> synthetic_images(int64_t n, Shape example_shape, int64_t classes, uint64_t seed,
+                                               uint64_t split = 0);
 
 }  // namespace tern::data

@@ -127,6 +127,7 @@ std::vector<OpCase> op_db() {
          return dispatch1(OpKind::conv2d_grad_weight, {in[0], in[1]}, conv_attrs({2, 1, 1, 1, 1, 1, 2}, {6, 2, 3, 3}));
        }, false},
       {OpKind::max_pool2d, [](DType dt) { return Inputs{rn({2, 3, 6, 5}, dt)}; }, [](const Inputs& in) { return max_pool2d(in[0], 3, 2, 1); }},
+      {OpKind::max_pool2d, [](DType dt) { return Inputs{rn({2, 3, 7, 6}, dt)}; }, [](const Inputs& in) { return max_pool2d(in[0], 2); }},
       {OpKind::max_pool2d_grad, [](DType dt) { return Inputs{rn({1, 2, 2, 2}, dt)}; },
        [](const Inputs& in) {
          return dispatch1(OpKind::max_pool2d_grad, {in[0], idx({0, 3, 5, 15, 1, 2, 8, 9}, {1, 2, 2, 2})},

@@ -72,6 +72,44 @@ void max_pool_ref(KernelArgs& k) {
   });
 }
 
+// The common 2x2 / stride 2 / no padding case (LeNet, VGG), f32: no bounds
+// checks, two rows at a time.
+bool is_k2s2(const KernelArgs& k) {
+  const Attrs& a = k.attrs;
+  return k.in[0].dtype() == DType::f32 && a.i(0) == 2 && a.i(1) == 2 && a.i(2) == 2 && a.i(3) == 2 && a.i(4) == 0 &&
+         a.i(5) == 0;
+}
+
+void max_pool_k2s2(KernelArgs& k) {
+  const Tensor x = as_contiguous(k.in[0]);
+  const PoolGeom g = pool_geom(x.shape(), k.attrs, "max_pool2d");
+  const float* xp = x.data<float>();
+  float* y = k.out[0].data<float>();
+  int64_t* idx = k.out[1].data<int64_t>();
+  parallel_for(g.n * g.c, 8, [&](int64_t b, int64_t e) {
+    for (int64_t nc = b; nc < e; ++nc) {
+      const float* src = xp + nc * g.h * g.w;
+      float* dst = y + nc * g.oh * g.ow;
+      int64_t* di = idx + nc * g.oh * g.ow;
+      for (int64_t oy = 0; oy < g.oh; ++oy) {
+        const float* r0 = src + 2 * oy * g.w;
+        const float* r1 = r0 + g.w;
+        for (int64_t ox = 0; ox < g.ow; ++ox) {
+          const int64_t x0 = 2 * ox;
+          // Same tie-breaking as the reference: first maximum in row-major order.
+          float best = r0[x0];
+          int64_t at = 2 * oy * g.w + x0;
+          if (r0[x0 + 1] > best) best = r0[x0 + 1], at = 2 * oy * g.w + x0 + 1;
+          if (r1[x0] > best) best = r1[x0], at = (2 * oy + 1) * g.w + x0;
+          if (r1[x0 + 1] > best) best = r1[x0 + 1], at = (2 * oy + 1) * g.w + x0 + 1;
+          dst[oy * g.ow + ox] = best;
+          di[oy * g.ow + ox] = at;
+        }
+      }
+    }
+  });
+}
+
 void grad_max_pool(GradArgs& g) {
   Attrs a = pool_only(g.attrs);
   for (int64_t d : g.in_meta[0].shape) a.ints.push_back(d);
@@ -174,6 +212,7 @@ void avg_pool_grad_ref(KernelArgs& k) {
 
 void register_pool_ops() {
   define_op(OpKind::max_pool2d, {.infer = infer_max_pool, .grad = grad_max_pool, .save_outputs = 2, .reference = max_pool_ref});
+  register_kernel(OpKind::max_pool2d, DeviceType::cpu, {"k2s2", 10, is_k2s2, max_pool_k2s2});
   define_op(OpKind::max_pool2d_grad, {.infer = infer_pool_grad, .reference = max_pool_grad_ref});
   define_op(OpKind::avg_pool2d, {.infer = infer_avg_pool, .grad = grad_avg_pool, .reference = avg_pool_ref});
   define_op(OpKind::avg_pool2d_grad, {.infer = infer_pool_grad, .reference = avg_pool_grad_ref});

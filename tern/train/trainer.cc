@@ -63,7 +63,7 @@ std::shared_ptr<data::Dataset> load_dataset(const TrainOptions& opt, bool train)
     return data::fashion_mnist(opt.data_dir.empty() ? data::kFashionMnistDir : opt.data_dir, train);
   if (opt.dataset == "synthetic")
     return data::synthetic_images(train ? opt.synthetic_size : std::max<int64_t>(opt.synthetic_size / 6, 100), {1, 28, 28},
-                                  10, train ? 11 : 12);
+                                  10, opt.seed, train ? 0 : 1);
   TERN_FAIL("unknown dataset '", opt.dataset, "' (fashion-mnist, synthetic)");
 }
 
@@ -111,9 +111,11 @@ TrainResult train(const TrainOptions& opt, const std::function<void(const EpochR
   int64_t start_epoch = 0;
   if (!opt.resume.empty()) {
     const io::Checkpoint ck = io::load_checkpoint(opt.resume);
-    io::assign_tensors(model->state(), ck.model, "checkpoint " + opt.resume);
-    optimizer->load_state_dict(ck.optimizer);
-    start_epoch = ck.epoch;
+    TERN_CHECK(ck.meta.model.empty() || ck.meta.model == opt.model, "checkpoint ", opt.resume, " holds a ",
+               ck.meta.model, " model, not ", opt.model);
+    io::restore_model(ck, model->state());
+    optimizer->load_state_dict(ck.optim);
+    start_epoch = ck.meta.epoch;
     TERN_CHECK(start_epoch < opt.epochs, "checkpoint ", opt.resume, " already finished epoch ", start_epoch,
                " of ", opt.epochs, "; ask for more epochs");
   }
@@ -166,9 +168,12 @@ TrainResult train(const TrainOptions& opt, const std::function<void(const EpochR
                        std::round(er.test_accuracy * 1e4) / 100, "%"));
     result.epochs.push_back(er);
     if (!opt.checkpoint.empty()) {
-      io::save_checkpoint(opt.checkpoint, model->state(), optimizer->state_dict(),
-                          {{"tern.model", opt.model}, {"tern.epoch", std::to_string(epoch + 1)},
-                           {"tern.step", std::to_string(result.steps)}, {"tern.optimizer", opt.optimizer}});
+      io::CheckpointMeta meta;
+      meta.model = opt.model;
+      meta.optimizer = opt.optimizer;
+      meta.step = result.steps;
+      meta.epoch = epoch + 1;
+      io::save_checkpoint(opt.checkpoint, model->state(), optimizer->state_dict(), meta);
     }
     if (on_epoch) on_epoch(er);
   }

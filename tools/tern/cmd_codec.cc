@@ -169,16 +169,10 @@ void setup(CLI::App& root) {
     for (const auto& c : cz::codec_registry()) std::printf("%-9s %s\n", c.name.c_str(), c.help.c_str());
   });
 
-  // `tern bench` is shared: other modules add their own `bench <what>`
-  // (the core's `bench train`). Reuse the parent if it is registered
-  // already, else create it; registration order between files is not fixed,
-  // so whoever comes second must reuse it the same way.
-  CLI::App* bench = nullptr;
-  for (CLI::App* sub : root.get_subcommands([](CLI::App* s) { return s->get_name() == "bench"; })) bench = sub;
-  if (bench == nullptr) {
-    bench = root.add_subcommand("bench", "Benchmarks");
-    bench->require_subcommand(1);
-  }
+  // `tern bench` is shared with other modules (the core's `bench train`):
+  // shared_group reuses the parent if another file registered it first, else
+  // creates it, so registration order between files does not matter.
+  CLI::App* bench = shared_group(root, "bench", "Benchmarks");
   {
     auto* cmd = bench->add_subcommand("codec", "Codec ratio and encode/decode GB/s of float32 input");
     auto f = std::make_shared<BenchFlags>();

@@ -80,7 +80,9 @@ void add_eval(CLI::App& root) {
     mo.num_classes = test->num_classes();
     nn::ModulePtr model = spec.make(mo);
     const io::Checkpoint ck = io::load_checkpoint(*checkpoint);
-    io::assign_tensors(model->state(), ck.model, "checkpoint " + *checkpoint);
+    TERN_CHECK(ck.meta.model.empty() || ck.meta.model == opt->model, "checkpoint ", *checkpoint, " holds a ",
+               ck.meta.model, " model, not ", opt->model);
+    io::restore_model(ck, model->state());
     std::vector<int64_t> preds;
     const double acc = train::evaluate(*model, *test, 1000, predictions->empty() ? nullptr : &preds);
     if (!predictions->empty()) {

@@ -1,0 +1,70 @@
+#include <gtest/gtest.h>
+
+#include <cstdio>
+
+#include "tern/train/trainer.h"
+
+namespace tern::train {
+
+TrainOptions small_run() {
+  TrainOptions o;
+  o.model = "lenet5";
+  o.dataset = "synthetic";
+  o.synthetic_size = 1200;
+  o.epochs = 2;
+  o.batch_size = 32;
+  o.lr = 0.05;
+  o.progress = false;
+  o.threads = 1;
+  return o;
+}
+
+TEST(Train, LearnsSyntheticData) {
+  const TrainResult r = train(small_run());
+  ASSERT_EQ(r.epochs.size(), 2u);
+  EXPECT_GT(r.test_accuracy, 0.9);
+  EXPECT_LT(r.epochs[1].train_loss, r.epochs[0].train_loss);
+  EXPECT_GT(r.peak_tensor_bytes, 0);
+}
+
+// Training 2 epochs straight and training 1, checkpointing, then resuming
+// for the second must give the same model: same loss, same accuracy.
+TEST(Train, ResumeContinuesTheSameTrajectory) {
+  const std::string ck = ::testing::TempDir() + "/tern_resume_test.safetensors";
+  const TrainResult straight = train(small_run());
+  TrainOptions first = small_run();
+  first.epochs = 1;
+  first.checkpoint = ck;
+  train(first);
+  TrainOptions second = small_run();
+  second.resume = ck;
+  const TrainResult resumed = train(second);
+  ASSERT_EQ(resumed.epochs.size(), 1u);
+  EXPECT_EQ(resumed.epochs[0].train_loss, straight.epochs[1].train_loss);
+  EXPECT_EQ(resumed.test_accuracy, straight.test_accuracy);
+  std::remove(ck.c_str());
+}
+
+TEST(Train, BadOptionsAreClearErrors) {
+  TrainOptions o = small_run();
+  o.batch_size = 0;
+  EXPECT_THROW(train(o), ValueError);
+  o = small_run();
+  o.model = "nosuchmodel";
+  EXPECT_THROW(train(o), ValueError);
+  o = small_run();
+  o.dataset = "fashion-mnist";
+  o.data_dir = "/nonexistent";
+  EXPECT_THROW(train(o), IOError);
+  o = small_run();
+  o.resume = "/nonexistent/ck.safetensors";
+  EXPECT_THROW(train(o), Error);
+}
+
+TEST(Bench, TrainStepsReportThroughputAndMemory) {
+  const BenchResult r = bench_train("mlp", 16, 3, 1, 1);
+  EXPECT_GT(r.samples_per_second, 0);
+  EXPECT_GT(r.peak_tensor_bytes, 269322 * 4);  // at least the parameters
+}
+
+}  // namespace tern::train

@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# Bad input to `tern` gives one clear line on stderr and a non-zero exit,
+# never a crash or a stack trace.
+#   cli_errors_test.sh path/to/tern
+set -u
+tern=$1
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+printf 'not a checkpoint' >"$tmp/bad.safetensors"
+failures=0 passed=0
+
+expect_error() {  # expect_error "what it should mention" args...
+  local want=$1
+  shift
+  "$tern" "$@" >"$tmp/out" 2>"$tmp/err"
+  local rc=$?
+  local lines
+  lines=$(wc -l <"$tmp/err")
+  if [[ $rc -eq 0 || $rc -ge 128 ]] || [[ $lines -ne 1 ]] || ! grep -qi -- "$want" "$tmp/err"; then
+    echo "FAIL: tern $* -> rc=$rc, stderr:"
+    cat "$tmp/err"
+    failures=$((failures + 1))
+  else
+    passed=$((passed + 1))
+  fi
+}
+
+expect_error "unknown model" train --model nosuch --dataset synthetic
+expect_error "not found" train --model lenet5 --data-dir "$tmp/missing"
+expect_error "batch size" train --model lenet5 --dataset synthetic --batch-size 0
+expect_error "epochs" train --model lenet5 --dataset synthetic --epochs 0
+expect_error "bad.safetensors" eval --model lenet5 --dataset synthetic --checkpoint "$tmp/bad.safetensors"
+expect_error "nope" train --nope
+expect_error "unknown dataset" train --model mlp --dataset cifar
+expect_error "optimizer" train --model mlp --dataset synthetic --optimizer lamb
+expect_error "steps" bench train --model mlp --steps 0
+
+echo "$passed passed, $failures failed"
+[[ $failures -eq 0 ]]
