@@ -1,4 +1,5 @@
 // Element-wise codecs: none (fp32), fp16 and scaled int8.
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 #include <sstream>
@@ -81,9 +82,12 @@ class Int8Codec final : public EfCodec {
     out.resize(4 + y.size());
     std::memcpy(out.data(), &scale, 4);
     const float inv = scale > 0.0f ? 1.0f / scale : 0.0f;
+    // Adding and removing 1.5 * 2^23 rounds |v| <= 127 to the nearest
+    // integer, ties to even, without a libm call (as nearbyint would).
+    constexpr float kRound = 12582912.0f;
     for (size_t i = 0; i < y.size(); ++i) {
-      const float q = std::nearbyint(std::fmin(127.0f, std::fmax(-127.0f, y[i] * inv)));
-      out[4 + i] = static_cast<uint8_t>(static_cast<int8_t>(q));
+      const float v = std::min(127.0f, std::max(-127.0f, y[i] * inv));
+      out[4 + i] = static_cast<uint8_t>(static_cast<int8_t>((v + kRound) - kRound));
     }
   }
 };

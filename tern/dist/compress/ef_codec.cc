@@ -15,7 +15,11 @@ void EfCodec::encode(std::span<const float> src, CodecState& state, std::vector<
     ++state.step;
     return;
   }
-  std::vector<float> y(src.size());
+  // A per-thread scratch: a fresh 64 MB buffer per call would cost more in
+  // page faults than most of these codecs spend encoding.
+  thread_local std::vector<float> scratch;
+  scratch.resize(src.size());
+  std::span<float> y(scratch.data(), src.size());
   for (size_t i = 0; i < y.size(); ++i) y[i] = src[i] + state.error[i];
   encode_values(y, state.step, out);
   // The residual is what the receiver will not see: y minus its decoding.

@@ -1,7 +1,9 @@
 // EF-signSGD (Karimireddy et al., "Error Feedback Fixes SignSGD", ICML
 // 2019): one bit per element, scaled by mean|y|, with error feedback.
 // Stream: [f32 scale][ceil(n/8) bytes, bit i set for y_i >= 0, LSB first].
+#include <algorithm>
 #include <cmath>
+#include <cstring>
 
 #include "tern/base/error.h"
 #include "tern/dist/compress/byte_io.h"
@@ -22,7 +24,11 @@ class SignCodec final : public EfCodec {
     r.expect_end();
     TERN_CHECK(std::isfinite(scale) && scale >= 0.0f, "sign stream corrupted: scale must be finite and >= 0, given ",
                scale);
-    for (size_t i = 0; i < dst.size(); ++i) dst[i] = (b[i / 8] >> (i % 8)) & 1 ? scale : -scale;
+    const size_t n = dst.size();
+    for (size_t byte = 0; byte * 8 < n; ++byte) {
+      const size_t end = std::min(n, byte * 8 + 8);
+      for (size_t i = byte * 8; i < end; ++i) dst[i] = (b[byte] >> (i % 8)) & 1 ? scale : -scale;
+    }
     if (dst.size() % 8 != 0)
       TERN_CHECK((b.back() >> (dst.size() % 8)) == 0, "sign stream corrupted: non-zero padding bits");
   }
@@ -34,10 +40,15 @@ class SignCodec final : public EfCodec {
     double l1 = 0.0;
     for (float v : y) l1 += std::fabs(v);
     const float scale = y.empty() ? 0.0f : static_cast<float>(l1 / static_cast<double>(y.size()));
-    out.assign(4 + (y.size() + 7) / 8, 0);
+    const size_t n = y.size();
+    out.resize(4 + (n + 7) / 8);
     std::memcpy(out.data(), &scale, 4);
-    for (size_t i = 0; i < y.size(); ++i)
-      if (y[i] >= 0.0f) out[4 + i / 8] |= static_cast<uint8_t>(1u << (i % 8));
+    for (size_t byte = 0; byte * 8 < n; ++byte) {
+      const size_t end = std::min(n, byte * 8 + 8);
+      unsigned bits = 0;
+      for (size_t i = byte * 8; i < end; ++i) bits |= unsigned{y[i] >= 0.0f} << (i % 8);
+      out[4 + byte] = static_cast<uint8_t>(bits);
+    }
   }
 };
 
