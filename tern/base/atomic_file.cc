@@ -1,20 +1,21 @@
 #include "tern/base/atomic_file.h"
 
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
-#include <fstream>
-#include <sstream>
 
 #include "tern/base/error.h"
 
 namespace tern {
 
 void write_file_atomic(const std::string& path, std::string_view data) {
-  const std::string tmp = path + ".tmp." + std::to_string(getpid());
+  static std::atomic<uint64_t> counter{0};  // distinct names for concurrent writers in one process
+  const std::string tmp = path + ".tmp." + std::to_string(getpid()) + "." + std::to_string(counter++);
   const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
   if (fd < 0) throw IOError(str_cat("cannot write ", path, ": ", std::strerror(errno)));
   size_t written = 0;
@@ -37,15 +38,38 @@ void write_file_atomic(const std::string& path, std::string_view data) {
     ::unlink(tmp.c_str());
     throw IOError(str_cat("cannot rename ", tmp, " to ", path, ": ", std::strerror(err)));
   }
+  // Make the rename itself durable.
+  const size_t slash = path.find_last_of('/');
+  const std::string dir = slash == std::string::npos ? "." : (slash == 0 ? "/" : path.substr(0, slash));
+  const int dfd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY);
+  if (dfd >= 0) {
+    ::fsync(dfd);
+    ::close(dfd);
+  }
 }
 
 std::string read_file(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw IOError(str_cat("cannot open ", path, ": ", std::strerror(errno)));
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  if (in.bad()) throw IOError(str_cat("error reading ", path));
-  return ss.str();
+  const int fd = ::open(path.c_str(), O_RDONLY);
+  if (fd < 0) throw IOError(str_cat("cannot open ", path, ": ", std::strerror(errno)));
+  struct stat st {};
+  if (::fstat(fd, &st) != 0) {
+    ::close(fd);
+    throw IOError(str_cat("cannot stat ", path, ": ", std::strerror(errno)));
+  }
+  std::string out(static_cast<size_t>(st.st_size), '\0');  // one allocation, one copy
+  size_t done = 0;
+  while (done < out.size()) {
+    const ssize_t n = ::read(fd, out.data() + done, out.size() - done);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) {
+      const int err = n < 0 ? errno : 0;
+      ::close(fd);
+      throw IOError(str_cat("error reading ", path, err ? ": " : " (file shrank while reading)", err ? std::strerror(err) : ""));
+    }
+    done += static_cast<size_t>(n);
+  }
+  ::close(fd);
+  return out;
 }
 
 }  // namespace tern
