@@ -33,12 +33,17 @@ std::vector<int64_t> parse_classes(std::string_view text, const std::string& nam
 }
 
 std::vector<int64_t> read_classes(const std::string& path) {
-  if (path.find("idx") != std::string::npos || path.find("ubyte") != std::string::npos) {
+  const std::string bytes = read_file(path);
+  // IDX starts with two zero bytes; gzip with 1f 8b. Anything else is text.
+  const bool idx = bytes.size() >= 2 && ((bytes[0] == '\0' && bytes[1] == '\0') ||
+                                         (static_cast<unsigned char>(bytes[0]) == 0x1f &&
+                                          static_cast<unsigned char>(bytes[1]) == 0x8b));
+  if (idx) {
     const auto arr = data::read_idx(path);
     TERN_CHECK(arr.shape.size() == 1, path, ": expected a 1-D IDX label file, got ", arr.shape.size(), " dimensions");
     return std::vector<int64_t>(arr.data.begin(), arr.data.end());
   }
-  return parse_classes(read_file(path), path);
+  return parse_classes(bytes, path);
 }
 
 std::vector<int64_t> run_script(const std::string& command) {

@@ -12,7 +12,7 @@ namespace tern::mlci {
 
 // Parses "3\n7\n..." ; `name` appears in error messages.
 std::vector<int64_t> parse_classes(std::string_view text, const std::string& name);
-// A file of classes: IDX when the name contains "idx" or "ubyte", else text.
+// A file of classes: IDX (plain or gzip'ed, told by its first bytes) or text.
 std::vector<int64_t> read_classes(const std::string& path);
 // Runs a shell command and parses its standard output as classes; throws if
 // it exits non-zero.
