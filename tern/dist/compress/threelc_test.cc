@@ -158,6 +158,27 @@ TEST(ThreeLc, IdenticalStreamsAcrossPathsAndThreads) {
   }
 }
 
+TEST(ThreeLc, ThreadChunksThatAreAllZeroCarryTheRun) {
+  // Non-zero values only near the start and the end: with 3 threads the
+  // middle chunk is one zero run that the stitch must merge with its
+  // neighbours' open runs.
+  const size_t n = (size_t{1} << 19) + 4;
+  std::vector<float> x(n, 0.0f);
+  x[3] = 1.0f;
+  x[n - 2] = -2.0f;
+  for (int threads : {1, 2, 3}) {
+    ThreadGuard tg(threads);
+    std::vector<float> e(n, 0.0f), e_ref(n, 0.0f), d(n);
+    std::vector<uint8_t> got;
+    threelc::encode(x, e, {1.0f, true}, got);
+    EXPECT_EQ(got, reference_encode(x, e_ref, 1.0f, true)) << threads;
+    threelc::decode(got, d);
+    EXPECT_EQ(d[3], 2.0f);  // S = 2 and 2 * 1 >= S: quantised to +S
+    EXPECT_EQ(d[n - 2], -2.0f);
+    for (size_t i = 0; i < n; ++i) ASSERT_EQ(d[i] + e[i], x[i]);
+  }
+}
+
 TEST(ThreeLc, RoundTripBoundAndExactErrorFeedback) {
   for (Isa isa : supported_isas()) {
     IsaGuard guard(isa);
