@@ -125,6 +125,10 @@ std::optional<double> condition_d_bound(const Condition& c) {
   std::optional<double> best;
   for (const Clause& cl : c.clauses)
     if (auto b = clause_d_bound(cl); b && (!best || *b < *best)) best = b;
+  // d is a fraction: a bound above 1 says nothing more than 1; one at or
+  // below 0 cannot hold, so it gives Bennett no usable variance.
+  if (best && *best <= 0.0) return std::nullopt;
+  if (best) best = std::min(*best, 1.0);
   return best;
 }
 

@@ -138,6 +138,14 @@ TEST(MlciOptimised, HierarchicalDTestTakesDeltaShareAndSavesLabels) {
   EXPECT_GE(hoeffding_examples(s), 10 * with.labels);
 }
 
+TEST(MlciOptimised, DBoundsOutsideZeroOneAreHandled) {
+  EXPECT_EQ(*condition_d_bound(parse_condition("d < 1.5 +/- 0.1 /\\ n - o > 0 +/- 0.1")), 1.0);
+  EXPECT_FALSE(condition_d_bound(parse_condition("d < -0.1 +/- 0.1 /\\ n - o > 0 +/- 0.1")).has_value());
+  EXPECT_DOUBLE_EQ(*condition_d_bound(parse_condition("-2 d > -0.4 +/- 0.1")), 0.2);
+  EXPECT_NO_THROW(plan_optimised(make("d < 1.5 +/- 0.1 /\\ n - o > 0 +/- 0.1", 0.9, Adaptivity::kNone, 4)));
+  EXPECT_NO_THROW(plan_optimised(make("d < -0.1 +/- 0.1 /\\ n - o > 0 +/- 0.1", 0.9, Adaptivity::kNone, 4)));
+}
+
 TEST(MlciOptimised, FallsBackToHoeffdingWhenBennettIsWorse) {
   const Settings s = make("d < 1 +/- 0.01 /\\ n - o > 0 +/- 0.3", 0.99, Adaptivity::kNone, 4);
   const Plan p = plan_optimised(s);

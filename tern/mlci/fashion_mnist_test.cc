@@ -8,7 +8,7 @@
 //    than plain Hoeffding;
 //  - a full `tern ci check` run on the real files.
 // Set TERN_MLCI_PREDICTIONS_OUT=DIR to keep softmax.txt and mlp.txt there
-// (examples/fashion_mnist.sh uses them when `tern train` is missing).
+// (examples/fashion_mnist.sh falls back to them without `tern train`).
 #include <gtest/gtest.h>
 
 #include <cmath>

@@ -12,6 +12,7 @@
 #include "tern/base/error.h"
 #include "tern/mlci/condition.h"
 #include "tern/mlci/config.h"
+#include "tern/mlci/estimate.h"
 
 namespace tern::mlci {
 namespace {
@@ -87,6 +88,18 @@ TEST(MlciFuzz, ConditionParser) {
         EXPECT_GT(cl.num_vars(), 0) << input;
         EXPECT_GT(cl.eps, 0.0) << input;
         EXPECT_LT(cl.eps, 1.0) << input;
+      }
+      // Whatever parses must also plan: sizes, or a clean overflow error.
+      Settings s;
+      s.condition = c;
+      s.adaptivity = i % 2 ? Adaptivity::kFull : Adaptivity::kNone;
+      try {
+        EXPECT_GE(plan_hoeffding(s).examples, 1) << input;
+        const Plan p = plan_optimised(s);
+        EXPECT_GE(p.examples, 1) << input;
+        EXPECT_LE(p.labels, p.examples) << input;
+      } catch (const ValueError& e) {
+        EXPECT_NE(std::string(e.what()).find("overflows"), std::string::npos) << e.what();
       }
     } catch (const ValueError& e) {
       ++rejected;
