@@ -1,7 +1,8 @@
 // End-to-end on Fashion-MNIST with two real models: softmax regression (the
 // accepted "old" model) and a one-hidden-layer MLP (the "new" one), trained
-// here by a small SGD helper because `tern train` was not in the tree when
-// this module landed. Their predictions on the 10,000 test images feed
+// here by a small SGD helper so the test stays fast and independent of the
+// training stack (examples/fashion_mnist.sh uses `tern train`). Their
+// predictions on the 10,000 test images feed
 //  - the label-saving acceptance: for n - o > 0.02 +/- 0.01 at reliability
 //    0.999, the optimised plan (hierarchical d test on the unlabeled
 //    predictions, Bennett, active labelling) must need >= 10x fewer labels
