@@ -125,6 +125,41 @@ TEST(MlciMonteCarlo, BennettNonAdaptiveBothModes) {
   }
 }
 
+// The path `tern ci check` takes without a d clause: d is measured on the
+// test set (no labels), turned into a bound p by the hierarchical d test, and
+// the test set is used only if it is large enough for Bennett with that p.
+// Runs where the check refuses (test set too small) make no decision.
+TEST(MlciMonteCarlo, HierarchicalMeasuredBoundBothModes) {
+  for (Mode m : {Mode::kFpFree, Mode::kFnFree}) {
+    const Settings s = make("n - o > 0 +/- 0.02", m, Adaptivity::kNone, 0.9, 4);
+    const int64_t n = plan_optimised(s, {0.14}).examples;  // sized for d up to about 0.1
+    ASSERT_LT(n, hoeffding_examples(s));
+    const Truth t = {0.05 + (m == Mode::kFpFree ? 0.0 : 1e-6), 0.05, 0.6};  // d = 0.1, n - o at the edge
+    std::mt19937_64 g(13);
+    int bad = 0, decided = 0;
+    const int trials = kTrials;
+    for (int trial = 0; trial < trials; ++trial) {
+      bool wrong = false, all_decided = true;
+      for (int64_t step = 0; step < s.steps; ++step) {
+        const auto e = draw(g, n, t);
+        if (!requirement(s, n, e[2]).enough) {
+          all_decided = false;
+          continue;
+        }
+        const bool pass = passes(s, e[0], e[1], e[2]);
+        wrong = wrong || (m == Mode::kFpFree ? pass : !pass);
+      }
+      bad += wrong;
+      decided += all_decided;
+    }
+    const double rate = static_cast<double>(bad) / trials;
+    std::printf("hierarchical %s none H=4 N=%lld: violation rate %.5f (delta 0.1), all steps decided in %.3f of runs\n",
+                mode_name(m), static_cast<long long>(n), rate, static_cast<double>(decided) / trials);
+    EXPECT_LE(rate, allowed(s.delta(), trials));
+    EXPECT_GT(decided, trials * 9 / 10);  // the check really decided, so the rate means something
+  }
+}
+
 // An adversary that adapts to the revealed results (full adaptivity), after
 // the "ladder" attack on holdout reuse. Population of M examples; the old
 // model o and the base new model b agree everywhere and are right on half.
