@@ -31,12 +31,14 @@ std::string plan_summary(const Plan& p) {
 
 }  // namespace
 
-void set_baseline(const std::string& state_dir, const std::vector<int64_t>& predictions, const std::string& commit) {
+void set_baseline(const std::string& state_dir, const std::vector<int64_t>& predictions, const std::string& commit,
+                  const std::string& testset) {
   std::filesystem::create_directories(state_dir);
   State s = load_state(state_dir);
   write_file_atomic(accepted_path(state_dir), format_classes(predictions));
   s.accepted_commit = commit;
-  s.history.push_back({0, commit, s.testset, "baseline"});
+  s.accepted_testset = testset;
+  s.history.push_back({0, commit, testset, "baseline"});
   save_state(state_dir, s);
 }
 
@@ -47,13 +49,18 @@ CheckOutcome run_check(const CheckInput& in) {
   State state = load_state(dir);
   TERN_CHECK(std::filesystem::exists(accepted_path(dir)), "no accepted model yet in '", dir,
              "': record the current one with `tern ci baseline --predictions FILE`");
+  const std::string testset = fingerprint(in.labels);
+  TERN_CHECK(state.accepted_testset.empty() || state.accepted_testset == testset,
+             "the test set changed since the accepted model (", state.accepted_commit,
+             ") was recorded; its predictions on the new test set are needed: run `tern ci baseline "
+             "--predictions FILE` with them");
+  state.accepted_testset = testset;
   const std::vector<int64_t> old_pred = read_classes(accepted_path(dir));
   const auto test_size = static_cast<int64_t>(in.labels.size());
   TERN_CHECK(in.new_pred.size() == in.labels.size() && old_pred.size() == in.labels.size(),
              "expected one prediction per test example (", test_size, "), got ", in.new_pred.size(),
              " from the new model and ", old_pred.size(), " from the accepted one");
 
-  const std::string testset = fingerprint(in.labels);
   if (testset != state.testset) {  // a new test set: a fresh budget
     state.testset = testset;
     state.test_size = test_size;

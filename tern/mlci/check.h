@@ -27,8 +27,11 @@ struct CheckOutcome {
 };
 
 // Records `predictions` as the accepted model without testing it (the first
-// model of a project, or after a manual decision).
-void set_baseline(const std::string& state_dir, const std::vector<int64_t>& predictions, const std::string& commit);
+// model of a project, a new test set, or a manual decision). `testset` is the
+// fingerprint of the labels they were predicted on ("" if not known yet: the
+// next check binds them to its test set).
+void set_baseline(const std::string& state_dir, const std::vector<int64_t>& predictions, const std::string& commit,
+                  const std::string& testset = "");
 
 CheckOutcome run_check(const CheckInput& in);
 

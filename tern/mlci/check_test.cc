@@ -96,8 +96,11 @@ TEST_F(MlciCheck, PassAcceptsModelFailKeepsOldAndBudgetRunsOut) {
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_EQ(load_state(dir_).steps_used, 3);
 
-  // A new test set restores the budget.
+  // A new test set needs the accepted model's predictions on it, then gives
+  // a fresh budget.
   labels_[0] = (labels_[0] + 1) % 10;
+  EXPECT_THROW(run_check(input(cond, Adaptivity::kFull, 3, model(labels_, 0.99, 14))), ValueError);
+  set_baseline(dir_, better, "rebased", fingerprint(labels_));
   r = run_check(input(cond, Adaptivity::kFull, 3, model(labels_, 0.99, 14)));
   EXPECT_NE(r.verdict, Verdict::kNeedTestSet);
   EXPECT_EQ(load_state(dir_).steps_used, 1);

@@ -61,6 +61,15 @@ has err.txt "this test set is spent"
 has .ternci/state.json '"steps_used": 2'
 [ -f .ternci/accepted.txt ] && cmp -s .ternci/accepted.txt good.txt || fail "accepted model is not the passing one"
 
+# A new test set: the accepted model's predictions must be given again for it.
+printf '0\n' >>labels.txt; printf '0\n' >>good.txt; printf '0\n' >>old.txt; printf '0\n' >>bad.txt
+run 2 "$TERN" ci check --predictions good.txt
+has err.txt "the test set changed"
+run 2 "$TERN" ci baseline --predictions old.txt --labels labels.txt.missing
+run 0 "$TERN" ci baseline --predictions old.txt
+run 0 "$TERN" ci check --predictions good.txt
+has out.txt "PASS (step 1 of 2)"
+
 # Adaptivity none: nothing revealed, exit 0, result sealed.
 sed -i 's/adaptivity: full/adaptivity: none/; s/steps: 2/steps: 1/' .ternci.yml
 rm -rf .ternci

@@ -29,6 +29,7 @@ State load_state(const std::string& dir) {
     s.first_result = j.at("first_result").get<std::string>();
     s.retired = j.at("retired").get<bool>();
     s.accepted_commit = j.at("accepted_commit").get<std::string>();
+    s.accepted_testset = j.value("accepted_testset", std::string());
     for (const auto& h : j.at("history"))
       s.history.push_back({h.at("step").get<int64_t>(), h.at("commit").get<std::string>(),
                            h.at("testset").get<std::string>(), h.at("result").get<std::string>()});
@@ -48,6 +49,7 @@ void save_state(const std::string& dir, const State& s) {
   j["first_result"] = s.first_result;
   j["retired"] = s.retired;
   j["accepted_commit"] = s.accepted_commit;
+  j["accepted_testset"] = s.accepted_testset;
   j["history"] = json::array();
   for (const auto& h : s.history)
     j["history"].push_back({{"step", h.step}, {"commit", h.commit}, {"testset", h.testset}, {"result", h.result}});

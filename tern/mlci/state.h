@@ -30,6 +30,9 @@ struct State {
   std::string first_result;  // firstChange: the result the developer saw first
   bool retired = false;      // firstChange: the result changed; test set spent
   std::string accepted_commit;
+  // Fingerprint of the test set accepted.txt was predicted on ("" unknown):
+  // the old model's predictions only line up with that test set.
+  std::string accepted_testset;
   std::vector<HistoryEntry> history;
 };
 

@@ -180,8 +180,16 @@ void run_baseline(const CheckArgs& a) {
   Config c = load(a.config);
   if (!a.state.empty()) c.state_dir = a.state;
   const std::string commit = a.commit.empty() ? git_commit() : a.commit;
+  if (!a.labels.empty()) c.labels = a.labels;
   const auto pred = model_predictions(c, a.predictions);
-  set_baseline(c.state_dir, pred, commit);
+  std::string testset;  // bind the predictions to the test set when it is known
+  if (!c.labels.empty()) {
+    const auto labels = read_classes(c.labels);
+    TERN_CHECK(labels.size() == pred.size(), "tern ci baseline: expected one prediction per test example (",
+               labels.size(), " in ", c.labels, "), got ", pred.size());
+    testset = fingerprint(labels);
+  }
+  set_baseline(c.state_dir, pred, commit, testset);
   std::printf("recorded %zu predictions of commit %s as the accepted model in %s\n", pred.size(), commit.c_str(),
               c.state_dir.c_str());
 }
@@ -232,6 +240,7 @@ void setup(CLI::App& root) {
   auto* baseline = ci->add_subcommand("baseline", "Record a model as the accepted (old) model without testing it");
   baseline->add_option("--config", ba->config, "configuration file");
   baseline->add_option("--predictions", ba->predictions, "its predictions (default: run the configured script)");
+  baseline->add_option("--labels", ba->labels, "the test set's labels (default: the config's)");
   baseline->add_option("--commit", ba->commit, "commit id to record (default: git HEAD)");
   baseline->add_option("--state", ba->state, "state directory");
   baseline->callback([ba] { run_baseline(*ba); });
