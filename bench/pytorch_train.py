@@ -81,12 +81,13 @@ def main():
 
     for _ in range(a.warmup):
         step()
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), time.process_time()
     for _ in range(a.steps):
         step()
-    secs = time.perf_counter() - t0
+    secs, cpu = time.perf_counter() - t0, time.process_time() - c0
     out = {"model": a.model, "batch_size": a.batch_size, "threads": a.threads,
-           "samples_per_second": a.steps * a.batch_size / secs, "step_ms": secs / a.steps * 1e3}
+           "samples_per_second": a.steps * a.batch_size / secs, "step_ms": secs / a.steps * 1e3,
+           "samples_per_cpu_second": a.steps * a.batch_size / cpu}
     if a.memory:
         from torch.profiler import profile, ProfilerActivity
         with profile(activities=[ProfilerActivity.CPU], profile_memory=True) as prof:

@@ -94,16 +94,18 @@ void max_pool_k2s2(KernelArgs& k) {
       for (int64_t oy = 0; oy < g.oh; ++oy) {
         const float* r0 = src + 2 * oy * g.w;
         const float* r1 = r0 + g.w;
+        const int64_t i0 = 2 * oy * g.w, i1 = i0 + g.w;
         for (int64_t ox = 0; ox < g.ow; ++ox) {
+          // Branch-free (random data would mispredict every compare); same
+          // tie-breaking as the reference: the first maximum in row-major order.
           const int64_t x0 = 2 * ox;
-          // Same tie-breaking as the reference: first maximum in row-major order.
-          float best = r0[x0];
-          int64_t at = 2 * oy * g.w + x0;
-          if (r0[x0 + 1] > best) best = r0[x0 + 1], at = 2 * oy * g.w + x0 + 1;
-          if (r1[x0] > best) best = r1[x0], at = (2 * oy + 1) * g.w + x0;
-          if (r1[x0 + 1] > best) best = r1[x0 + 1], at = (2 * oy + 1) * g.w + x0 + 1;
-          dst[oy * g.ow + ox] = best;
-          di[oy * g.ow + ox] = at;
+          const float a = r0[x0], b = r0[x0 + 1], c = r1[x0], d = r1[x0 + 1];
+          const bool pick_b = b > a, pick_d = d > c;
+          const float top = pick_b ? b : a, bottom = pick_d ? d : c;
+          const int64_t top_at = i0 + x0 + pick_b, bottom_at = i1 + x0 + pick_d;
+          const bool pick_bottom = bottom > top;
+          dst[oy * g.ow + ox] = pick_bottom ? bottom : top;
+          di[oy * g.ow + ox] = pick_bottom ? bottom_at : top_at;
         }
       }
     }

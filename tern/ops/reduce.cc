@@ -49,8 +49,44 @@ bool is_leading(const std::vector<int64_t>& dims) {
   return true;
 }
 
+// True when dims are every dim but one (per-channel sums such as conv bias
+// gradients); *kept is that dim.
+bool all_but_one(const std::vector<int64_t>& dims, int64_t ndim, int64_t* kept) {
+  if (static_cast<int64_t>(dims.size()) != ndim - 1) return false;
+  *kept = ndim - 1;
+  for (int64_t d = 0; d < ndim - 1; ++d)
+    if (dims[d] != d) {
+      *kept = d;
+      break;
+    }
+  return true;
+}
+
 template <typename T>
 void sum_into(const Tensor& src, const std::vector<int64_t>& dims, T* dst, double scale) {
+  int64_t kept = 0;
+  if (src.is_contiguous() && src.dim() >= 2 && all_but_one(dims, src.dim(), &kept) && kept < src.dim() - 1) {
+    // out[c] = sum over (o, i) of x[o, c, i]: contiguous rows of `inner`.
+    int64_t outer = 1, inner = 1;
+    for (int64_t d = 0; d < kept; ++d) outer *= src.shape()[d];
+    for (int64_t d = kept + 1; d < src.dim(); ++d) inner *= src.shape()[d];
+    const int64_t channels = src.shape()[kept];
+    const T* s = src.data<T>();
+    parallel_for(channels, 1, [&](int64_t b, int64_t e) {
+      for (int64_t c = b; c < e; ++c) {
+        double acc = 0;
+        for (int64_t o = 0; o < outer; ++o) {
+          const T* row = s + (o * channels + c) * inner;
+          T part = 0;
+#pragma omp simd reduction(+ : part)
+          for (int64_t i = 0; i < inner; ++i) part += row[i];
+          acc += part;
+        }
+        dst[c] = static_cast<T>(acc * scale);
+      }
+    });
+    return;
+  }
   if (src.is_contiguous() && is_leading(dims) && dims.size() < static_cast<size_t>(src.dim())) {
     int64_t lead = 1;
     for (int64_t d : dims) lead *= src.shape()[d];

@@ -124,6 +124,7 @@ TrainResult train(const TrainOptions& opt, const std::function<void(const EpochR
   lo.batch_size = opt.batch_size;
   lo.seed = opt.seed;
   lo.crop_padding = opt.augment ? 2 : 0;
+  lo.random_flip = opt.augment;
   data::DataLoader loader(train_set, lo);
 
   TrainResult result;
@@ -209,10 +210,12 @@ BenchResult bench_train(const std::string& model_name, int64_t batch_size, int64
   for (int64_t i = 0; i < warmup; ++i) step();
   CpuAllocator::get().reset_peak();
   Timer timer;
+  const double cpu0 = process_cpu_seconds();
   for (int64_t i = 0; i < steps; ++i) step();
-  const double secs = timer.seconds();
+  const double secs = timer.seconds(), cpu = process_cpu_seconds() - cpu0;
   BenchResult r;
   r.samples_per_second = steps * batch_size / secs;
+  r.samples_per_cpu_second = steps * batch_size / std::max(cpu, 1e-9);
   r.step_ms = secs / steps * 1e3;
   r.peak_tensor_bytes = CpuAllocator::get().stats().peak_bytes;
   return r;

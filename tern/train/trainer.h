@@ -28,7 +28,7 @@ struct TrainOptions {
   int64_t warmup_epochs = 0;
   uint64_t seed = 1;
   int threads = 0;               // 0: all cores
-  bool augment = false;          // random crop (pad 2) for image data
+  bool augment = false;          // random crop (pad 2) and horizontal flip for image data
   std::string checkpoint;        // written atomically after every epoch
   std::string resume;            // checkpoint to continue from
   std::string dump_grads;        // directory for raw f32 gradient dumps
@@ -66,6 +66,7 @@ double evaluate(nn::Module& model, const data::Dataset& dataset, int64_t batch_s
 
 struct BenchResult {
   double samples_per_second = 0;
+  double samples_per_cpu_second = 0;  // process CPU time: steadier than wall time on a shared machine
   double step_ms = 0;
   int64_t peak_tensor_bytes = 0;  // allocator peak during the timed steps
 };

@@ -30,7 +30,7 @@ void add_train(CLI::App& root) {
   cmd->add_flag("--nesterov", opt->nesterov, "Nesterov momentum (SGD)");
   cmd->add_option("--schedule", opt->schedule, "learning-rate schedule: none, cosine, step")->capture_default_str();
   cmd->add_option("--warmup-epochs", opt->warmup_epochs, "linear warm-up epochs")->capture_default_str();
-  cmd->add_flag("--augment", opt->augment, "random crops (padding 2) during training");
+  cmd->add_flag("--augment", opt->augment, "random crops (padding 2) and horizontal flips during training");
   cmd->add_option("--seed", opt->seed, "random seed (initialisation and shuffling)")->capture_default_str();
   cmd->add_option("--threads", opt->threads, "CPU threads (0: all cores)")->capture_default_str();
   cmd->add_option("--checkpoint", opt->checkpoint, "save model + optimiser here after every epoch (atomically)");
@@ -146,6 +146,7 @@ void add_bench_train(CLI::App& root) {
                                           {"batch_size", f->batch},
                                           {"threads", num_threads()},
                                           {"samples_per_second", r.samples_per_second},
+                                          {"samples_per_cpu_second", r.samples_per_cpu_second},
                                           {"step_ms", r.step_ms},
                                           {"peak_tensor_bytes", r.peak_tensor_bytes}})
                                   .dump()
