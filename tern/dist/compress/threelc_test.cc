@@ -118,7 +118,9 @@ TEST(ThreeLc, MatchesReferenceOnEveryPathSizeAndSparsity) {
           threelc::encode(x, e, {s, zr}, got);
           const auto want = reference_encode(x, e_ref, s, zr);
           ASSERT_EQ(got, want);
-          if (n > 0) ASSERT_EQ(0, std::memcmp(e.data(), e_ref.data(), 4 * n));
+          if (n > 0) {
+            ASSERT_EQ(0, std::memcmp(e.data(), e_ref.data(), 4 * n));
+          }
         }
   }
 }
