@@ -292,7 +292,8 @@ TEST(ThreeLc, BadStreamsAreValueErrors) {
   std::memcpy(bad_s.data(), &neg, 4);
   expect_error(bad_s, "S must be finite");
   auto bad_pad = st;
-  bad_pad.back() = 242;  // 503 % 5 = 3: the last two digits are padding
+  ASSERT_GT(bad_pad.size(), 4u);
+  bad_pad.at(bad_pad.size() - 1) = 242;  // 503 % 5 = 3: the last two digits are padding
   expect_error(bad_pad, "padding");
 }
 
