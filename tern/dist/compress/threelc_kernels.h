@@ -8,6 +8,7 @@
 #pragma once
 
 #include <cstdint>
+#include <cstring>
 
 namespace tern::dist::compress::threelc {
 
@@ -53,19 +54,13 @@ const Kernels& kernels(Isa isa);
 uint64_t nonzero_mask_scalar(const uint8_t* p, int64_t len);  // len <= 64
 void build_lut(float S, float (*lut)[8]);  // 243 rows
 // Combines five digit bytes at p (0..2 each; reads 8 bytes) into a group byte.
-inline uint8_t combine5(const uint8_t* p);
-
-}  // namespace tern::dist::compress::threelc
-
-#include <cstring>
-
-namespace tern::dist::compress::threelc {
 inline uint8_t combine5(const uint8_t* p) {
   // Byte 4 of (digits as a little-endian u64) * (1, 3, 9, 27, 81 as bytes) is
   // d0*81 + d1*27 + d2*9 + d3*3 + d4; lower bytes stay < 81 so nothing
   // carries into it, and bytes 5..7 only affect higher bytes.
   uint64_t v;
   std::memcpy(&v, p, 8);
-  return static_cast<uint8_t>((v * 0x511B0903'01ull) >> 32);
+  return static_cast<uint8_t>((v * 0x511B090301ull) >> 32);
 }
+
 }  // namespace tern::dist::compress::threelc
