@@ -4,7 +4,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <atomic>
+#include <mutex>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
@@ -14,8 +14,11 @@
 namespace tern {
 
 void write_file_atomic(const std::string& path, std::string_view data) {
-  static std::atomic<uint64_t> counter{0};  // distinct names for concurrent writers in one process
-  const std::string tmp = path + ".tmp." + std::to_string(getpid()) + "." + std::to_string(counter++);
+  // One writer at a time in this process, so threads saving the same path
+  // never share the temporary file (writes of state files are rare).
+  static std::mutex mu;
+  std::lock_guard<std::mutex> lock(mu);
+  const std::string tmp = path + ".tmp." + std::to_string(getpid());
   const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
   if (fd < 0) throw IOError(str_cat("cannot write ", path, ": ", std::strerror(errno)));
   size_t written = 0;

@@ -1,5 +1,6 @@
-// Writes a file atomically: data goes to "<path>.tmp.<pid>.<n>", is flushed
-// and fsync'ed, then renamed over <path> (and the directory fsync'ed). A crash or error never leaves a
+// Writes a file atomically: data goes to "<path>.tmp.<pid>", is flushed and
+// fsync'ed, then renamed over <path> (and the directory fsync'ed). Calls from
+// several threads are serialised. A crash or error never leaves a
 // half-written checkpoint or state file behind.
 #pragma once
 
