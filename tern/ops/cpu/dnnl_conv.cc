@@ -68,9 +68,13 @@ ConvDescs conv_descs(const ConvGeom& g) {
   d.dst = memory::desc(dst, dt::f32, tag::nchw);
   d.wei = memory::desc(wei, dt::f32, g.groups == 1 ? tag::oihw : tag::goihw);
   d.bias = memory::desc({g.oc}, dt::f32, tag::x);
-  d.src_any = memory::desc(src, dt::f32, tag::any);
-  d.dst_any = memory::desc(dst, dt::f32, tag::any);
-  d.wei_any = memory::desc(wei, dt::f32, tag::any);
+  // A first layer (1-3 input channels): a blocked layout would pad the input
+  // to 8 or 16 channels, so its reorder would cost more memory than the
+  // layer's own activations; stay in plain NCHW there.
+  const bool plain = g.c / g.groups < 4;
+  d.src_any = plain ? d.src : memory::desc(src, dt::f32, tag::any);
+  d.dst_any = plain ? d.dst : memory::desc(dst, dt::f32, tag::any);
+  d.wei_any = plain ? d.wei : memory::desc(wei, dt::f32, tag::any);
   d.bias_any = memory::desc({g.oc}, dt::f32, tag::any);
   d.strides = {g.sh, g.sw};
   d.dilates = {g.dh - 1, g.dw - 1};
