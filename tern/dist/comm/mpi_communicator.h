@@ -1,0 +1,33 @@
+// The MPI backend of Communicator (OpenMPI; processes start with mpirun).
+//
+// MPI is initialised once per process, lazily, by the first mpi_world() call
+// (MPI_THREAD_SERIALIZED: any thread may communicate, one at a time) and
+// finalised at exit. If the program initialised MPI itself, Tern neither
+// initialises nor finalises it.
+//
+// Failure behaviour: a rank that dies makes mpirun end the whole job. A rank
+// that hangs (or never makes the matching call) makes its peers' waits throw
+// PeerTimeout after the communicator's timeout; since MPI_Finalize would then
+// wait for the stuck rank, a caller that catches PeerTimeout should end the
+// job with abort_job() (the `tern` CLI does).
+#pragma once
+
+#include <memory>
+
+#include "tern/dist/comm/communicator.h"
+
+namespace tern::dist {
+
+// A communicator over all processes of the job (a duplicate of
+// MPI_COMM_WORLD, so Tern's traffic never matches anyone else's). Run
+// without mpirun it is a world of one.
+std::unique_ptr<Communicator> mpi_world();
+
+// Ends every process of the job with the given exit code (MPI_Abort).
+[[noreturn]] void abort_job(int exit_code);
+
+// Seconds since an arbitrary point, comparable across ranks only roughly
+// (MPI_Wtime); initialises MPI if needed.
+double mpi_wtime();
+
+}  // namespace tern::dist
