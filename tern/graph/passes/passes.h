@@ -1,0 +1,35 @@
+// The standard passes.
+#pragma once
+
+#include "tern/graph/passes/pass.h"
+
+namespace tern::graph {
+
+// Removes nodes none of whose outputs is used by a graph output (directly or
+// through other nodes). Nodes that mutate their inputs are always kept;
+// random ops whose result is unused are removed.
+class DeadCodeElimination : public Pass {
+ public:
+  const char* name() const override { return "dce"; }
+  bool run(Graph& g) override;
+};
+
+// Merges nodes with the same op, attributes (symbolic ones included) and
+// inputs. Random ops, ops that mutate inputs, and readers of mutated values
+// are never merged.
+class CommonSubexpressionElimination : public Pass {
+ public:
+  const char* name() const override { return "cse"; }
+  bool run(Graph& g) override;
+};
+
+// Runs, once, every node whose inputs are all constant captures (or that has
+// no inputs, like full) and replaces its outputs by constant captures.
+// Random ops, mutating ops and nodes with symbolic attributes are skipped.
+class ConstantFolding : public Pass {
+ public:
+  const char* name() const override { return "constant-folding"; }
+  bool run(Graph& g) override;
+};
+
+}  // namespace tern::graph

@@ -1,0 +1,29 @@
+// The tracer: runs a function eagerly once with an OpObserver installed and
+// records every top-level op call into a Graph (TensorFlow Eager's staging).
+// Tensors are matched to Values by TensorImpl identity; a tensor that is
+// neither an argument nor made by a recorded op is captured by reference.
+#pragma once
+
+#include <functional>
+#include <vector>
+
+#include "tern/graph/ir.h"
+
+namespace tern::graph {
+
+using StagedFn = std::function<std::vector<Tensor>(const std::vector<Tensor>&)>;
+
+struct Trace {
+  Graph graph;
+  std::vector<Tensor> outputs;  // what the eager run returned
+};
+
+// Runs fn(args) once and records it. Captures that nothing but the graph
+// still holds afterwards (tensors made inside fn without an op, e.g.
+// Tensor::scalar) are marked constant; others (parameters, buffers) are not.
+// Throws NotImplementedError if fn reads an argument's or an intermediate's
+// data through a tensor not made by an op (e.g. detach()), since the graph
+// would then replay stale data.
+Trace trace(const StagedFn& fn, const std::vector<Tensor>& args);
+
+}  // namespace tern::graph
