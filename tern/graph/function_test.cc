@@ -1,0 +1,182 @@
+// tern::graph::function: tracing, the signature cache, captures, symbolic
+// signatures and their errors.
+#include <gtest/gtest.h>
+
+#include <cstring>
+
+#include "tern/graph/function.h"
+#include "tern/graph/printer.h"
+#include "tern/nn/models.h"
+#include "tern/ops/ops.h"
+
+namespace tern::graph {
+namespace {
+
+using Ts = std::vector<Tensor>;
+
+TEST(Function, ReplaysTheTracedGraph) {
+  const Tensor w = randn({4, 3});
+  int python_calls = 0;  // how often the C++ body ran: only when tracing
+  auto f = function([&](const Ts& a) {
+    ++python_calls;
+    return Ts{tanh(matmul(a[0], w)) * 2.0 + a[0].shape()[0]};
+  });
+  for (int i = 0; i < 3; ++i) {
+    const Tensor x = randn({2, 4});
+    const Tensor want = tanh(matmul(x, w)) * 2.0 + 2;
+    EXPECT_TRUE(allclose(f({x})[0], want, 1e-5, 1e-6));
+  }
+  EXPECT_EQ(python_calls, 1);
+  EXPECT_EQ(f.trace_count(), 1);
+  const std::string text = to_text(*f.last_graph());
+  EXPECT_NE(text.find("matmul"), std::string::npos) << text;
+  EXPECT_NE(text.find("param"), std::string::npos) << text;  // w is captured, not copied
+}
+
+TEST(Function, TraceCountEqualsDistinctSignatures) {
+  auto f = function([](const Ts& a) { return Ts{sum(a[0] * a[0])}; });
+  const std::vector<Shape> shapes = {{2, 3}, {3, 2}, {2, 3}, {4}, {3, 2}, {4}, {2, 3}};
+  for (const Shape& s : shapes) f({randn(s)});
+  f({randn({4}, default_generator(), DType::f64)});  // a new dtype is a new signature
+  EXPECT_EQ(f.trace_count(), 4);
+  EXPECT_EQ(f.cache_size(), 4u);
+}
+
+TEST(Function, WarnsOnceWhenRetracingOften) {
+  auto f = function([](const Ts& a) { return Ts{neg(a[0])}; }, FunctionOptions{"often", true, 5});
+  testing::internal::CaptureStderr();
+  for (int64_t n = 1; n <= 9; ++n) f({randn({n})});
+  const std::string err = testing::internal::GetCapturedStderr();
+  EXPECT_EQ(f.trace_count(), 9);
+  const size_t at = err.find("'often' has been traced 6 times");
+  ASSERT_NE(at, std::string::npos) << err;
+  EXPECT_EQ(err.find("has been traced", at + 20), std::string::npos) << "warned twice: " << err;
+}
+
+TEST(Function, CapturesParametersByReference) {
+  Tensor w = ones({3});
+  auto f = function([&](const Ts& a) { return Ts{a[0] * w}; });
+  const Tensor x = Tensor::from_vector<float>({1, 2, 3}, {3});
+  f({x});
+  // An optimiser updates parameters in place; the staged function must see it.
+  w.data<float>()[1] = 10;
+  EXPECT_EQ(f({x})[0].to_vector<float>(), (std::vector<float>{1, 20, 3}));
+  EXPECT_EQ(f.trace_count(), 1);
+}
+
+TEST(Function, GradientsThroughStagedCallEqualEager) {
+  Tensor w = randn({5, 4}).set_requires_grad(true);
+  Tensor b = randn({5}).set_requires_grad(true);
+  const auto body = [&](const Ts& a) { return Ts{sum(sigmoid(linear(a[0], w, b)) * a[1])}; };
+  auto f = function(body);
+  Tensor x = randn({3, 4}).set_requires_grad(true);
+  const Tensor y = randn({3, 5});
+  f({x, y});  // trace
+  body({x, y})[0].backward();
+  const Tensor gw = w.grad(), gb = b.grad(), gx = x.grad();
+  w.zero_grad();
+  b.zero_grad();
+  x.zero_grad();
+  f({x, y})[0].backward();  // replay
+  EXPECT_TRUE(allclose(w.grad(), gw, 1e-5, 1e-7));
+  EXPECT_TRUE(allclose(b.grad(), gb, 1e-5, 1e-7));
+  EXPECT_TRUE(allclose(x.grad(), gx, 1e-5, 1e-7));
+}
+
+TEST(Function, RandomOpsDrawFreshNumbersLikeEager) {
+  auto f = function([](const Ts& a) { return Ts{dropout(a[0], 0.5, true)}; });
+  const Tensor x = ones({64});
+  manual_seed(11);
+  const Tensor eager1 = dropout(x, 0.5, true), eager2 = dropout(x, 0.5, true);
+  manual_seed(11);
+  const Tensor s1 = f({x})[0], s2 = f({x})[0];
+  EXPECT_TRUE(allclose(s1, eager1));
+  EXPECT_TRUE(allclose(s2, eager2));  // the replay is a new draw, as eager
+  EXPECT_FALSE(allclose(s1, s2));
+}
+
+TEST(Function, RejectsNonOpAliasOfIntermediate) {
+  auto f = function([](const Ts& a) { return Ts{add(exp(a[0]).detach(), a[0])}; });
+  try {
+    f({randn({3})});
+    FAIL() << "expected NotImplementedError";
+  } catch (const NotImplementedError& e) {
+    EXPECT_NE(std::string(e.what()).find("detach"), std::string::npos) << e.what();
+  }
+}
+
+TEST(Function, BadSignatureNamesArgumentAndShapes) {
+  auto f = function([](const Ts& a) { return Ts{a[0] + a[1]}; }, {{DType::f32, {-1, 4}}, {DType::f32, {-1, 4}}});
+  f({randn({2, 4}), randn({2, 4})});
+  try {
+    f({randn({3, 4}), randn({3, 5})});
+    FAIL() << "expected ValueError";
+  } catch (const ValueError& e) {
+    const std::string m = e.what();
+    EXPECT_NE(m.find("argument 1"), std::string::npos) << m;
+    EXPECT_NE(m.find("[3, 5]"), std::string::npos) << m;
+    EXPECT_NE(m.find("[s0, 4]"), std::string::npos) << m;
+  }
+  // The same symbolic dim must agree across arguments.
+  EXPECT_THROW(f({randn({3, 4}), randn({2, 4})}), ValueError);
+  EXPECT_THROW(f({randn({3, 4}, default_generator(), DType::f64), randn({3, 4})}), ValueError);
+  EXPECT_THROW(f({randn({3, 4})}), ValueError);
+}
+
+// One trace under a -1 batch signature serves 100 batch sizes, outputs and
+// parameter gradients equal eager.
+void check_one_trace_serves_all_batches(const std::string& model) {
+  manual_seed(1);
+  nn::ModulePtr m = nn::make_model(model, nn::find_model(model).defaults);
+  auto f = function([&](const Ts& a) { return Ts{cross_entropy((*m)(a[0]), a[1])}; },
+                    {{DType::f32, {-1, 1, 28, 28}}, {DType::i64, {-1}}}, FunctionOptions{model});
+  const auto params = m->parameters();
+  for (int64_t n = 1; n <= 100; ++n) {
+    const Tensor x = randn({n, 1, 28, 28});
+    std::vector<int64_t> labels;
+    for (int64_t i = 0; i < n; ++i) labels.push_back((i * 7) % 10);
+    const Tensor y = Tensor::from_vector<int64_t>(labels, {n});
+    const Tensor staged = f({x, y})[0];
+    if (n % 33 != 1) continue;  // compare with eager on a few sizes (time)
+    staged.backward();
+    std::vector<Tensor> staged_grads;
+    for (Tensor p : params) {
+      staged_grads.push_back(p.grad());
+      p.zero_grad();
+    }
+    const Tensor eager = cross_entropy((*m)(x), y);
+    eager.backward();
+    EXPECT_TRUE(allclose(staged, eager, 1e-5, 1e-6)) << model << " batch " << n;
+    for (size_t k = 0; k < params.size(); ++k) {
+      EXPECT_TRUE(allclose(staged_grads[k], params[k].grad(), 1e-5, 1e-6)) << model << " batch " << n << " param " << k;
+      Tensor(params[k]).zero_grad();
+    }
+  }
+  EXPECT_EQ(f.trace_count(), 1) << model;
+  EXPECT_FALSE(f.polymorphism_failed()) << model;
+  EXPECT_EQ(f.cache_size(), 1u);
+  EXPECT_NE(to_text(*f.last_graph()).find("*s0"), std::string::npos) << to_text(*f.last_graph());
+}
+
+TEST(Function, SymbolicBatchMlp) { check_one_trace_serves_all_batches("mlp"); }
+TEST(Function, SymbolicBatchLenet5) { check_one_trace_serves_all_batches("lenet5"); }
+
+TEST(Function, FallsBackWhenStructureDependsOnSize) {
+  // The number of ops depends on the size: no single graph can serve all.
+  auto f = function(
+      [](const Ts& a) {
+        Tensor t = a[0];
+        for (int64_t i = 0; i < a[0].size(0); ++i) t = t * 2.0;
+        return Ts{t};
+      },
+      {{DType::f32, {-1}}}, FunctionOptions{"loop"});
+  testing::internal::CaptureStderr();
+  for (int64_t n = 1; n <= 3; ++n) EXPECT_TRUE(allclose(f({ones({n})})[0], full({n}, std::pow(2.0, n))));
+  const std::string err = testing::internal::GetCapturedStderr();
+  EXPECT_NE(err.find("cannot serve all sizes"), std::string::npos) << err;
+  EXPECT_TRUE(f.polymorphism_failed());
+  EXPECT_EQ(f.trace_count(), 3);
+}
+
+}  // namespace
+}  // namespace tern::graph
