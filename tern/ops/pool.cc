@@ -94,18 +94,23 @@ void max_pool_k2s2(KernelArgs& k) {
       for (int64_t oy = 0; oy < g.oh; ++oy) {
         const float* r0 = src + 2 * oy * g.w;
         const float* r1 = r0 + g.w;
-        const int64_t i0 = 2 * oy * g.w, i1 = i0 + g.w;
+        const int64_t i0 = 2 * oy * g.w;
+        float* d = dst + oy * g.ow;
+        int64_t* ix = di + oy * g.ow;
+        // Two branch-free passes the compiler can vectorise: the maxima, then
+        // where each maximum sits - the first in row-major order, as in the
+        // reference. (A single pass mixing float selects and int64 selects
+        // stays scalar.)
         for (int64_t ox = 0; ox < g.ow; ++ox) {
-          // Branch-free (random data would mispredict every compare); same
-          // tie-breaking as the reference: the first maximum in row-major order.
-          const int64_t x0 = 2 * ox;
-          const float a = r0[x0], b = r0[x0 + 1], c = r1[x0], d = r1[x0 + 1];
-          const bool pick_b = b > a, pick_d = d > c;
-          const float top = pick_b ? b : a, bottom = pick_d ? d : c;
-          const int64_t top_at = i0 + x0 + pick_b, bottom_at = i1 + x0 + pick_d;
-          const bool pick_bottom = bottom > top;
-          dst[oy * g.ow + ox] = pick_bottom ? bottom : top;
-          di[oy * g.ow + ox] = pick_bottom ? bottom_at : top_at;
+          const float a = r0[2 * ox], b = r0[2 * ox + 1], c = r1[2 * ox], e = r1[2 * ox + 1];
+          const float top = b > a ? b : a, bottom = e > c ? e : c;
+          d[ox] = bottom > top ? bottom : top;
+        }
+        for (int64_t ox = 0; ox < g.ow; ++ox) {
+          const float m = d[ox];
+          const int64_t ea = r0[2 * ox] == m, eb = r0[2 * ox + 1] == m, ec = r1[2 * ox] == m;
+          // offset: a -> 0, b -> 1, c -> w, d -> w + 1
+          ix[ox] = i0 + 2 * ox + (1 - ea) * (eb + (1 - eb) * (g.w + 1 - ec));
         }
       }
     }
