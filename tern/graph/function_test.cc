@@ -4,6 +4,7 @@
 
 #include <cstring>
 
+#include "tern/core/allocator.h"
 #include "tern/graph/function.h"
 #include "tern/graph/printer.h"
 #include "tern/nn/models.h"
@@ -160,6 +161,33 @@ void check_one_trace_serves_all_batches(const std::string& model) {
 
 TEST(Function, SymbolicBatchMlp) { check_one_trace_serves_all_batches("mlp"); }
 TEST(Function, SymbolicBatchLenet5) { check_one_trace_serves_all_batches("lenet5"); }
+
+TEST(Function, SteadyStateCallsReachNoSystemAllocator) {
+  manual_seed(2);
+  nn::ModulePtr m = nn::make_model("lenet5", nn::find_model("lenet5").defaults);
+  auto f = function([&](const Ts& a) { return Ts{cross_entropy((*m)(a[0]), a[1])}; });
+  const Tensor x = randn({8, 1, 28, 28});
+  const Tensor y = Tensor::from_vector<int64_t>({0, 1, 2, 3, 4, 5, 6, 7}, {8});
+  for (int k = 0; k < 3; ++k) f({x, y})[0].backward();  // trace, then warm the allocator's cache
+  const int64_t before = CpuAllocator::get().stats().num_system_allocs;
+  for (int k = 0; k < 5; ++k) f({x, y})[0].backward();
+  EXPECT_EQ(CpuAllocator::get().stats().num_system_allocs - before, 0);
+}
+
+TEST(Function, StagedCallsComposeWithEagerAndEachOther) {
+  auto inner = function([](const Ts& a) { return Ts{exp(a[0]) * 0.5}; }, FunctionOptions{"inner"});
+  auto outer = function([&](const Ts& a) { return Ts{inner({a[0]})[0] + a[0], a[0]}; }, FunctionOptions{"outer"});
+  const Tensor x = randn({4});
+  for (int k = 0; k < 3; ++k) {
+    const Ts out = outer({x});
+    EXPECT_TRUE(allclose(out[0], exp(x) * 0.5 + x, 1e-5, 1e-7));
+    EXPECT_TRUE(out[1].same(x));  // an argument returned as is
+  }
+  EXPECT_EQ(outer.trace_count(), 1);
+  EXPECT_EQ(inner.trace_count(), 1);
+  // The outer graph inlined the inner one's ops.
+  EXPECT_NE(to_text(*outer.last_graph()).find("exp"), std::string::npos);
+}
 
 TEST(Function, FallsBackWhenStructureDependsOnSize) {
   // The number of ops depends on the size: no single graph can serve all.

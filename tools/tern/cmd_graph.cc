@@ -1,0 +1,139 @@
+// `tern bench staged`: eager vs staged (tern::graph::function) time per call,
+// measured side by side in one run (calls alternate so load changes hit both).
+#include <nlohmann/json.hpp>
+
+#include <algorithm>
+#include <cstdio>
+#include <functional>
+
+#include "tern/autograd/grad_mode.h"
+#include "tern/base/parallel.h"
+#include "tern/base/timer.h"
+#include "tern/graph/function.h"
+#include "tern/nn/models.h"
+#include "tern/ops/ops.h"
+#include "tools/tern/command.h"
+
+namespace tern::cli {
+namespace {
+
+using Ts = std::vector<Tensor>;
+
+struct Workload {
+  std::string what;
+  std::function<Ts(const Ts&)> body;  // the function that is staged
+  Ts args;
+  bool backward = false;              // call backward() on output 0 after each call
+  int calls = 0;
+};
+
+// L2HMC-style leapfrog (Levy et al., ICLR 2018): 10 steps on a [16, 2] state,
+// each step running three tiny MLPs (scale, translation, transformation of the
+// momentum) on a Gaussian potential: about 200 small ops per call.
+Workload l2hmc() {
+  struct Net {
+    Tensor w1 = randn({10, 2}) * 0.3, b1 = zeros({10}), ws = randn({2, 10}) * 0.3, wt = randn({2, 10}) * 0.3,
+           wq = randn({2, 10}) * 0.3;
+  };
+  auto net = std::make_shared<Net>();
+  Workload w;
+  w.what = "L2HMC leapfrog: 10 steps, state [16, 2], 3 small MLPs per half-step";
+  w.body = [net](const Ts& a) {
+    const double eps = 0.1;
+    Tensor x = a[0], v = a[1];
+    for (int step = 0; step < 10; ++step) {
+      const Tensor h = relu(linear(x, net->w1, net->b1));
+      const Tensor s = tanh(linear(h, net->ws)) * (0.5 * eps), t = linear(h, net->wt), q = tanh(linear(h, net->wq));
+      v = v * exp(s) - (x * exp(q) + t) * (0.5 * eps);  // dU/dx = x for U = |x|^2 / 2
+      x = x + v * eps;
+      v = v - x * (0.5 * eps);
+    }
+    return Ts{x, v};
+  };
+  w.args = {randn({16, 2}), randn({16, 2})};
+  w.calls = 300;
+  return w;
+}
+
+Workload model_step(const std::string& name, int64_t batch, int calls) {
+  const nn::ModelSpec& spec = nn::find_model(name);
+  nn::ModulePtr m = nn::make_model(name, spec.defaults);
+  Workload w;
+  w.what = str_cat(name, " training step (forward, cross-entropy, backward), batch ", batch);
+  w.body = [m](const Ts& a) { return Ts{cross_entropy((*m)(a[0]), a[1])}; };
+  std::vector<int64_t> labels;
+  for (int64_t i = 0; i < batch; ++i) labels.push_back(i % spec.defaults.num_classes);
+  w.args = {randn({batch, spec.defaults.in_channels, spec.defaults.image_size, spec.defaults.image_size}),
+            Tensor::from_vector<int64_t>(labels, {batch})};
+  w.backward = true;
+  w.calls = calls;
+  return w;
+}
+
+double median(std::vector<double> v) {
+  std::sort(v.begin(), v.end());
+  return v[v.size() / 2];
+}
+
+void add_bench_staged(CLI::App& root) {
+  struct Flags {
+    std::string workload = "l2hmc";
+    int calls = 0, threads = 0;
+    bool json = false;
+  };
+  auto f = std::make_shared<Flags>();
+  CLI::App* bench = shared_group(root, "bench", "Benchmarks");
+  auto* cmd = bench->add_subcommand("staged", "Eager vs staged (graph::function) time per call, side by side");
+  cmd->add_option("--workload", f->workload, "l2hmc, mlp (batch 32) or resnet20 (batch 64)")
+      ->check(CLI::IsMember({"l2hmc", "mlp", "resnet20"}))
+      ->capture_default_str();
+  cmd->add_option("--calls", f->calls, "timed calls of each (0: the workload's default)")->capture_default_str();
+  cmd->add_option("--threads", f->threads, "CPU threads (0: all cores)")->capture_default_str();
+  cmd->add_flag("--json", f->json, "print one JSON object");
+  cmd->callback([f] {
+    TERN_CHECK(f->calls >= 0, "--calls must be >= 0, got ", f->calls);
+    if (f->threads > 0) set_num_threads(f->threads);
+    manual_seed(1);
+    Workload w = f->workload == "l2hmc" ? l2hmc()
+                 : f->workload == "mlp" ? model_step("mlp", 32, 300)
+                                        : model_step("resnet20", 64, 6);
+    if (f->calls > 0) w.calls = f->calls;
+    graph::Function staged = graph::function(w.body, graph::FunctionOptions{f->workload});
+    const auto once = [&](bool use_graph) {
+      Timer t;
+      const Ts out = use_graph ? staged(w.args) : w.body(w.args);
+      if (w.backward) out[0].backward();
+      return t.seconds() * 1e3;
+    };
+    for (int k = 0; k < 2; ++k) once(false), once(true);  // warm-up; the first staged call traces
+    std::vector<double> eager_ms, staged_ms;
+    for (int k = 0; k < w.calls; ++k) {
+      eager_ms.push_back(once(false));
+      staged_ms.push_back(once(true));
+    }
+    const double e = median(eager_ms), s = median(staged_ms);
+    const size_t nodes = staged.last_graph()->nodes().size();
+    if (f->json) {
+      std::printf("%s\n", nlohmann::json({{"workload", f->workload},
+                                          {"description", w.what},
+                                          {"threads", num_threads()},
+                                          {"calls", w.calls},
+                                          {"graph_nodes", nodes},
+                                          {"eager_ms_per_call", e},
+                                          {"staged_ms_per_call", s},
+                                          {"speedup", e / s}})
+                                  .dump()
+                                  .c_str());
+    } else {
+      std::printf("%s\n%d threads, %d calls each (median), staged graph: %zu nodes\n", w.what.c_str(), num_threads(),
+                  w.calls, nodes);
+      std::printf("  eager   %10.4f ms/call\n  staged  %10.4f ms/call\n  speedup %10.2fx\n", e, s, e / s);
+    }
+  });
+}
+
+void setup(CLI::App& root) { add_bench_staged(root); }
+
+}  // namespace
+TERN_CLI_COMMAND(setup);
+}  // namespace tern::cli
