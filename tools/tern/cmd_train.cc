@@ -71,7 +71,9 @@ void add_eval(CLI::App& root) {
   cmd->add_option("--dataset", opt->dataset, "fashion-mnist or synthetic")->capture_default_str();
   cmd->add_option("--data-dir", opt->data_dir, "Fashion-MNIST directory");
   cmd->add_option("--predictions-out", *predictions, "write one predicted class per line, in test-set order");
+  cmd->add_option("--threads", opt->threads, "CPU threads (0: all cores)")->capture_default_str();
   cmd->callback([opt, checkpoint, predictions] {
+    if (opt->threads > 0) set_num_threads(opt->threads);
     const nn::ModelSpec& spec = nn::find_model(opt->model);
     auto test = train::load_dataset(*opt, false);
     nn::ModelOptions mo = spec.defaults;
