@@ -206,5 +206,38 @@ TEST(Function, FallsBackWhenStructureDependsOnSize) {
   EXPECT_EQ(f.trace_count(), 3);
 }
 
+TEST(Function, FallsBackWhenAnAttributeIsNotAffine) {
+  // reshape's target n*n is quadratic in the symbolic dim n.
+  auto f = function([](const Ts& a) { return Ts{reshape(a[0], {a[0].size(0) * a[0].size(1)}) * 3.0}; },
+                    {{DType::f32, {-1, -1}}}, FunctionOptions{"square"});
+  testing::internal::CaptureStderr();
+  for (int64_t n = 2; n <= 4; ++n) {
+    const Tensor x = randn({n, n});
+    EXPECT_TRUE(allclose(f({x})[0], reshape(x, {n * n}) * 3.0));
+  }
+  const std::string err = testing::internal::GetCapturedStderr();
+  EXPECT_NE(err.find("not affine"), std::string::npos) << err;
+  EXPECT_EQ(f.trace_count(), 3);
+  EXPECT_THROW(f({randn({2, 3})}), ValueError);  // both dims are symbol s0
+}
+
+TEST(Function, SymbolicAttributesFollowTheBatch) {
+  // expand and full embed the batch size in their attributes.
+  auto f = function(
+      [](const Ts& a) {
+        const int64_t n = a[0].size(0);
+        return Ts{expand(a[1], {n, 3}) + full({n, 3}, 1.0) + a[0]};
+      },
+      {{DType::f32, {-1, 3}}, {DType::f32, {1, 3}}});
+  const Tensor b = randn({1, 3});
+  for (int64_t n : {5, 1, 17, 2}) {
+    const Tensor x = randn({n, 3});
+    EXPECT_TRUE(allclose(f({x, b})[0], x + b + 1.0, 1e-6, 1e-7)) << n;
+  }
+  EXPECT_EQ(f.trace_count(), 1);
+  EXPECT_EQ(f.probe_count(), 2);
+  EXPECT_FALSE(f.polymorphism_failed());
+}
+
 }  // namespace
 }  // namespace tern::graph

@@ -37,8 +37,10 @@ std::string make_symbolic(Graph& g, const std::vector<int64_t>& s0, const std::v
   for (const auto& pj : probes)
     for (const Graph* p : pj)
       if (std::string e = same_structure(g, *p); !e.empty()) return e;
+  // Found for every node first, applied only if all attributes are affine.
+  std::vector<std::vector<SymInt>> sym(g.nodes().size());
   for (size_t p = 0; p < g.nodes().size(); ++p) {
-    Node& n = g.nodes()[p];
+    const Node& n = g.nodes()[p];
     // A random op's seed and offset are redrawn per call, not sizes.
     const size_t nints = n.attrs.ints.size() - (is_random(n.kind) ? 2 : 0);
     for (size_t i = 0; i < nints; ++i) {
@@ -54,9 +56,10 @@ std::string make_symbolic(Graph& g, const std::vector<int64_t>& s0, const std::v
         s.offset -= s.coeffs[j] * s0[j];
         depends = depends || s.coeffs[j] != 0;
       }
-      if (depends) n.sym_ints.push_back(s);
+      if (depends) sym[p].push_back(s);
     }
   }
+  for (size_t p = 0; p < g.nodes().size(); ++p) g.nodes()[p].sym_ints = std::move(sym[p]);
   for (Value& v : g.values())
     for (size_t d = 0; d < v.example.size(); ++d)
       for (const auto& pj : probes)
