@@ -5,11 +5,9 @@
 
 namespace tern::graph {
 
-namespace {
-
 // A fresh (seed, offset) from the default generator, reserving as many
 // numbers as the eager op would.
-void redraw_random(const Node& n, const Tensor* in, Attrs& a) {
+void detail::redraw_random(const Node& n, const Tensor* in, Attrs& a) {
   int64_t count = 1;
   if (n.kind == OpKind::dropout) count = in[0].numel();
   else
@@ -19,11 +17,10 @@ void redraw_random(const Node& n, const Tensor* in, Attrs& a) {
   a.ints.back() = static_cast<int64_t>(gen.reserve(static_cast<uint64_t>(count)));
 }
 
-}  // namespace
-
-Executor::Executor(std::shared_ptr<const Graph> graph) : graph_(std::move(graph)) {
+Executor::Executor(std::shared_ptr<const Graph> graph, bool planned) : graph_(std::move(graph)), planned_(planned) {
   const Graph& g = *graph_;
-  std::vector<int> last_use(g.values().size(), -1);
+  std::vector<int>& last_use = last_use_;
+  last_use.assign(g.values().size(), -1);
   for (size_t p = 0; p < g.nodes().size(); ++p)
     for (int v : g.nodes()[p].inputs)
       if (v >= 0) last_use[static_cast<size_t>(v)] = static_cast<int>(p);
@@ -32,14 +29,28 @@ Executor::Executor(std::shared_ptr<const Graph> graph) : graph_(std::move(graph)
   for (size_t v = 0; v < last_use.size(); ++v)
     if (last_use[v] >= 0 && g.values()[v].kind != ValueKind::capture)
       release_after_[static_cast<size_t>(last_use[v])].push_back(static_cast<int>(v));
+  // A planned buffer is overwritten by the next call, so it may hold neither
+  // a graph output nor anything a view op (which could become an output)
+  // aliases.
+  buffered_.assign(g.values().size(), true);
+  for (int v : g.outputs()) buffered_[static_cast<size_t>(v)] = false;
+  for (const Node& n : g.nodes())
+    if (op_def(n.kind).makes_own_outputs)
+      for (int v : n.inputs)
+        if (v >= 0) buffered_[static_cast<size_t>(v)] = false;
 }
 
-std::vector<Tensor> Executor::run(const std::vector<Tensor>& args, const std::vector<int64_t>& symbols) const {
-  const Graph& g = *graph_;
-  TERN_CHECK(args.size() == g.inputs().size(), "staged graph takes ", g.inputs().size(), " arguments, got ",
-             args.size());
-  TERN_CHECK(static_cast<int>(symbols.size()) == g.num_symbols(), "staged graph has ", g.num_symbols(),
+std::vector<Tensor> Executor::run(const std::vector<Tensor>& args, const std::vector<int64_t>& symbols) {
+  TERN_CHECK(args.size() == graph_->inputs().size(), "staged graph takes ", graph_->inputs().size(),
+             " arguments, got ", args.size());
+  TERN_CHECK(static_cast<int>(symbols.size()) == graph_->num_symbols(), "staged graph has ", graph_->num_symbols(),
              " symbolic dims, got ", symbols.size(), " values");
+  if (planned_ && can_plan(args)) return run_planned(args, symbols);
+  return run_dispatch(args, symbols);
+}
+
+std::vector<Tensor> Executor::run_dispatch(const std::vector<Tensor>& args, const std::vector<int64_t>& symbols) const {
+  const Graph& g = *graph_;
   std::vector<Tensor> slots(g.values().size());
   for (size_t i = 0; i < args.size(); ++i) slots[static_cast<size_t>(g.inputs()[i])] = args[i];
   const auto read = [&](int v) -> const Tensor& {
@@ -57,7 +68,7 @@ std::vector<Tensor> Executor::run(const std::vector<Tensor>& args, const std::ve
       nout = dispatch(n.kind, in, nin, n.attrs, out);
     } else {
       Attrs a = resolve_attrs(n, symbols);
-      if (n.fresh_random) redraw_random(n, in, a);
+      if (n.fresh_random) detail::redraw_random(n, in, a);
       nout = dispatch(n.kind, in, nin, a, out);
     }
     TERN_ASSERT(nout == static_cast<int>(n.outputs.size()), op_name(n.kind), " gave ", nout, " outputs, the graph expects ",

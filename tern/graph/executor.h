@@ -1,8 +1,16 @@
 // The executor: runs a Graph on new inputs with a static schedule (the
-// nodes' order). Each node is one call of dispatch(), so autograd records
-// the staged ops exactly as it records eager ones: backward through a staged
-// call gives the eager gradients. A value's tensor is dropped right after its
-// last use, so intermediates do not outlive their readers.
+// nodes' order). Two paths:
+//  - dispatch path: each node is one call of dispatch(), so autograd records
+//    the staged ops exactly as it records eager ones (backward through a
+//    staged call gives the eager gradients); a value's tensor is dropped
+//    right after its last use. Used whenever a gradient may be needed.
+//  - planned path (no argument or capture requires grad, or grad mode is off,
+//    and no trace is being recorded): kernels are chosen once and called
+//    directly, output shapes come from the plan instead of shape inference,
+//    and intermediates live in buffers allocated once and shared by values
+//    whose lifetimes do not overlap (a memory plan), so a steady-state call
+//    allocates only its outputs. Observers (profilers) do not see these
+//    kernel calls.
 #pragma once
 
 #include <memory>
@@ -14,19 +22,41 @@ namespace tern::graph {
 
 class Executor {
  public:
-  explicit Executor(std::shared_ptr<const Graph> graph);
+  // `planned`: allow the planned path (tests turn it off to compare).
+  explicit Executor(std::shared_ptr<const Graph> graph, bool planned = true);
 
   // Runs the graph. `args` match graph inputs (dtype and rank are the
   // caller's job: Function checks them); `symbols` are the values of the
   // graph's symbolic dims for this call.
-  std::vector<Tensor> run(const std::vector<Tensor>& args, const std::vector<int64_t>& symbols = {}) const;
+  // Not reentrant: the planned path reuses its buffers on every call.
+  std::vector<Tensor> run(const std::vector<Tensor>& args, const std::vector<int64_t>& symbols = {});
+
+  // How many calls took the planned path; bytes in its planned buffers.
+  int64_t planned_calls() const { return planned_calls_; }
+  int64_t planned_bytes() const;
 
   const Graph& graph() const { return *graph_; }
   const std::shared_ptr<const Graph>& graph_ptr() const { return graph_; }
 
  private:
+  struct Plan;
+  bool can_plan(const std::vector<Tensor>& args) const;
+  std::vector<Tensor> run_dispatch(const std::vector<Tensor>& args, const std::vector<int64_t>& symbols) const;
+  std::vector<Tensor> run_planned(const std::vector<Tensor>& args, const std::vector<int64_t>& symbols);
+  void make_plan(const std::vector<Tensor>& args, const std::vector<int64_t>& symbols);
+
   std::shared_ptr<const Graph> graph_;
+  bool planned_ = true;
   std::vector<std::vector<int>> release_after_;  // per node position: values read for the last time there
+  std::vector<int> last_use_;                    // per value: last reading node position (-1: none or output)
+  std::vector<bool> buffered_;                   // per value: may live in a planned buffer
+  std::shared_ptr<Plan> plan_;
+  int64_t planned_calls_ = 0;
 };
+
+namespace detail {
+// Gives a random node fresh (seed, offset) attrs from the default generator.
+void redraw_random(const Node& n, const Tensor* in, Attrs& a);
+}  // namespace detail
 
 }  // namespace tern::graph

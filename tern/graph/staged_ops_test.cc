@@ -7,6 +7,7 @@
 #include <functional>
 #include <set>
 
+#include "tern/autograd/grad_mode.h"
 #include "tern/graph/function.h"
 #include "tern/ops/dispatch.h"
 #include "tern/ops/ops.h"
@@ -209,6 +210,25 @@ TEST(StagedOps, StagedEqualsEager) {
       ASSERT_TRUE(in[i].grad().defined()) << op_name(c.kind) << " input " << i << ": no staged gradient";
       EXPECT_TRUE(allclose(in[i].grad(), eager_grads[i], 1e-5, 1e-8)) << op_name(c.kind) << " input " << i;
     }
+  }
+}
+
+// The planned path (pre-chosen kernels, planned buffers) against the
+// dispatch path on the same graph, twice so the second call reuses the plan.
+TEST(StagedOps, PlannedPathEqualsDispatchPath) {
+  NoGradGuard no_grad;
+  for (const OpCase& c : op_db()) {
+    const Inputs in = c.inputs(c.kind == OpKind::rand || c.kind == OpKind::randn ? DType::f32 : DType::f64);
+    auto f = function([&](const Inputs& a) { return Inputs{c.call(a)}; }, FunctionOptions{op_name(c.kind)});
+    f(in);
+    Executor planned(f.last_graph(), true), plain(f.last_graph(), false);
+    for (int k = 0; k < 2; ++k) {
+      const Tensor a = planned.run(in)[0], b = plain.run(in)[0];
+      ASSERT_EQ(a.shape(), b.shape()) << op_name(c.kind);
+      EXPECT_TRUE(allclose(a, b, 1e-12, 0)) << op_name(c.kind) << ": " << a.to_string() << " vs " << b.to_string();
+    }
+    EXPECT_EQ(planned.planned_calls(), 2) << op_name(c.kind);
+    EXPECT_EQ(plain.planned_calls(), 0);
   }
 }
 

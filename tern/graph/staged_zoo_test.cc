@@ -5,6 +5,7 @@
 
 #include <cstring>
 
+#include "tern/autograd/grad_mode.h"
 #include "tern/graph/function.h"
 #include "tern/nn/models.h"
 #include "tern/ops/ops.h"
@@ -62,6 +63,29 @@ TEST_P(StagedZoo, OutputsGradientsAndBuffersEqualEager) {
   for (size_t k = 0; k < buffers.size(); ++k)
     EXPECT_TRUE(allclose(buffers[k].second, eager_buffers[k], 1e-5, 1e-7)) << name << " " << buffers[k].first;
   if (!buffers.empty()) EXPECT_FALSE(allclose(buffers[0].second, buffers0[0], 0, 0)) << "running stats not updated";
+}
+
+// Inference (eval mode, no grad) takes the planned path: buffers reused
+// across calls must not leak one call's values into the next.
+TEST_P(StagedZoo, InferenceOnPlannedPathEqualsEager) {
+  const std::string name = GetParam();
+  manual_seed(8);
+  const nn::ModelSpec& spec = nn::find_model(name);
+  nn::ModulePtr m = nn::make_model(name, spec.defaults);
+  m->eval();
+  NoGradGuard no_grad;
+  auto f = function([&](const Ts& a) { return Ts{(*m)(a[0])}; }, FunctionOptions{name});
+  const Shape shape{2, spec.defaults.in_channels, spec.defaults.image_size, spec.defaults.image_size};
+  f({randn(shape)});
+  for (int k = 0; k < 2; ++k) {
+    const Tensor x = randn(shape);
+    const Tensor staged = f({x})[0];
+    EXPECT_TRUE(allclose(staged, (*m)(x), 1e-5, 1e-7)) << name << " call " << k;
+  }
+  Executor probe(f.last_graph());
+  probe.run({randn(shape)});
+  EXPECT_EQ(probe.planned_calls(), 1) << name;
+  if (f.last_graph()->nodes().size() > 2) EXPECT_GT(probe.planned_bytes(), 0) << name;  // softmax: all outputs or views
 }
 
 INSTANTIATE_TEST_SUITE_P(Zoo, StagedZoo,

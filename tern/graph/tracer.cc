@@ -73,13 +73,23 @@ class Recorder : public OpObserver {
   std::unordered_set<const Storage*> born_, arg_storages_;
 };
 
+thread_local int t_tracing = 0;
+
 struct ObserverGuard {
-  explicit ObserverGuard(OpObserver* o) : obs(o) { add_observer(o); }
-  ~ObserverGuard() { remove_observer(obs); }
+  explicit ObserverGuard(OpObserver* o) : obs(o) {
+    add_observer(o);
+    ++t_tracing;
+  }
+  ~ObserverGuard() {
+    remove_observer(obs);
+    --t_tracing;
+  }
   OpObserver* obs;
 };
 
 }  // namespace
+
+bool tracing_now() { return t_tracing > 0; }
 
 Trace trace(const StagedFn& fn, const std::vector<Tensor>& args) {
   Trace t;

@@ -26,4 +26,8 @@ struct Trace {
 // would then replay stale data.
 Trace trace(const StagedFn& fn, const std::vector<Tensor>& args);
 
+// True while this thread is inside trace() (the executor then calls ops
+// through dispatch so that an enclosing trace records them).
+bool tracing_now();
+
 }  // namespace tern::graph

@@ -1,0 +1,153 @@
+// The executor's planned path: kernels chosen once, output shapes from the
+// plan, intermediates in buffers shared by values with disjoint lifetimes.
+#include <map>
+
+#include "tern/autograd/grad_mode.h"
+#include "tern/graph/executor.h"
+#include "tern/graph/tracer.h"
+#include "tern/ops/dispatch.h"
+
+namespace tern::graph {
+
+struct Executor::Plan {
+  std::vector<int64_t> symbols;                // what the plan was made for
+  std::vector<Shape> arg_shapes;
+  std::vector<std::vector<TensorMeta>> metas;  // per node: its outputs
+  std::vector<const Kernel*> kernels;          // per node: the kernel chosen last
+  std::vector<Tensor> buffers;                 // per value: its planned buffer, if any
+  int64_t bytes = 0;
+};
+
+int64_t Executor::planned_bytes() const { return plan_ ? plan_->bytes : 0; }
+
+bool Executor::can_plan(const std::vector<Tensor>& args) const {
+  if (tracing_now()) return false;
+  for (const Tensor& a : args)
+    if (a.device().type != DeviceType::cpu) return false;
+  if (!grad_enabled()) return true;
+  for (const Tensor& a : args)
+    if (a.requires_grad() || (a.autograd_meta_if() && a.autograd_meta_if()->grad_fn)) return false;
+  for (const Value& v : graph_->values())
+    if (v.kind == ValueKind::capture && (v.captured.requires_grad() || !v.captured.is_leaf())) return false;
+  return true;
+}
+
+// Infers every node's outputs for these arguments and assigns buffers:
+// walking the schedule, a value takes a free buffer of its exact size (or a
+// new one) and gives it back after its last reader.
+void Executor::make_plan(const std::vector<Tensor>& args, const std::vector<int64_t>& symbols) {
+  const Graph& g = *graph_;
+  auto plan = std::make_shared<Plan>();
+  plan->symbols = symbols;
+  for (const Tensor& a : args) plan->arg_shapes.push_back(a.shape());
+  plan->metas.resize(g.nodes().size());
+  plan->kernels.assign(g.nodes().size(), nullptr);
+  plan->buffers.resize(g.values().size());
+  std::vector<Tensor> example(g.values().size());  // tensors with the planned shapes, for inference
+  for (size_t i = 0; i < args.size(); ++i) example[static_cast<size_t>(g.inputs()[i])] = args[i];
+  for (const Value& v : g.values())
+    if (v.kind == ValueKind::capture) example[static_cast<size_t>(v.id)] = v.captured;
+  std::multimap<size_t, StoragePtr> free_buffers;
+  for (size_t p = 0; p < g.nodes().size(); ++p) {
+    const Node& n = g.nodes()[p];
+    const OpDef& def = op_def(n.kind);
+    Tensor in[kMaxInputs];
+    for (size_t i = 0; i < n.inputs.size(); ++i)
+      if (n.inputs[i] >= 0) in[i] = example[static_cast<size_t>(n.inputs[i])];
+    const Attrs attrs = resolve_attrs(n, symbols);
+    TensorMeta meta[kMaxOutputs];
+    const int nout = def.infer ? def.infer(in, static_cast<int>(n.inputs.size()), attrs, meta) : 0;
+    for (size_t k = 0; k < n.outputs.size(); ++k) {
+      const int v = n.outputs[k];
+      const TensorMeta m = def.infer ? meta[k] : TensorMeta{g.value(v).example, g.value(v).dtype};
+      plan->metas[p].push_back(m);
+      // Shape-only stand-in for later inference (zero strides: no data).
+      example[static_cast<size_t>(v)] = make_view(Tensor::empty({1}, m.dtype), m.shape, Dims(m.shape.size(), 0), 0);
+      if (def.makes_own_outputs || !buffered_[static_cast<size_t>(v)]) continue;
+      const size_t bytes = static_cast<size_t>(numel_of(m.shape)) * itemsize(m.dtype);
+      StoragePtr storage;
+      if (auto it = free_buffers.find(bytes); it != free_buffers.end()) {
+        storage = it->second;
+        free_buffers.erase(it);
+      } else {
+        storage = Tensor::empty(m.shape, m.dtype).storage();
+        plan->bytes += static_cast<int64_t>(bytes);
+      }
+      auto impl = std::make_shared<TensorImpl>();
+      impl->storage = storage;
+      impl->shape = m.shape;
+      impl->strides = contiguous_strides(m.shape);
+      impl->dtype = m.dtype;
+      plan->buffers[static_cast<size_t>(v)] = Tensor(std::move(impl));
+    }
+    TERN_ASSERT(!def.infer || nout == static_cast<int>(n.outputs.size()), "plan: output count changed");
+    for (int v : release_after_[p]) {
+      const Tensor& b = plan->buffers[static_cast<size_t>(v)];
+      if (b.defined()) free_buffers.emplace(b.nbytes(), b.storage());
+    }
+  }
+  plan_ = std::move(plan);
+}
+
+std::vector<Tensor> Executor::run_planned(const std::vector<Tensor>& args, const std::vector<int64_t>& symbols) {
+  const Graph& g = *graph_;
+  bool fresh = plan_ && plan_->symbols == symbols && plan_->arg_shapes.size() == args.size();
+  for (size_t i = 0; fresh && i < args.size(); ++i) fresh = plan_->arg_shapes[i] == args[i].shape();
+  if (!fresh) make_plan(args, symbols);
+  Plan& plan = *plan_;
+  ++planned_calls_;
+  std::vector<Tensor> slots(g.values().size());
+  for (size_t i = 0; i < args.size(); ++i) slots[static_cast<size_t>(g.inputs()[i])] = args[i];
+  Tensor in[kMaxInputs];
+  Tensor out[kMaxOutputs];
+  for (size_t p = 0; p < g.nodes().size(); ++p) {
+    const Node& n = g.nodes()[p];
+    const OpDef& def = op_def(n.kind);
+    const int nin = static_cast<int>(n.inputs.size()), nout = static_cast<int>(n.outputs.size());
+    for (int i = 0; i < nin; ++i) {
+      const int v = n.inputs[static_cast<size_t>(i)];
+      if (v < 0) in[i] = Tensor();
+      else if (g.values()[static_cast<size_t>(v)].kind == ValueKind::capture) in[i] = g.values()[static_cast<size_t>(v)].captured;
+      else in[i] = slots[static_cast<size_t>(v)];
+    }
+    Attrs resolved;
+    const bool plain = n.sym_ints.empty() && !n.fresh_random;
+    if (!plain) {
+      resolved = resolve_attrs(n, symbols);
+      if (n.fresh_random) detail::redraw_random(n, in, resolved);
+    }
+    const Attrs& attrs = plain ? n.attrs : resolved;
+    if (!def.makes_own_outputs)
+      for (int k = 0; k < nout; ++k) {
+        const Tensor& b = plan.buffers[static_cast<size_t>(n.outputs[static_cast<size_t>(k)])];
+        const TensorMeta& m = plan.metas[p][static_cast<size_t>(k)];
+        out[k] = b.defined() ? b : Tensor::empty(m.shape, m.dtype);
+      }
+    KernelArgs ka{in, nin, out, nout, attrs};
+    const Kernel* kernel = plan.kernels[p];
+    if (!kernel || (kernel->supports && !kernel->supports(ka))) {
+      kernel = nullptr;
+      for (const Kernel& k : def.kernels[static_cast<int>(DeviceType::cpu)])
+        if (!k.supports || k.supports(ka)) {
+          kernel = &k;
+          break;
+        }
+      if (!kernel)
+        throw NotImplementedError(str_cat(def.name, ": no cpu kernel for these inputs (staged graph node ", n.id, ")"));
+      plan.kernels[p] = kernel;
+    }
+    kernel->fn(ka);
+    for (int k = 0; k < nout; ++k) slots[static_cast<size_t>(n.outputs[static_cast<size_t>(k)])] = std::move(out[k]);
+    for (int v : release_after_[p]) slots[static_cast<size_t>(v)] = Tensor();
+  }
+  for (int i = 0; i < kMaxInputs; ++i) in[i] = Tensor();
+  std::vector<Tensor> result;
+  result.reserve(g.outputs().size());
+  for (int v : g.outputs()) {
+    const Value& val = g.values()[static_cast<size_t>(v)];
+    result.push_back(val.kind == ValueKind::capture ? val.captured : slots[static_cast<size_t>(v)]);
+  }
+  return result;
+}
+
+}  // namespace tern::graph
