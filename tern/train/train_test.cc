@@ -1,6 +1,7 @@
 #include <gtest/gtest.h>
 
 #include <cstdio>
+#include <filesystem>
 
 #include "tern/train/trainer.h"
 
@@ -59,6 +60,25 @@ TEST(Train, BadOptionsAreClearErrors) {
   o = small_run();
   o.resume = "/nonexistent/ck.safetensors";
   EXPECT_THROW(train(o), Error);
+}
+
+TEST(Train, DumpsRawGradientsForTheCodecs) {
+  const std::string dir = ::testing::TempDir() + "/tern_grad_dumps";
+  std::filesystem::remove_all(dir);
+  TrainOptions o = small_run();
+  o.model = "mlp";
+  o.epochs = 1;
+  o.synthetic_size = 64;
+  o.dump_grads = dir;
+  o.dump_every = 1;
+  train(o);
+  // 64 examples / batch 32 = 2 steps, each dumping every parameter.
+  const std::string w = dir + "/step1_fc1.weight.f32";
+  ASSERT_TRUE(std::filesystem::exists(w));
+  EXPECT_EQ(std::filesystem::file_size(w), 784u * 256u * 4u);
+  EXPECT_TRUE(std::filesystem::exists(dir + "/step0_fc3.bias.f32"));
+  EXPECT_FALSE(std::filesystem::exists(dir + "/step2_fc3.bias.f32"));
+  std::filesystem::remove_all(dir);
 }
 
 TEST(Bench, TrainStepsReportThroughputAndMemory) {
