@@ -49,7 +49,8 @@ std::vector<Tensor> Executor::run(const std::vector<Tensor>& args, const std::ve
   return run_dispatch(args, symbols);
 }
 
-std::vector<Tensor> Executor::run_dispatch(const std::vector<Tensor>& args, const std::vector<int64_t>& symbols) const {
+std::vector<Tensor> Executor::run_dispatch(const std::vector<Tensor>& args, const std::vector<int64_t>& symbols,
+                                           std::vector<std::vector<TensorMeta>>* metas) const {
   const Graph& g = *graph_;
   std::vector<Tensor> slots(g.values().size());
   for (size_t i = 0; i < args.size(); ++i) slots[static_cast<size_t>(g.inputs()[i])] = args[i];
@@ -73,6 +74,8 @@ std::vector<Tensor> Executor::run_dispatch(const std::vector<Tensor>& args, cons
     }
     TERN_ASSERT(nout == static_cast<int>(n.outputs.size()), op_name(n.kind), " gave ", nout, " outputs, the graph expects ",
                 n.outputs.size());
+    if (metas)
+      for (int k = 0; k < nout; ++k) (*metas)[p].push_back({out[k].shape(), out[k].dtype()});
     for (int k = 0; k < nout; ++k) slots[static_cast<size_t>(n.outputs[static_cast<size_t>(k)])] = std::move(out[k]);
     for (int v : release_after_[p]) slots[static_cast<size_t>(v)] = Tensor();
     for (int i = 0; i < nin; ++i) in[i] = Tensor();

@@ -41,9 +41,11 @@ class Executor {
  private:
   struct Plan;
   bool can_plan(const std::vector<Tensor>& args) const;
-  std::vector<Tensor> run_dispatch(const std::vector<Tensor>& args, const std::vector<int64_t>& symbols) const;
+  // `metas`, if given, receives every node's output shapes and dtypes.
+  std::vector<Tensor> run_dispatch(const std::vector<Tensor>& args, const std::vector<int64_t>& symbols,
+                                   std::vector<std::vector<TensorMeta>>* metas = nullptr) const;
   std::vector<Tensor> run_planned(const std::vector<Tensor>& args, const std::vector<int64_t>& symbols);
-  void make_plan(const std::vector<Tensor>& args, const std::vector<int64_t>& symbols);
+  std::vector<Tensor> make_plan(const std::vector<Tensor>& args, const std::vector<int64_t>& symbols);
 
   std::shared_ptr<const Graph> graph_;
   bool planned_ = true;

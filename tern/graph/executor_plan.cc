@@ -32,10 +32,11 @@ bool Executor::can_plan(const std::vector<Tensor>& args) const {
   return true;
 }
 
-// Infers every node's outputs for these arguments and assigns buffers:
-// walking the schedule, a value takes a free buffer of its exact size (or a
-// new one) and gives it back after its last reader.
-void Executor::make_plan(const std::vector<Tensor>& args, const std::vector<int64_t>& symbols) {
+// Runs the graph once through dispatch (its outputs are this call's result)
+// to learn every node's output shape, then assigns buffers: walking the
+// schedule, a value takes a free buffer of its exact size (or a new one) and
+// gives it back after its last reader.
+std::vector<Tensor> Executor::make_plan(const std::vector<Tensor>& args, const std::vector<int64_t>& symbols) {
   const Graph& g = *graph_;
   auto plan = std::make_shared<Plan>();
   plan->symbols = symbols;
@@ -43,59 +44,47 @@ void Executor::make_plan(const std::vector<Tensor>& args, const std::vector<int6
   plan->metas.resize(g.nodes().size());
   plan->kernels.assign(g.nodes().size(), nullptr);
   plan->buffers.resize(g.values().size());
-  std::vector<Tensor> example(g.values().size());  // tensors with the planned shapes, for inference
-  for (size_t i = 0; i < args.size(); ++i) example[static_cast<size_t>(g.inputs()[i])] = args[i];
-  for (const Value& v : g.values())
-    if (v.kind == ValueKind::capture) example[static_cast<size_t>(v.id)] = v.captured;
+  std::vector<Tensor> result = run_dispatch(args, symbols, &plan->metas);
   std::multimap<size_t, StoragePtr> free_buffers;
   for (size_t p = 0; p < g.nodes().size(); ++p) {
     const Node& n = g.nodes()[p];
-    const OpDef& def = op_def(n.kind);
-    Tensor in[kMaxInputs];
-    for (size_t i = 0; i < n.inputs.size(); ++i)
-      if (n.inputs[i] >= 0) in[i] = example[static_cast<size_t>(n.inputs[i])];
-    const Attrs attrs = resolve_attrs(n, symbols);
-    TensorMeta meta[kMaxOutputs];
-    const int nout = def.infer ? def.infer(in, static_cast<int>(n.inputs.size()), attrs, meta) : 0;
-    for (size_t k = 0; k < n.outputs.size(); ++k) {
-      const int v = n.outputs[k];
-      const TensorMeta m = def.infer ? meta[k] : TensorMeta{g.value(v).example, g.value(v).dtype};
-      plan->metas[p].push_back(m);
-      // Shape-only stand-in for later inference (zero strides: no data).
-      example[static_cast<size_t>(v)] = make_view(Tensor::empty({1}, m.dtype), m.shape, Dims(m.shape.size(), 0), 0);
-      if (def.makes_own_outputs || !buffered_[static_cast<size_t>(v)]) continue;
-      const size_t bytes = static_cast<size_t>(numel_of(m.shape)) * itemsize(m.dtype);
-      StoragePtr storage;
-      if (auto it = free_buffers.find(bytes); it != free_buffers.end()) {
-        storage = it->second;
-        free_buffers.erase(it);
-      } else {
-        storage = Tensor::empty(m.shape, m.dtype).storage();
-        plan->bytes += static_cast<int64_t>(bytes);
+    if (!op_def(n.kind).makes_own_outputs)
+      for (size_t k = 0; k < n.outputs.size(); ++k) {
+        const int v = n.outputs[k];
+        if (!buffered_[static_cast<size_t>(v)]) continue;
+        const TensorMeta& m = plan->metas[p][k];
+        const size_t bytes = static_cast<size_t>(numel_of(m.shape)) * itemsize(m.dtype);
+        StoragePtr storage;
+        if (auto it = free_buffers.find(bytes); it != free_buffers.end()) {
+          storage = it->second;
+          free_buffers.erase(it);
+        } else {
+          storage = Tensor::empty(m.shape, m.dtype).storage();
+          plan->bytes += static_cast<int64_t>(bytes);
+        }
+        auto impl = std::make_shared<TensorImpl>();
+        impl->storage = storage;
+        impl->shape = m.shape;
+        impl->strides = contiguous_strides(m.shape);
+        impl->dtype = m.dtype;
+        plan->buffers[static_cast<size_t>(v)] = Tensor(std::move(impl));
       }
-      auto impl = std::make_shared<TensorImpl>();
-      impl->storage = storage;
-      impl->shape = m.shape;
-      impl->strides = contiguous_strides(m.shape);
-      impl->dtype = m.dtype;
-      plan->buffers[static_cast<size_t>(v)] = Tensor(std::move(impl));
-    }
-    TERN_ASSERT(!def.infer || nout == static_cast<int>(n.outputs.size()), "plan: output count changed");
     for (int v : release_after_[p]) {
       const Tensor& b = plan->buffers[static_cast<size_t>(v)];
       if (b.defined()) free_buffers.emplace(b.nbytes(), b.storage());
     }
   }
   plan_ = std::move(plan);
+  return result;
 }
 
 std::vector<Tensor> Executor::run_planned(const std::vector<Tensor>& args, const std::vector<int64_t>& symbols) {
   const Graph& g = *graph_;
   bool fresh = plan_ && plan_->symbols == symbols && plan_->arg_shapes.size() == args.size();
   for (size_t i = 0; fresh && i < args.size(); ++i) fresh = plan_->arg_shapes[i] == args[i].shape();
-  if (!fresh) make_plan(args, symbols);
-  Plan& plan = *plan_;
   ++planned_calls_;
+  if (!fresh) return make_plan(args, symbols);
+  Plan& plan = *plan_;
   std::vector<Tensor> slots(g.values().size());
   for (size_t i = 0; i < args.size(); ++i) slots[static_cast<size_t>(g.inputs()[i])] = args[i];
   Tensor in[kMaxInputs];

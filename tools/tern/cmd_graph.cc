@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cstdio>
 #include <functional>
+#include <optional>
 
 #include "tern/autograd/grad_mode.h"
 #include "tern/base/parallel.h"
@@ -55,17 +56,19 @@ Workload l2hmc() {
   return w;
 }
 
-Workload model_step(const std::string& name, int64_t batch, int calls) {
+Workload model_step(const std::string& name, int64_t batch, int calls, bool inference) {
   const nn::ModelSpec& spec = nn::find_model(name);
   nn::ModulePtr m = nn::make_model(name, spec.defaults);
   Workload w;
-  w.what = str_cat(name, " training step (forward, cross-entropy, backward), batch ", batch);
+  w.what = inference ? str_cat(name, " inference (eval mode, no gradients), batch ", batch)
+                     : str_cat(name, " training step (forward, cross-entropy, backward), batch ", batch);
+  if (inference) m->eval();
   w.body = [m](const Ts& a) { return Ts{cross_entropy((*m)(a[0]), a[1])}; };
   std::vector<int64_t> labels;
   for (int64_t i = 0; i < batch; ++i) labels.push_back(i % spec.defaults.num_classes);
   w.args = {randn({batch, spec.defaults.in_channels, spec.defaults.image_size, spec.defaults.image_size}),
             Tensor::from_vector<int64_t>(labels, {batch})};
-  w.backward = true;
+  w.backward = !inference;
   w.calls = calls;
   return w;
 }
@@ -79,7 +82,7 @@ void add_bench_staged(CLI::App& root) {
   struct Flags {
     std::string workload = "l2hmc";
     int calls = 0, threads = 0;
-    bool json = false;
+    bool json = false, inference = false;
   };
   auto f = std::make_shared<Flags>();
   CLI::App* bench = shared_group(root, "bench", "Benchmarks");
@@ -89,14 +92,17 @@ void add_bench_staged(CLI::App& root) {
       ->capture_default_str();
   cmd->add_option("--calls", f->calls, "timed calls of each (0: the workload's default)")->capture_default_str();
   cmd->add_option("--threads", f->threads, "CPU threads (0: all cores)")->capture_default_str();
+  cmd->add_flag("--inference", f->inference, "mlp/resnet20: forward only, no gradients (eval mode)");
   cmd->add_flag("--json", f->json, "print one JSON object");
   cmd->callback([f] {
     TERN_CHECK(f->calls >= 0, "--calls must be >= 0, got ", f->calls);
     if (f->threads > 0) set_num_threads(f->threads);
     manual_seed(1);
     Workload w = f->workload == "l2hmc" ? l2hmc()
-                 : f->workload == "mlp" ? model_step("mlp", 32, 300)
-                                        : model_step("resnet20", 64, 6);
+                 : f->workload == "mlp" ? model_step("mlp", 32, 300, f->inference)
+                                        : model_step("resnet20", 64, 6, f->inference);
+    std::optional<NoGradGuard> no_grad;
+    if (f->inference) no_grad.emplace();
     if (f->calls > 0) w.calls = f->calls;
     graph::Function staged = graph::function(w.body, graph::FunctionOptions{f->workload});
     const auto once = [&](bool use_graph) {
@@ -118,6 +124,7 @@ void add_bench_staged(CLI::App& root) {
                                           {"description", w.what},
                                           {"threads", num_threads()},
                                           {"calls", w.calls},
+                                          {"inference", f->inference},
                                           {"graph_nodes", nodes},
                                           {"eager_ms_per_call", e},
                                           {"staged_ms_per_call", s},
