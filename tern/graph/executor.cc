@@ -17,7 +17,8 @@ void detail::redraw_random(const Node& n, const Tensor* in, Attrs& a) {
   a.ints.back() = static_cast<int64_t>(gen.reserve(static_cast<uint64_t>(count)));
 }
 
-Executor::Executor(std::shared_ptr<const Graph> graph, bool planned) : graph_(std::move(graph)), planned_(planned) {
+Executor::Executor(std::shared_ptr<const Graph> graph, bool planned, bool fuse)
+    : graph_(std::move(graph)), planned_(planned), fuse_(fuse) {
   const Graph& g = *graph_;
   std::vector<int>& last_use = last_use_;
   last_use.assign(g.values().size(), -1);

@@ -20,10 +20,13 @@
 
 namespace tern::graph {
 
+struct FusedGroup;
+
 class Executor {
  public:
-  // `planned`: allow the planned path (tests turn it off to compare).
-  explicit Executor(std::shared_ptr<const Graph> graph, bool planned = true);
+  // `planned`: allow the planned path; `fuse`: fuse elementwise runs on it
+  // (tests turn them off to compare).
+  explicit Executor(std::shared_ptr<const Graph> graph, bool planned = true, bool fuse = true);
 
   // Runs the graph. `args` match graph inputs (dtype and rank are the
   // caller's job: Function checks them); `symbols` are the values of the
@@ -31,15 +34,19 @@ class Executor {
   // Not reentrant: the planned path reuses its buffers on every call.
   std::vector<Tensor> run(const std::vector<Tensor>& args, const std::vector<int64_t>& symbols = {});
 
-  // How many calls took the planned path; bytes in its planned buffers.
+  // How many calls took the planned path; bytes in its planned buffers;
+  // nodes in fused elementwise runs.
   int64_t planned_calls() const { return planned_calls_; }
   int64_t planned_bytes() const;
+  int64_t fused_nodes() const;
 
   const Graph& graph() const { return *graph_; }
   const std::shared_ptr<const Graph>& graph_ptr() const { return graph_; }
 
  private:
   struct Plan;
+  template <typename Read>
+  bool run_group(Plan& plan, const FusedGroup& fg, std::vector<Tensor>& slots, const Read& read);
   bool can_plan(const std::vector<Tensor>& args) const;
   // `metas`, if given, receives every node's output shapes and dtypes.
   std::vector<Tensor> run_dispatch(const std::vector<Tensor>& args, const std::vector<int64_t>& symbols,
@@ -48,7 +55,7 @@ class Executor {
   std::vector<Tensor> make_plan(const std::vector<Tensor>& args, const std::vector<int64_t>& symbols);
 
   std::shared_ptr<const Graph> graph_;
-  bool planned_ = true;
+  bool planned_ = true, fuse_ = true;
   std::vector<std::vector<int>> release_after_;  // per node position: values read for the last time there
   std::vector<int> last_use_;                    // per value: last reading node position (-1: none or output)
   std::vector<bool> buffered_;                   // per value: may live in a planned buffer

@@ -4,6 +4,7 @@
 
 #include "tern/autograd/grad_mode.h"
 #include "tern/graph/executor.h"
+#include "tern/graph/fusion.h"
 #include "tern/graph/tracer.h"
 #include "tern/ops/dispatch.h"
 
@@ -16,9 +17,20 @@ struct Executor::Plan {
   std::vector<const Kernel*> kernels;          // per node: the kernel chosen last
   std::vector<Tensor> buffers;                 // per value: its planned buffer, if any
   int64_t bytes = 0;
+  std::vector<TensorMeta> value_meta;          // per value
+  std::vector<FusedGroup> groups;              // fused elementwise runs
+  std::vector<int> group_at;                   // per node: the group starting there, or -1
+  std::vector<float> scratch;
 };
 
 int64_t Executor::planned_bytes() const { return plan_ ? plan_->bytes : 0; }
+
+int64_t Executor::fused_nodes() const {
+  int64_t n = 0;
+  if (plan_)
+    for (const FusedGroup& fg : plan_->groups) n += static_cast<int64_t>(fg.steps.size());
+  return n;
+}
 
 bool Executor::can_plan(const std::vector<Tensor>& args) const {
   if (tracing_now()) return false;
@@ -45,6 +57,16 @@ std::vector<Tensor> Executor::make_plan(const std::vector<Tensor>& args, const s
   plan->kernels.assign(g.nodes().size(), nullptr);
   plan->buffers.resize(g.values().size());
   std::vector<Tensor> result = run_dispatch(args, symbols, &plan->metas);
+  plan->value_meta.resize(g.values().size());
+  for (size_t i = 0; i < args.size(); ++i) plan->value_meta[static_cast<size_t>(g.inputs()[i])] = {args[i].shape(), args[i].dtype()};
+  for (const Value& v : g.values())
+    if (v.kind == ValueKind::capture) plan->value_meta[static_cast<size_t>(v.id)] = {v.captured.shape(), v.captured.dtype()};
+  for (size_t p = 0; p < g.nodes().size(); ++p)
+    for (size_t k = 0; k < g.nodes()[p].outputs.size(); ++k)
+      plan->value_meta[static_cast<size_t>(g.nodes()[p].outputs[k])] = plan->metas[p][k];
+  if (fuse_) plan->groups = find_fused_groups(g, plan->value_meta);
+  plan->group_at.assign(g.nodes().size(), -1);
+  for (size_t k = 0; k < plan->groups.size(); ++k) plan->group_at[plan->groups[k].first] = static_cast<int>(k);
   std::multimap<size_t, StoragePtr> free_buffers;
   for (size_t p = 0; p < g.nodes().size(); ++p) {
     const Node& n = g.nodes()[p];
@@ -78,6 +100,35 @@ std::vector<Tensor> Executor::make_plan(const std::vector<Tensor>& args, const s
   return result;
 }
 
+// Runs a fused group if its external inputs are contiguous f32 now (an
+// argument may not be); returns false to run its nodes one by one instead.
+template <typename Read>
+bool Executor::run_group(Plan& plan, const FusedGroup& fg, std::vector<Tensor>& slots, const Read& read) {
+  std::vector<const float*> ext(fg.externals.size());
+  std::vector<int64_t> ext_numel(fg.externals.size());
+  for (size_t e = 0; e < fg.externals.size(); ++e) {
+    const Tensor& t = read(fg.externals[e]);
+    if (!t.defined() || t.dtype() != DType::f32 || !t.is_contiguous() || t.device().type != DeviceType::cpu)
+      return false;
+    ext[e] = t.data<float>();
+    ext_numel[e] = t.numel();
+  }
+  std::vector<float*> dst(fg.steps.size(), nullptr);
+  for (size_t s = 0; s < fg.steps.size(); ++s) {
+    const FusedStep& st = fg.steps[s];
+    if (!st.write) continue;
+    const Tensor& b = plan.buffers[static_cast<size_t>(st.value)];
+    const TensorMeta& m = plan.value_meta[static_cast<size_t>(st.value)];
+    Tensor& slot = slots[static_cast<size_t>(st.value)];
+    slot = b.defined() ? b : Tensor::empty(m.shape, m.dtype);
+    dst[s] = slot.data<float>();
+  }
+  run_fused(fg, ext, ext_numel, dst, plan.scratch);
+  for (size_t p = fg.first; p <= fg.last; ++p)
+    for (int v : release_after_[p]) slots[static_cast<size_t>(v)] = Tensor();
+  return true;
+}
+
 std::vector<Tensor> Executor::run_planned(const std::vector<Tensor>& args, const std::vector<int64_t>& symbols) {
   const Graph& g = *graph_;
   bool fresh = plan_ && plan_->symbols == symbols && plan_->arg_shapes.size() == args.size();
@@ -89,7 +140,15 @@ std::vector<Tensor> Executor::run_planned(const std::vector<Tensor>& args, const
   for (size_t i = 0; i < args.size(); ++i) slots[static_cast<size_t>(g.inputs()[i])] = args[i];
   Tensor in[kMaxInputs];
   Tensor out[kMaxOutputs];
+  const auto read = [&](int v) -> const Tensor& {
+    const Value& val = g.values()[static_cast<size_t>(v)];
+    return val.kind == ValueKind::capture ? val.captured : slots[static_cast<size_t>(v)];
+  };
   for (size_t p = 0; p < g.nodes().size(); ++p) {
+    if (plan.group_at[p] >= 0 && run_group(plan, plan.groups[static_cast<size_t>(plan.group_at[p])], slots, read)) {
+      p = plan.groups[static_cast<size_t>(plan.group_at[p])].last;
+      continue;
+    }
     const Node& n = g.nodes()[p];
     const OpDef& def = op_def(n.kind);
     const int nin = static_cast<int>(n.inputs.size()), nout = static_cast<int>(n.outputs.size());

@@ -1,0 +1,163 @@
+#include "tern/graph/fusion.h"
+
+#include <algorithm>
+#include <cmath>
+
+namespace tern::graph {
+
+namespace {
+
+constexpr int64_t kChunk = 256;
+
+bool unary(OpKind k) {
+  switch (k) {
+    case OpKind::neg: case OpKind::exp: case OpKind::log: case OpKind::sqrt: case OpKind::abs:
+    case OpKind::tanh: case OpKind::sigmoid: case OpKind::relu: case OpKind::sin: case OpKind::cos:
+    case OpKind::add_scalar: case OpKind::mul_scalar: case OpKind::pow_scalar:
+      return true;
+    default:
+      return false;
+  }
+}
+
+bool binary(OpKind k) {
+  switch (k) {
+    case OpKind::add: case OpKind::sub: case OpKind::mul: case OpKind::div: case OpKind::maximum: case OpKind::minimum:
+      return true;
+    default:
+      return false;
+  }
+}
+
+bool fusable(const Node& n, const std::vector<TensorMeta>& meta, int64_t* numel) {
+  const size_t arity = unary(n.kind) ? 1 : binary(n.kind) ? 2 : 0;
+  if (arity == 0 || n.inputs.size() != arity || n.outputs.size() != 1) return false;
+  const TensorMeta& out = meta[static_cast<size_t>(n.outputs[0])];
+  if (out.dtype != DType::f32) return false;
+  *numel = numel_of(out.shape);
+  for (int v : n.inputs) {
+    if (v < 0) return false;
+    const TensorMeta& m = meta[static_cast<size_t>(v)];
+    // Equal element counts mean no dim was broadcast: the same linear index.
+    if (m.dtype != DType::f32 || (numel_of(m.shape) != *numel && numel_of(m.shape) != 1)) return false;
+  }
+  return true;
+}
+
+template <typename F>
+void map1(float* out, const float* x, int64_t n, F f) {
+  for (int64_t j = 0; j < n; ++j) out[j] = f(x[j]);
+}
+template <typename F>
+void map2(float* out, const float* x, const float* y, int64_t n, F f) {
+  for (int64_t j = 0; j < n; ++j) out[j] = f(x[j], y[j]);
+}
+
+}  // namespace
+
+std::vector<FusedGroup> find_fused_groups(const Graph& g, const std::vector<TensorMeta>& meta) {
+  const auto& nodes = g.nodes();
+  std::vector<bool> is_output(g.values().size(), false);
+  for (int v : g.outputs()) is_output[static_cast<size_t>(v)] = true;
+  std::vector<FusedGroup> groups;
+  size_t p = 0;
+  while (p < nodes.size()) {
+    int64_t numel = 0, n2 = 0;
+    if (!fusable(nodes[p], meta, &numel)) {
+      ++p;
+      continue;
+    }
+    size_t q = p + 1;
+    while (q < nodes.size() && fusable(nodes[q], meta, &n2) && n2 == numel) ++q;
+    if (q - p >= 2) {
+      FusedGroup fg;
+      fg.first = p;
+      fg.last = q - 1;
+      fg.numel = numel;
+      std::vector<int> step_of(g.values().size(), -1);
+      for (size_t r = p; r < q; ++r) {
+        const Node& n = nodes[r];
+        FusedStep st;
+        st.kind = n.kind;
+        st.value = n.outputs[0];
+        if (!n.attrs.floats.empty()) st.s = n.attrs.floats[0];
+        int* operand[2] = {&st.a, &st.b};
+        for (size_t i = 0; i < n.inputs.size(); ++i) {
+          const int v = n.inputs[i];
+          if (step_of[static_cast<size_t>(v)] >= 0) {
+            *operand[i] = step_of[static_cast<size_t>(v)];
+            continue;
+          }
+          auto it = std::find(fg.externals.begin(), fg.externals.end(), v);
+          if (it == fg.externals.end()) it = fg.externals.insert(fg.externals.end(), v);
+          *operand[i] = -static_cast<int>(it - fg.externals.begin()) - 1;
+        }
+        step_of[static_cast<size_t>(st.value)] = static_cast<int>(fg.steps.size());
+        fg.steps.push_back(st);
+      }
+      // Materialise what is read after the run or returned.
+      for (FusedStep& st : fg.steps) {
+        st.write = is_output[static_cast<size_t>(st.value)];
+        for (size_t r = q; r < nodes.size() && !st.write; ++r)
+          for (int v : nodes[r].inputs) st.write = st.write || v == st.value;
+      }
+      groups.push_back(std::move(fg));
+    }
+    p = q;
+  }
+  return groups;
+}
+
+void run_fused(const FusedGroup& fg, const std::vector<const float*>& ext, const std::vector<int64_t>& ext_numel,
+               const std::vector<float*>& dst, std::vector<float>& scratch) {
+  const size_t ns = fg.steps.size(), ne = fg.externals.size();
+  scratch.resize((ns + ne) * kChunk);
+  std::vector<const float*> res(ns), in(ne);
+  for (int64_t base = 0; base < fg.numel; base += kChunk) {
+    const int64_t len = std::min(kChunk, fg.numel - base);
+    for (size_t e = 0; e < ne; ++e) {
+      if (ext_numel[e] == fg.numel) {
+        in[e] = ext[e] + base;
+        continue;
+      }
+      float* row = scratch.data() + (ns + e) * kChunk;  // a single element, broadcast
+      std::fill(row, row + len, ext[e][0]);
+      in[e] = row;
+    }
+    for (size_t s = 0; s < ns; ++s) {
+      const FusedStep& st = fg.steps[s];
+      float* out = st.write ? dst[s] + base : scratch.data() + s * kChunk;
+      const float* x = st.a >= 0 ? res[static_cast<size_t>(st.a)] : in[static_cast<size_t>(-st.a - 1)];
+      const float* y = st.b >= 0 ? res[static_cast<size_t>(st.b)] : in[static_cast<size_t>(-st.b - 1)];
+      const double sc = st.s;
+      switch (st.kind) {
+        case OpKind::neg: map1(out, x, len, [](float v) { return -v; }); break;
+        case OpKind::exp: map1(out, x, len, [](float v) { return std::exp(v); }); break;
+        case OpKind::log: map1(out, x, len, [](float v) { return std::log(v); }); break;
+        case OpKind::sqrt: map1(out, x, len, [](float v) { return std::sqrt(v); }); break;
+        case OpKind::abs: map1(out, x, len, [](float v) { return std::abs(v); }); break;
+        case OpKind::tanh: map1(out, x, len, [](float v) { return std::tanh(v); }); break;
+        case OpKind::sigmoid: map1(out, x, len, [](float v) { return 1.0f / (1.0f + std::exp(-v)); }); break;
+        case OpKind::relu: map1(out, x, len, [](float v) { return v > 0.0f ? v : 0.0f; }); break;
+        case OpKind::sin: map1(out, x, len, [](float v) { return std::sin(v); }); break;
+        case OpKind::cos: map1(out, x, len, [](float v) { return std::cos(v); }); break;
+        case OpKind::add_scalar: map1(out, x, len, [sc](float v) { return static_cast<float>(v + sc); }); break;
+        case OpKind::mul_scalar: map1(out, x, len, [sc](float v) { return static_cast<float>(v * sc); }); break;
+        case OpKind::pow_scalar:
+          if (sc == 2) map1(out, x, len, [](float v) { return v * v; });
+          else map1(out, x, len, [sc](float v) { return static_cast<float>(std::pow(v, sc)); });
+          break;
+        case OpKind::add: map2(out, x, y, len, [](float u, float v) { return u + v; }); break;
+        case OpKind::sub: map2(out, x, y, len, [](float u, float v) { return u - v; }); break;
+        case OpKind::mul: map2(out, x, y, len, [](float u, float v) { return u * v; }); break;
+        case OpKind::div: map2(out, x, y, len, [](float u, float v) { return u / v; }); break;
+        case OpKind::maximum: map2(out, x, y, len, [](float u, float v) { return u > v ? u : v; }); break;
+        case OpKind::minimum: map2(out, x, y, len, [](float u, float v) { return u < v ? u : v; }); break;
+        default: TERN_ASSERT(false, "run_fused: ", op_name(st.kind), " is not fusable");
+      }
+      res[s] = out;
+    }
+  }
+}
+
+}  // namespace tern::graph
