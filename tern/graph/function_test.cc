@@ -4,6 +4,7 @@
 
 #include <cstring>
 
+#include "tern/autograd/grad_mode.h"
 #include "tern/core/allocator.h"
 #include "tern/graph/function.h"
 #include "tern/graph/printer.h"
@@ -137,8 +138,12 @@ void check_one_trace_serves_all_batches(const std::string& model) {
     std::vector<int64_t> labels;
     for (int64_t i = 0; i < n; ++i) labels.push_back((i * 7) % 10);
     const Tensor y = Tensor::from_vector<int64_t>(labels, {n});
-    const Tensor staged = f({x, y})[0];
-    if (n % 33 != 1) continue;  // compare with eager on a few sizes (time)
+    if (n % 33 != 1) {  // most sizes: inference only (planned path, plan rebuilt per size)
+      NoGradGuard no_grad;
+      EXPECT_EQ(f({x, y})[0].dim(), 0);
+      continue;
+    }
+    const Tensor staged = f({x, y})[0];  // a few sizes: outputs and gradients
     staged.backward();
     std::vector<Tensor> staged_grads;
     for (Tensor p : params) {
@@ -232,7 +237,7 @@ TEST(Function, SymbolicAttributesFollowTheBatch) {
   const Tensor b = randn({1, 3});
   for (int64_t n : {5, 1, 17, 2}) {
     const Tensor x = randn({n, 3});
-    EXPECT_TRUE(allclose(f({x, b})[0], x + b + 1.0, 1e-6, 1e-7)) << n;
+    EXPECT_TRUE(allclose(f({x, b})[0], (b + 1.0) + x, 1e-5, 1e-6)) << n;
   }
   EXPECT_EQ(f.trace_count(), 1);
   EXPECT_EQ(f.probe_count(), 2);
