@@ -64,7 +64,10 @@ std::vector<Tensor> Executor::run_dispatch(const std::vector<Tensor>& args, cons
   for (size_t p = 0; p < g.nodes().size(); ++p) {
     const Node& n = g.nodes()[p];
     const int nin = static_cast<int>(n.inputs.size());
-    for (int i = 0; i < nin; ++i) in[i] = n.inputs[static_cast<size_t>(i)] >= 0 ? read(n.inputs[static_cast<size_t>(i)]) : Tensor();
+    for (int i = 0; i < nin; ++i) {
+      in[i] = n.inputs[static_cast<size_t>(i)] >= 0 ? read(n.inputs[static_cast<size_t>(i)]) : Tensor();
+      if (n.detached >> i & 1u) in[i] = in[i].detach();
+    }
     int nout;
     if (n.sym_ints.empty() && !n.fresh_random) {
       nout = dispatch(n.kind, in, nin, n.attrs, out);
@@ -83,7 +86,8 @@ std::vector<Tensor> Executor::run_dispatch(const std::vector<Tensor>& args, cons
   }
   std::vector<Tensor> result;
   result.reserve(g.outputs().size());
-  for (int v : g.outputs()) result.push_back(read(v));
+  for (size_t k = 0; k < g.outputs().size(); ++k)
+    result.push_back(g.output_detached(k) ? read(g.outputs()[k]).detach() : read(g.outputs()[k]));
   return result;
 }
 

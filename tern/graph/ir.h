@@ -49,6 +49,7 @@ struct Node {
   std::vector<SymInt> sym_ints;  // ints that depend on symbolic dims
   std::vector<int> inputs;       // value ids; -1 = no tensor (e.g. absent bias)
   std::vector<int> outputs;      // value ids
+  uint32_t detached = 0;         // bit i: input i is read through detach() (no gradient)
   // Random op traced on the default generator: draws a fresh offset from it
   // on every call, as the eager op would.
   bool fresh_random = false;
@@ -68,6 +69,9 @@ class Graph {
   // are the example shapes; symbolic dims are marked later).
   int add_node(OpKind kind, const Attrs& attrs, std::vector<int> inputs, const std::vector<TensorMeta>& metas);
   void set_outputs(std::vector<int> outputs) { outputs_ = std::move(outputs); }
+  // Output k is returned through detach() (no gradient flows back).
+  void set_detached_outputs(std::vector<bool> d) { detached_outputs_ = std::move(d); }
+  bool output_detached(size_t k) const { return k < detached_outputs_.size() && detached_outputs_[k]; }
 
   const std::vector<Value>& values() const { return values_; }
   std::vector<Value>& values() { return values_; }
@@ -97,6 +101,7 @@ class Graph {
   std::vector<Node> nodes_;
   std::vector<int> inputs_;
   std::vector<int> outputs_;
+  std::vector<bool> detached_outputs_;
   std::vector<int64_t> symbol_examples_;
   int next_node_id_ = 0;
 };

@@ -62,6 +62,7 @@ std::string to_text(const Graph& g) {
     for (size_t i = 0; i < n.inputs.size(); ++i) {
       os << (i ? ", " : "");
       if (n.inputs[i] < 0) os << "none";
+      else if (n.detached >> i & 1u) os << "detach(%" << n.inputs[i] << ")";
       else os << "%" << n.inputs[i];
     }
     os << ")" << attrs_str(n) << " :";

@@ -2,7 +2,6 @@
 
 #include <thread>
 #include <unordered_map>
-#include <unordered_set>
 
 #include "tern/base/philox.h"
 #include "tern/ops/dispatch.h"
@@ -18,7 +17,7 @@ class Recorder : public OpObserver {
       TERN_CHECK(a.defined(), "staged function: argument ", g_.inputs().size(), " is an undefined tensor");
       const int v = g_.add_input(a.dtype(), a.shape(), a.shape());
       ids_.try_emplace(a.impl(), v);  // the same tensor passed twice reads the first input
-      arg_storages_.insert(a.storage().get());
+      by_storage_.emplace(a.storage().get(), std::make_pair(a, v));
       keep_.push_back(a);
     }
   }
@@ -27,12 +26,18 @@ class Recorder : public OpObserver {
              int64_t) override {
     if (std::this_thread::get_id() != thread_) return;  // another thread's ops are not ours
     std::vector<int> ins(static_cast<size_t>(nin), -1);
-    for (int i = 0; i < nin; ++i)
-      if (in[i].defined()) ins[static_cast<size_t>(i)] = value_of(in[i], op_name(kind));
+    uint32_t detached = 0;
+    for (int i = 0; i < nin; ++i) {
+      if (!in[i].defined()) continue;
+      bool alias = false;
+      ins[static_cast<size_t>(i)] = value_of(in[i], op_name(kind), &alias);
+      if (alias) detached |= 1u << i;
+    }
     std::vector<TensorMeta> metas(static_cast<size_t>(nout));
     for (int k = 0; k < nout; ++k) metas[static_cast<size_t>(k)] = {out[k].shape(), out[k].dtype()};
     g_.add_node(kind, attrs, ins, metas);
     Node& node = g_.nodes().back();
+    node.detached = detached;
     if (is_random(kind)) {
       const int64_t seed = attrs.ints[attrs.ints.size() - 2];
       node.fresh_random = static_cast<uint64_t>(seed) == default_generator().seed();
@@ -40,21 +45,30 @@ class Recorder : public OpObserver {
     for (int k = 0; k < nout; ++k) {
       ids_[out[k].impl()] = node.outputs[static_cast<size_t>(k)];
       keep_.push_back(out[k]);  // keeps impls alive so no address is reused during the trace
-      bool fresh = true;
-      for (int i = 0; i < nin; ++i)
-        if (in[i].defined() && in[i].storage() == out[k].storage()) fresh = false;
-      if (fresh) born_.insert(out[k].storage().get());
+      by_storage_.emplace(out[k].storage().get(), std::make_pair(out[k], node.outputs[static_cast<size_t>(k)]));
     }
   }
 
-  int value_of(const Tensor& t, const char* user) {
+  // The value `t` reads. A tensor made without an op that has exactly the
+  // data and layout of an argument or an op's output is that value read
+  // through detach() (autograd's saved tensors are such aliases too):
+  // *alias is set. Other tensors sharing such data (raw views) are refused.
+  int value_of(const Tensor& t, const char* user, bool* alias) {
+    *alias = false;
     if (auto it = ids_.find(t.impl()); it != ids_.end()) return it->second;
-    const Storage* s = t.storage().get();
-    if (born_.count(s) || arg_storages_.count(s))
+    const auto [first, last] = by_storage_.equal_range(t.storage().get());
+    for (auto it = first; it != last; ++it) {
+      const Tensor& o = it->second.first;
+      if (o.offset() == t.offset() && o.shape() == t.shape() && o.strides() == t.strides() && o.dtype() == t.dtype()) {
+        *alias = true;
+        return it->second.second;
+      }
+    }
+    if (first != last)
       throw NotImplementedError(str_cat(
-          "staged function: ", user, " reads a tensor that shares data with an argument or an ",
-          "intermediate but was not made by an op (detach() or a raw view?); its data would be stale when the ",
-          "graph is replayed. Make it with ops, or pass it as an argument"));
+          "staged function: ", user, " reads a view of an argument or an intermediate that was not made by ",
+          "an op; its data would be stale when the graph is replayed. Make the view with ops (reshape, slice, ",
+          "...), or pass it as an argument"));
     const int v = g_.add_capture(t, false);
     ids_.emplace(t.impl(), v);
     return v;
@@ -62,6 +76,7 @@ class Recorder : public OpObserver {
 
   void release() {
     ids_.clear();
+    by_storage_.clear();
     keep_.clear();
   }
 
@@ -70,7 +85,8 @@ class Recorder : public OpObserver {
   std::thread::id thread_;
   std::unordered_map<const TensorImpl*, int> ids_;
   std::vector<Tensor> keep_;
-  std::unordered_set<const Storage*> born_, arg_storages_;
+  // Arguments and op outputs by storage, to recognise detach()-style aliases.
+  std::unordered_multimap<const Storage*, std::pair<Tensor, int>> by_storage_;
 };
 
 thread_local int t_tracing = 0;
@@ -99,11 +115,15 @@ Trace trace(const StagedFn& fn, const std::vector<Tensor>& args) {
     t.outputs = fn(args);
   }
   std::vector<int> outs;
+  std::vector<bool> detached;
   for (size_t k = 0; k < t.outputs.size(); ++k) {
     TERN_CHECK(t.outputs[k].defined(), "staged function: output ", k, " is an undefined tensor");
-    outs.push_back(rec.value_of(t.outputs[k], "its return value"));
+    bool alias = false;
+    outs.push_back(rec.value_of(t.outputs[k], "its return value", &alias));
+    detached.push_back(alias);
   }
   t.graph.set_outputs(outs);
+  t.graph.set_detached_outputs(detached);
   rec.release();
   // Only the graph (and perhaps the returned outputs) still hold a tensor made
   // inside fn without an op: nobody can change it, so it is a constant.

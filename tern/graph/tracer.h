@@ -21,9 +21,10 @@ struct Trace {
 // Runs fn(args) once and records it. Captures that nothing but the graph
 // still holds afterwards (tensors made inside fn without an op, e.g.
 // Tensor::scalar) are marked constant; others (parameters, buffers) are not.
-// Throws NotImplementedError if fn reads an argument's or an intermediate's
-// data through a tensor not made by an op (e.g. detach()), since the graph
-// would then replay stale data.
+// A tensor made without an op that aliases an argument or an op's output
+// exactly (detach(), autograd's saved tensors) is recorded as that value
+// read through detach(); any other non-op view of such data throws
+// NotImplementedError, since the graph would replay stale data.
 Trace trace(const StagedFn& fn, const std::vector<Tensor>& args);
 
 // True while this thread is inside trace() (the executor then calls ops

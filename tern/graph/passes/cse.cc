@@ -27,6 +27,7 @@ std::string node_key(const Node& n) {
   }
   os << '|';
   for (int v : n.inputs) os << v << ',';
+  os << '|' << n.detached;
   return os.str();
 }
 
