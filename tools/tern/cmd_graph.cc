@@ -7,6 +7,7 @@
 #include <functional>
 #include <optional>
 
+#include "tern/autograd/engine.h"
 #include "tern/autograd/grad_mode.h"
 #include "tern/base/parallel.h"
 #include "tern/base/timer.h"
@@ -25,6 +26,7 @@ struct Workload {
   std::function<Ts(const Ts&)> body;  // the function that is staged
   Ts args;
   bool backward = false;              // call backward() on output 0 after each call
+  bool staged_no_grad = false;        // the staged call computes its gradients itself
   int calls = 0;
 };
 
@@ -56,19 +58,32 @@ Workload l2hmc() {
   return w;
 }
 
-Workload model_step(const std::string& name, int64_t batch, int calls, bool inference) {
+// mode: "train" (forward staged, backward on the tape), "inference", or
+// "step" (the function returns autograd::grad, so backward is staged too).
+Workload model_step(const std::string& name, int64_t batch, int calls, const std::string& mode) {
   const nn::ModelSpec& spec = nn::find_model(name);
   nn::ModulePtr m = nn::make_model(name, spec.defaults);
   Workload w;
-  w.what = inference ? str_cat(name, " inference (eval mode, no gradients), batch ", batch)
-                     : str_cat(name, " training step (forward, cross-entropy, backward), batch ", batch);
-  if (inference) m->eval();
+  w.what = mode == "inference" ? str_cat(name, " inference (eval mode, no gradients), batch ", batch)
+           : mode == "step"    ? str_cat(name, " training step with backward staged (autograd::grad in the function), batch ", batch)
+                               : str_cat(name, " training step (forward staged, backward on the tape), batch ", batch);
+  if (mode == "inference") m->eval();
   w.body = [m](const Ts& a) { return Ts{cross_entropy((*m)(a[0]), a[1])}; };
+  if (mode == "step") {
+    const std::vector<Tensor> params = m->parameters();
+    w.body = [m, params](const Ts& a) {
+      const Tensor loss = cross_entropy((*m)(a[0]), a[1]);
+      Ts out = autograd::grad(loss, params);
+      out.push_back(loss);
+      return out;
+    };
+    w.staged_no_grad = true;
+  }
   std::vector<int64_t> labels;
   for (int64_t i = 0; i < batch; ++i) labels.push_back(i % spec.defaults.num_classes);
   w.args = {randn({batch, spec.defaults.in_channels, spec.defaults.image_size, spec.defaults.image_size}),
             Tensor::from_vector<int64_t>(labels, {batch})};
-  w.backward = !inference;
+  w.backward = mode == "train";
   w.calls = calls;
   return w;
 }
@@ -82,7 +97,7 @@ void add_bench_staged(CLI::App& root) {
   struct Flags {
     std::string workload = "l2hmc";
     int calls = 0, threads = 0;
-    bool json = false, inference = false;
+    bool json = false, inference = false, staged_backward = false;
   };
   auto f = std::make_shared<Flags>();
   CLI::App* bench = shared_group(root, "bench", "Benchmarks");
@@ -93,25 +108,32 @@ void add_bench_staged(CLI::App& root) {
   cmd->add_option("--calls", f->calls, "timed calls of each (0: the workload's default)")->capture_default_str();
   cmd->add_option("--threads", f->threads, "CPU threads (0: all cores)")->capture_default_str();
   cmd->add_flag("--inference", f->inference, "mlp/resnet20: forward only, no gradients (eval mode)");
+  cmd->add_flag("--staged-backward", f->staged_backward,
+                "mlp/resnet20: the function returns autograd::grad, so the backward ops are staged too");
   cmd->add_flag("--json", f->json, "print one JSON object");
   cmd->callback([f] {
     TERN_CHECK(f->calls >= 0, "--calls must be >= 0, got ", f->calls);
     if (f->threads > 0) set_num_threads(f->threads);
     manual_seed(1);
+    TERN_CHECK(!(f->inference && f->staged_backward), "--inference and --staged-backward exclude each other");
+    const std::string mode = f->inference ? "inference" : f->staged_backward ? "step" : "train";
     Workload w = f->workload == "l2hmc" ? l2hmc()
-                 : f->workload == "mlp" ? model_step("mlp", 32, 300, f->inference)
-                                        : model_step("resnet20", 64, 6, f->inference);
+                 : f->workload == "mlp" ? model_step("mlp", 32, 300, mode)
+                                        : model_step("resnet20", 64, 6, mode);
     std::optional<NoGradGuard> no_grad;
     if (f->inference) no_grad.emplace();
     if (f->calls > 0) w.calls = f->calls;
     graph::Function staged = graph::function(w.body, graph::FunctionOptions{f->workload});
     const auto once = [&](bool use_graph) {
       Timer t;
+      std::optional<NoGradGuard> staged_guard;
+      if (use_graph && w.staged_no_grad) staged_guard.emplace();
       const Ts out = use_graph ? staged(w.args) : w.body(w.args);
       if (w.backward) out[0].backward();
       return t.seconds() * 1e3;
     };
-    for (int k = 0; k < 2; ++k) once(false), once(true);  // warm-up; the first staged call traces
+    staged(w.args);  // the trace: an eager run (with gradients, if the body takes them)
+    for (int k = 0; k < 2; ++k) once(false), once(true);  // warm-up
     std::vector<double> eager_ms, staged_ms;
     for (int k = 0; k < w.calls; ++k) {
       eager_ms.push_back(once(false));
@@ -125,6 +147,7 @@ void add_bench_staged(CLI::App& root) {
                                           {"threads", num_threads()},
                                           {"calls", w.calls},
                                           {"inference", f->inference},
+                                          {"staged_backward", f->staged_backward},
                                           {"graph_nodes", nodes},
                                           {"eager_ms_per_call", e},
                                           {"staged_ms_per_call", s},
