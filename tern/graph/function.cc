@@ -120,14 +120,15 @@ std::vector<Tensor> Function::trace_new(const std::vector<Tensor>& args, const s
       if (s < 1) why = "a symbolic dim is 0 at the first call";
     std::vector<std::vector<Trace>> probe_traces(static_cast<size_t>(num_symbols_));
     if (why.empty()) {
-      // Probes run without autograd and leave state and randomness as they were.
+      // Probes run in the caller's grad mode (a function may take gradients
+      // itself) and leave state and randomness as they were.
       const StateSnapshot state(t.graph);
       const Generator rng = default_generator();
-      NoGradGuard no_grad;
       for (int j = 0; j < num_symbols_ && why.empty() && state.ok; ++j)
         for (int64_t delta = 1; delta <= 2; ++delta) {
           std::vector<Tensor> grown;
           for (size_t i = 0; i < args.size(); ++i) {
+            NoGradGuard no_grad;
             Tensor a = args[i].detach();
             for (size_t d = 0; d < (*signature_)[i].shape.size(); ++d)
               if ((*signature_)[i].shape[d] == -(j + 1)) a = grow(a, static_cast<int64_t>(d), delta);

@@ -241,6 +241,30 @@ TEST(Function, StagedCallsComposeWithEagerAndEachOther) {
   EXPECT_NE(to_text(*outer.last_graph()).find("exp"), std::string::npos);
 }
 
+TEST(Function, StagedBackwardServesAllBatchSizes) {
+  manual_seed(4);
+  nn::ModulePtr m = nn::make_model("mlp", nn::find_model("mlp").defaults);
+  const std::vector<Tensor> params = m->parameters();
+  const auto step = [&](const Ts& a) { return autograd::grad(cross_entropy((*m)(a[0]), a[1]), params); };
+  auto f = function(step, {{DType::f32, {-1, 1, 28, 28}}, {DType::i64, {-1}}}, FunctionOptions{"step"});
+  for (int64_t n : {3, 8, 1, 5}) {
+    const Tensor x = randn({n, 1, 28, 28});
+    std::vector<int64_t> labels(static_cast<size_t>(n), 4);
+    const Tensor y = Tensor::from_vector<int64_t>(labels, {n});
+    Ts staged;
+    if (n == 3) {
+      staged = f({x, y});  // the trace needs the tape
+    } else {
+      NoGradGuard no_grad;
+      staged = f({x, y});
+    }
+    const Ts eager = step({x, y});
+    for (size_t k = 0; k < eager.size(); ++k) EXPECT_TRUE(allclose(staged[k], eager[k], 1e-5, 1e-7)) << n << " " << k;
+  }
+  EXPECT_EQ(f.trace_count(), 1);
+  EXPECT_FALSE(f.polymorphism_failed());
+}
+
 TEST(Function, FallsBackWhenStructureDependsOnSize) {
   // The number of ops depends on the size: no single graph can serve all.
   auto f = function(
