@@ -85,14 +85,18 @@ class MpiRequest final : public Request {
       : req_(req), what_(std::move(what)), peer_(peer), timeout_(timeout), is_recv_(is_recv) {}
   ~MpiRequest() override {
     // Abandoned after a timeout: cancel a receive so MPI stops writing into
-    // the buffer; a send is released and may still complete later.
+    // the buffer. A cancel cannot stop a transfer already under way (its
+    // sender may be the stuck rank), so wait for it only briefly, then
+    // release the request, as for a send; the job is ending anyway.
     if (req_ == MPI_REQUEST_NULL || mpi_finalized()) return;
     if (is_recv_) {
       MPI_Cancel(&req_);
-      MPI_Wait(&req_, MPI_STATUS_IGNORE);
-    } else {
-      MPI_Request_free(&req_);
+      const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(1);
+      int done = 0;
+      while (!done && std::chrono::steady_clock::now() < deadline) MPI_Test(&req_, &done, MPI_STATUS_IGNORE);
+      if (done) return;
     }
+    MPI_Request_free(&req_);
   }
   void wait() override {
     if (req_ == MPI_REQUEST_NULL) return;
