@@ -152,7 +152,8 @@ TEST(CollectiveArguments, BadRootOrAlgorithmNameIsAUserError) {
   EXPECT_THROW(broadcast(c, std::span<float>(data), c.size(), Algorithm::ring), IndexError);
   EXPECT_THROW(broadcast(c, std::span<float>(data), -1, Algorithm::halving_doubling), IndexError);
   EXPECT_THROW(parse_algorithm("tree"), ValueError);
-  EXPECT_EQ(parse_algorithm("mpi"), Algorithm::native);
+  EXPECT_EQ(parse_algorithm("mpi"), Algorithm::mpi);
+  EXPECT_EQ(parse_algorithm("native"), Algorithm::native);
   EXPECT_EQ(parse_algorithm("hd"), Algorithm::halving_doubling);
 }
 
