@@ -3,13 +3,12 @@
 zoo (mlp, lenet5, resnet20), trained on random data with SGD+momentum and
 cross-entropy. Prints one JSON line like `tern bench train --json`.
 
-Peak tensor memory comes from PyTorch's profiler: walking its events in time
-order, each op's self memory (allocations minus frees inside it) and each
-free outside ops, the running maximum is the peak above the live bytes at the
+Peak tensor memory comes from PyTorch's profiler: its raw memory events (one
+per allocation and free in c10's CPU allocator, with a timestamp and signed
+byte count) walked in time order give the peak above the live bytes at the
 start of the step; adding the tensors alive then (parameters, gradients,
-momentum buffers, the batch) gives the absolute peak that Tern's allocator
-counter reports. Transients inside one op are netted out, so this can only
-understate PyTorch's peak."""
+momentum buffers, buffers, the batch) gives the absolute peak, the figure
+Tern's allocator counter reports."""
 import argparse, json, time
 
 import torch
@@ -93,8 +92,9 @@ def main():
         with profile(activities=[ProfilerActivity.CPU], profile_memory=True) as prof:
             step()
         live = peak = 0
-        for e in sorted(prof.events(), key=lambda e: e.time_range.start):
-            live += e.cpu_memory_usage if e.name == "[memory]" else e.self_cpu_memory_usage
+        events = [e for e in prof.profiler.kineto_results.events() if e.name() == "[memory]"]
+        for e in sorted(events, key=lambda e: e.start_us()):  # stable: same-microsecond events keep their order
+            live += e.nbytes()
             peak = max(peak, live)
         tensors = list(model.parameters()) + [p.grad for p in model.parameters() if p.grad is not None]
         tensors += [v for st in opt.state.values() for v in st.values() if torch.is_tensor(v)]

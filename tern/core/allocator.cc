@@ -43,7 +43,9 @@ void* CpuAllocator::allocate(size_t nbytes) {
   State& s = state();
   std::lock_guard<std::mutex> lock(s.mu);
   ++s.stats.num_allocs;
-  s.stats.live_bytes += static_cast<int64_t>(size);
+  // live/peak count the bytes tensors asked for (as PyTorch's profiler does);
+  // the bucket's slack shows only in cached_bytes.
+  s.stats.live_bytes += static_cast<int64_t>(nbytes);
   if (s.stats.live_bytes > s.stats.peak_bytes) s.stats.peak_bytes = s.stats.live_bytes;
   auto it = s.free_lists.find(size);
   if (it != s.free_lists.end() && !it->second.empty()) {
@@ -55,7 +57,7 @@ void* CpuAllocator::allocate(size_t nbytes) {
   ++s.stats.num_system_allocs;
   void* p = std::aligned_alloc(kAlignment, size);
   if (!p) {
-    s.stats.live_bytes -= static_cast<int64_t>(size);
+    s.stats.live_bytes -= static_cast<int64_t>(nbytes);
     throw std::bad_alloc();
   }
   return p;
@@ -66,7 +68,7 @@ void CpuAllocator::deallocate(void* ptr, size_t nbytes) {
   const size_t size = bucket_size(nbytes);
   State& s = state();
   std::lock_guard<std::mutex> lock(s.mu);
-  s.stats.live_bytes -= static_cast<int64_t>(size);
+  s.stats.live_bytes -= static_cast<int64_t>(nbytes);
   s.stats.cached_bytes += static_cast<int64_t>(size);
   s.free_lists[size].push_back(ptr);
 }

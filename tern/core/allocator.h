@@ -10,7 +10,7 @@
 namespace tern {
 
 struct AllocatorStats {
-  int64_t live_bytes = 0;      // bytes in tensors that exist now
+  int64_t live_bytes = 0;      // bytes requested by tensors that exist now
   int64_t peak_bytes = 0;      // max of live_bytes since the last reset_peak
   int64_t cached_bytes = 0;    // bytes held in free lists, ready for reuse
   int64_t num_allocs = 0;      // allocate() calls

@@ -115,7 +115,8 @@ std::vector<OpCase> cases() {
       {OpKind::max_pool2d, [](DType dt) { return Inputs{rn({2, 3, 7, 6}, dt)}; }, [](const Inputs& in) { return max_pool2d(in[0], 2); }},
       {OpKind::max_pool2d_grad, [](DType dt) { return Inputs{rn({1, 2, 2, 2}, dt)}; },
        [](const Inputs& in) {
-         return dispatch1(OpKind::max_pool2d_grad, {in[0], idx({0, 3, 5, 15, 1, 2, 8, 9}, {1, 2, 2, 2})},
+         const Tensor positions = Tensor::from_vector<int32_t>({0, 3, 5, 15, 1, 2, 8, 9}, {1, 2, 2, 2});
+         return dispatch1(OpKind::max_pool2d_grad, {in[0], positions},
                           Attrs{{2, 2, 2, 2, 0, 0, 1, 2, 4, 4}, {}});
        }, false},
       {OpKind::avg_pool2d, [](DType dt) { return Inputs{rn({2, 3, 6, 5}, dt)}; }, [](const Inputs& in) { return avg_pool2d(in[0], 2, 2, 1); }},

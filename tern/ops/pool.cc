@@ -1,6 +1,7 @@
 // Max and average pooling (NCHW). max_pool2d returns the values and the flat
 // h*w index of each maximum (its gradient routes through them); avg_pool2d
 // counts padding in the divisor (as PyTorch's default).
+#include <climits>
 #include <limits>
 
 #include "tern/ops/op_helpers.h"
@@ -32,8 +33,9 @@ Shape input_shape(const Attrs& a) { return Shape(std::vector<int64_t>(a.ints.beg
 int infer_max_pool(const Tensor* in, int, const Attrs& a, TensorMeta* out) {
   check_float(in[0], "max_pool2d");
   const PoolGeom g = pool_geom(in[0].shape(), a, "max_pool2d");
+  TERN_CHECK(g.h * g.w <= INT32_MAX, "max_pool2d: planes of ", g.h, "x", g.w, " are too large (at most 2^31 elements)");
   out[0] = {Shape{g.n, g.c, g.oh, g.ow}, in[0].dtype()};
-  out[1] = {Shape{g.n, g.c, g.oh, g.ow}, DType::i64};
+  out[1] = {Shape{g.n, g.c, g.oh, g.ow}, DType::i32};  // flat h*w position: i32 halves the saved bytes
   return 2;
 }
 
@@ -43,7 +45,7 @@ void max_pool_ref(KernelArgs& k) {
   TERN_FLOAT_SWITCH(x.dtype(), "max_pool2d", [&] {
     const T* xp = x.data<T>();
     T* y = k.out[0].data<T>();
-    int64_t* idx = k.out[1].data<int64_t>();
+    int32_t* idx = k.out[1].data<int32_t>();
     parallel_for(g.n * g.c, 4, [&](int64_t b, int64_t e) {
       for (int64_t nc = b; nc < e; ++nc) {
         const T* src = xp + nc * g.h * g.w;
@@ -65,7 +67,7 @@ void max_pool_ref(KernelArgs& k) {
               }
             }
             y[(nc * g.oh + oy) * g.ow + ox] = best;
-            idx[(nc * g.oh + oy) * g.ow + ox] = at;
+            idx[(nc * g.oh + oy) * g.ow + ox] = static_cast<int32_t>(at);
           }
       }
     });
@@ -85,18 +87,18 @@ void max_pool_k2s2(KernelArgs& k) {
   const PoolGeom g = pool_geom(x.shape(), k.attrs, "max_pool2d");
   const float* xp = x.data<float>();
   float* y = k.out[0].data<float>();
-  int64_t* idx = k.out[1].data<int64_t>();
+  int32_t* idx = k.out[1].data<int32_t>();
   parallel_for(g.n * g.c, 8, [&](int64_t b, int64_t e) {
     for (int64_t nc = b; nc < e; ++nc) {
       const float* src = xp + nc * g.h * g.w;
       float* dst = y + nc * g.oh * g.ow;
-      int64_t* di = idx + nc * g.oh * g.ow;
+      int32_t* di = idx + nc * g.oh * g.ow;
       for (int64_t oy = 0; oy < g.oh; ++oy) {
         const float* r0 = src + 2 * oy * g.w;
         const float* r1 = r0 + g.w;
         const int64_t i0 = 2 * oy * g.w;
         float* d = dst + oy * g.ow;
-        int64_t* ix = di + oy * g.ow;
+        int32_t* ix = di + oy * g.ow;
         // Two branch-free passes the compiler can vectorise: the maxima, then
         // where each maximum sits - the first in row-major order, as in the
         // reference. (A single pass mixing float selects and int64 selects
@@ -110,7 +112,7 @@ void max_pool_k2s2(KernelArgs& k) {
           const float m = d[ox];
           const int64_t ea = r0[2 * ox] == m, eb = r0[2 * ox + 1] == m, ec = r1[2 * ox] == m;
           // offset: a -> 0, b -> 1, c -> w, d -> w + 1
-          ix[ox] = i0 + 2 * ox + (1 - ea) * (eb + (1 - eb) * (g.w + 1 - ec));
+          ix[ox] = static_cast<int32_t>(i0 + 2 * ox + (1 - ea) * (eb + (1 - eb) * (g.w + 1 - ec)));
         }
       }
     }
@@ -135,7 +137,7 @@ void max_pool_grad_ref(KernelArgs& k) {
   const PoolGeom g = pool_geom(xs, k.attrs, "max_pool2d_grad");
   TERN_FLOAT_SWITCH(go.dtype(), "max_pool2d_grad", [&] {
     const T* gp = go.data<T>();
-    const int64_t* ip = idx.data<int64_t>();
+    const int32_t* ip = idx.data<int32_t>();
     T* gx = k.out[0].data<T>();
     std::fill(gx, gx + k.out[0].numel(), T(0));
     parallel_for(g.n * g.c, 4, [&](int64_t b, int64_t e) {
