@@ -144,10 +144,7 @@ std::shared_ptr<BwdDataPlan> bwd_data_plan(const ConvGeom& g) {
   auto p = std::make_shared<BwdDataPlan>();
   p->d = conv_descs(g);
   const ConvDescs& d = p->d;
-  // Few input channels: a blocked diff_src would pad them to 16 (a transient
-  // 2-3x the gradient's own size); ask for plain NCHW there.
-  const memory::desc diff_src = g.c / g.groups < 16 ? d.src : d.src_any;
-  dnnl::convolution_backward_data::desc desc(dnnl::algorithm::convolution_direct, diff_src, d.wei_any, d.dst_any,
+  dnnl::convolution_backward_data::desc desc(dnnl::algorithm::convolution_direct, d.src_any, d.wei_any, d.dst_any,
                                              d.strides, d.dilates, d.pad_l, d.pad_r);
   p->pd = dnnl::convolution_backward_data::primitive_desc(desc, cpu_engine(), fwd_pd(d, false));
   p->prim = dnnl::convolution_backward_data(p->pd);
