@@ -47,13 +47,18 @@ void dump_gradients(const nn::Module& model, const std::string& dir, int64_t ste
   }
 }
 
-double lr_for_epoch(const TrainOptions& opt, int64_t epoch) {
-  double lr = opt.lr;
-  if (opt.schedule == "cosine") lr = 0.5 * opt.lr * (1 + std::cos(M_PI * epoch / std::max<int64_t>(opt.epochs, 1)));
-  else if (opt.schedule == "step") lr = opt.lr * std::pow(0.1, epoch / std::max<int64_t>(opt.epochs / 3, 1));
-  else TERN_CHECK(opt.schedule == "none", "unknown schedule '", opt.schedule, "' (none, cosine, step)");
-  if (epoch < opt.warmup_epochs) lr = opt.lr * (epoch + 1) / static_cast<double>(opt.warmup_epochs + 1);
-  return lr;
+// The per-epoch learning-rate schedule named by the options (tern/optim).
+std::shared_ptr<const optim::LrSchedule> make_schedule(const TrainOptions& opt) {
+  TERN_CHECK(opt.warmup_epochs >= 0 && opt.warmup_epochs < opt.epochs, "warm-up epochs must be in [0, ", opt.epochs,
+             "), got ", opt.warmup_epochs);
+  const int64_t rest = opt.epochs - opt.warmup_epochs;
+  std::shared_ptr<optim::LrSchedule> s;
+  if (opt.schedule == "none") s = std::make_shared<optim::ConstantLr>(opt.lr);
+  else if (opt.schedule == "cosine") s = std::make_shared<optim::CosineAnnealing>(opt.lr, rest);
+  else if (opt.schedule == "step") s = std::make_shared<optim::StepDecay>(opt.lr, std::max<int64_t>(rest / 3, 1), 0.1);
+  else TERN_FAIL("unknown schedule '", opt.schedule, "' (none, cosine, step)");
+  if (opt.warmup_epochs == 0) return s;
+  return std::make_shared<optim::LinearWarmup>(s, opt.warmup_epochs, 1.0 / (opt.warmup_epochs + 1));
 }
 
 }  // namespace
@@ -108,6 +113,7 @@ TrainResult train(const TrainOptions& opt, const std::function<void(const EpochR
   if (opt.weight_decay > 0) oo.weight_decay = opt.weight_decay;
   auto optimizer = optim::make_optimizer(opt.optimizer, param_refs(*model), oo);
 
+  const auto schedule = make_schedule(opt);
   int64_t start_epoch = 0;
   if (!opt.resume.empty()) {
     const io::Checkpoint ck = io::load_checkpoint(opt.resume);
@@ -132,7 +138,7 @@ TrainResult train(const TrainOptions& opt, const std::function<void(const EpochR
   int64_t train_samples = 0;
   CpuAllocator::get().reset_peak();
   for (int64_t epoch = start_epoch; epoch < opt.epochs; ++epoch) {
-    optimizer->set_lr(lr_for_epoch(opt, epoch));
+    schedule->apply(*optimizer, epoch);
     loader.start_epoch(epoch);
     ProgressBar bar(str_cat("epoch ", epoch + 1, "/", opt.epochs), loader.batches_per_epoch(), opt.progress);
     Timer timer;
