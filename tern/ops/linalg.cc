@@ -45,15 +45,6 @@ int infer_matmul(const Tensor* in, int, const Attrs&, TensorMeta* out) {
   return 1;
 }
 
-// Offset of batch element `i` in a tensor whose leading dims are `batch`.
-int64_t batch_offset(const Tensor& t, const Shape& batch, int64_t i) {
-  int64_t off = t.offset();
-  for (int64_t d = static_cast<int64_t>(batch.size()) - 1; d >= 0; --d) {
-    off += (i % batch[d]) * t.strides()[d];
-    i /= batch[d];
-  }
-  return off;
-}
 
 void matmul_ref(KernelArgs& k) {
   const MatmulPlan p = plan_matmul(k.in[0], k.in[1]);

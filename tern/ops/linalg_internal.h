@@ -14,6 +14,16 @@ struct MatmulPlan {
 };
 MatmulPlan plan_matmul(const Tensor& a, const Tensor& b);
 
+// Element offset of batch entry `i` in a tensor whose leading dims are `batch`.
+inline int64_t batch_offset(const Tensor& t, const Shape& batch, int64_t i) {
+  int64_t off = t.offset();
+  for (int64_t d = static_cast<int64_t>(batch.size()) - 1; d >= 0; --d) {
+    off += (i % batch[d]) * t.strides()[d];
+    i /= batch[d];
+  }
+  return off;
+}
+
 void register_blas_kernels();
 
 }  // namespace tern::ops_internal

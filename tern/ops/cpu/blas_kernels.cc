@@ -36,14 +36,6 @@ void gemm(CBLAS_TRANSPOSE ta, CBLAS_TRANSPOSE tb, int64_t m, int64_t n, int64_t 
     cblas_dgemm(CblasRowMajor, ta, tb, m, n, k, 1.0, a, lda, b, ldb, beta, c, ldc);
 }
 
-int64_t batch_offset(const Tensor& t, const Shape& batch, int64_t i) {
-  int64_t off = t.offset();
-  for (int64_t d = static_cast<int64_t>(batch.size()) - 1; d >= 0; --d) {
-    off += (i % batch[d]) * t.strides()[d];
-    i /= batch[d];
-  }
-  return off;
-}
 
 bool float_inputs(const KernelArgs& k) {
   return k.in[0].dtype() == DType::f32 || k.in[0].dtype() == DType::f64;
