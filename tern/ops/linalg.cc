@@ -45,7 +45,6 @@ int infer_matmul(const Tensor* in, int, const Attrs&, TensorMeta* out) {
   return 1;
 }
 
-
 void matmul_ref(KernelArgs& k) {
   const MatmulPlan p = plan_matmul(k.in[0], k.in[1]);
   const int64_t nb = numel_of(p.batch), nd = p.a.dim();
