@@ -56,7 +56,8 @@ void record(const OpDef& def, const Tensor* in, int nin, const Attrs& attrs, Ten
   }
   for (int k = 0; k < nout; ++k) {
     if (!is_floating(out[k].dtype())) continue;
-    if (out[k].autograd_meta_if() && out[k].autograd_meta_if()->grad_fn) out[k] = out[k].detach();  // a view reused
+    TERN_ASSERT(!out[k].autograd_meta_if() || !out[k].autograd_meta_if()->grad_fn, def.name,
+                ": a kernel returned a tensor that already belongs to the graph");
     AutogradMeta& meta = out[k].autograd_meta();
     meta.grad_fn = node;
     meta.output_nr = k;

@@ -53,6 +53,8 @@ TEST(DataLoader, RejectsBadOptions) {
   LoaderOptions o;
   o.batch_size = 0;
   EXPECT_THROW(DataLoader(ds, o), ValueError);
+  DataLoader loader(ds, LoaderOptions{});
+  EXPECT_THROW(loader.next(), ValueError);  // no epoch started: an error, not a wait forever
 }
 
 TEST(FashionMnist, LoadsDebianPackageOrFailsClearly) {

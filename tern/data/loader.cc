@@ -38,6 +38,7 @@ int64_t DataLoader::batches_per_epoch() const {
 
 void DataLoader::start_epoch(int64_t epoch) {
   stop_worker();
+  started_ = true;
   epoch_ = epoch;
   next_batch_ = 0;
   produced_ = 0;
@@ -90,6 +91,7 @@ Batch DataLoader::make_batch(int64_t b) const {
 }
 
 std::optional<Batch> DataLoader::next() {
+  TERN_CHECK(started_, "DataLoader::next: call start_epoch(epoch) first");
   if (next_batch_ >= batches_per_epoch()) return std::nullopt;
   if (opt_.prefetch <= 0) return make_batch(next_batch_++);
   std::unique_lock<std::mutex> lock(mu_);
@@ -110,7 +112,7 @@ Tensor augment(const Tensor& images, int64_t pad, bool flip, uint64_t seed, uint
   const float* src = images.data<float>();
   float* dst = out.data<float>();
   for (int64_t i = 0; i < n; ++i) {
-    const uint64_t r = Philox::bits(seed, key * 4096 + static_cast<uint64_t>(i));
+    const uint64_t r = Philox::bits(seed ^ (key * 0x9E3779B97F4A7C15ull), static_cast<uint64_t>(i));
     const int64_t span = 2 * pad + 1;
     const int64_t dy = pad ? static_cast<int64_t>(r % span) - pad : 0;
     const int64_t dx = pad ? static_cast<int64_t>((r / span) % span) - pad : 0;

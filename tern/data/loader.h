@@ -46,6 +46,7 @@ class DataLoader {
   LoaderOptions opt_;
   std::vector<int64_t> order_;  // this rank's indices for the current epoch
   int64_t epoch_ = 0, next_batch_ = 0;
+  bool started_ = false;  // start_epoch() has been called
   // prefetching
   std::thread worker_;
   std::mutex mu_;

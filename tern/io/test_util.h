@@ -10,6 +10,7 @@
 
 #include "tern/base/error.h"
 #include "tern/ops/ops.h"
+#include "tern/ops/testing.h"
 
 namespace tern::io::testing {
 
@@ -34,25 +35,9 @@ class TempDir {
   std::filesystem::path path_;
 };
 
-// True if both tensors hold the same elements, bit for bit, in logical order.
-inline bool bit_equal(const Tensor& a, const Tensor& b) {
-  if (a.shape() != b.shape() || a.dtype() != b.dtype()) return false;
-  const Tensor ca = contiguous(a), cb = contiguous(b);
-  return std::memcmp(ca.raw_data(), cb.raw_data(), ca.nbytes()) == 0;
-}
+using tern::testing::bit_equal;
+using tern::testing::error_of;
+using tern::testing::contains;
 
-// The message of the E thrown by f(); records a failure if none is thrown.
-template <typename E = Error, typename F>
-std::string error_of(F&& f) {
-  try {
-    f();
-  } catch (const E& e) {
-    return e.what();
-  }
-  ADD_FAILURE() << "no error thrown";
-  return "";
-}
-
-inline bool contains(const std::string& s, const std::string& part) { return s.find(part) != std::string::npos; }
 
 }  // namespace tern::io::testing

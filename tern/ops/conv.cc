@@ -27,7 +27,7 @@ ConvGeom conv_geom(const Shape& x, const Shape& w, const Attrs& a) {
 
 namespace {
 
-Attrs conv_only(const Attrs& a) { return Attrs{std::vector<int64_t>(a.ints.begin(), a.ints.begin() + 7), {}}; }
+Attrs conv_only(const Attrs& a) { return Attrs{a.shape_at(0, 7).vec(), {}}; }
 
 int infer_conv(const Tensor* in, int nin, const Attrs& a, TensorMeta* out) {
   check_float(in[0], "conv2d");
@@ -81,13 +81,13 @@ void conv_ref(KernelArgs& k) {
 
 // conv2d_grad_input(gout, w): ints = conv attrs ++ {N, C, H, W}
 int infer_conv_gi(const Tensor* in, int, const Attrs& a, TensorMeta* out) {
-  out[0] = {Shape(std::vector<int64_t>(a.ints.begin() + 7, a.ints.begin() + 11)), in[0].dtype()};
+  out[0] = {a.shape_at(7, 4), in[0].dtype()};
   return 1;
 }
 
 void conv_gi_ref(KernelArgs& k) {
   const Tensor go = as_contiguous(k.in[0]), w = as_contiguous(k.in[1]);
-  const Shape xs(std::vector<int64_t>(k.attrs.ints.begin() + 7, k.attrs.ints.begin() + 11));
+  const Shape xs = k.attrs.shape_at(7, 4);
   const ConvGeom g = conv_geom(xs, w.shape(), conv_only(k.attrs));
   TERN_FLOAT_SWITCH(go.dtype(), "conv2d_grad_input", [&] {
     const T* gp = go.data<T>();
@@ -109,13 +109,13 @@ void conv_gi_ref(KernelArgs& k) {
 
 // conv2d_grad_weight(gout, x): ints = conv attrs ++ {OC, C/groups, kH, kW}
 int infer_conv_gw(const Tensor* in, int, const Attrs& a, TensorMeta* out) {
-  out[0] = {Shape(std::vector<int64_t>(a.ints.begin() + 7, a.ints.begin() + 11)), in[0].dtype()};
+  out[0] = {a.shape_at(7, 4), in[0].dtype()};
   return 1;
 }
 
 void conv_gw_ref(KernelArgs& k) {
   const Tensor go = as_contiguous(k.in[0]), x = as_contiguous(k.in[1]);
-  const Shape ws(std::vector<int64_t>(k.attrs.ints.begin() + 7, k.attrs.ints.begin() + 11));
+  const Shape ws = k.attrs.shape_at(7, 4);
   const ConvGeom g = conv_geom(x.shape(), ws, conv_only(k.attrs));
   TERN_FLOAT_SWITCH(go.dtype(), "conv2d_grad_weight", [&] {
     const T* gp = go.data<T>();

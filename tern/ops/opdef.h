@@ -32,8 +32,21 @@ struct Attrs {
   std::vector<double> floats;
   DType dtype = DType::f32;
 
-  int64_t i(size_t k) const { return ints[k]; }
-  double f(size_t k) const { return floats[k]; }
+  // Checked: a hand-built call (dispatch, graph IR) with too few attributes
+  // is an error, not an out-of-bounds read.
+  int64_t i(size_t k) const {
+    TERN_CHECK_INDEX(k < ints.size(), "op attribute ints[", k, "] missing (", ints.size(), " given)");
+    return ints[k];
+  }
+  double f(size_t k) const {
+    TERN_CHECK_INDEX(k < floats.size(), "op attribute floats[", k, "] missing (", floats.size(), " given)");
+    return floats[k];
+  }
+  // ints[first, first + n) as a shape (e.g. the input shape a gradient op carries).
+  Shape shape_at(size_t first, size_t n) const {
+    TERN_CHECK_INDEX(first + n <= ints.size(), "op attributes: expected ", first + n, " ints, got ", ints.size());
+    return Shape(ints.begin() + first, ints.begin() + first + n);
+  }
   bool operator==(const Attrs&) const = default;
 };
 

@@ -137,7 +137,7 @@ Tensor nll_loss(const Tensor& logp, const Tensor& target);
 // Mean cross-entropy of logits [N, C] and target [N] (i64); fused for speed.
 Tensor cross_entropy(const Tensor& logits, const Tensor& target);
 Tensor mse_loss(const Tensor& a, const Tensor& b);
-// dropout: ints = {seed, offset, training}, floats = {p}
+// dropout: ints = {seed, offset}, floats = {p}; eval mode or p = 0 returns x itself
 Tensor dropout(const Tensor& x, double p, bool training, Generator& gen = default_generator());
 Tensor embedding(const Tensor& weight, const Tensor& indices);
 

@@ -2,6 +2,7 @@
 // checks kernels against each other; these check them against arithmetic).
 #include <gtest/gtest.h>
 
+#include "tern/ops/dispatch.h"
 #include "tern/ops/ops.h"
 
 namespace tern {
@@ -49,6 +50,10 @@ TEST(Ops, BadArgumentsNameTheProblem) {
   EXPECT_THROW(index_select(ones({3, 2}), 0, Tensor::from_vector<int64_t>({3}, {1})), IndexError);
   EXPECT_THROW(reshape(ones({2, 3}), {4, -1}), ValueError);
   EXPECT_THROW(cross_entropy(ones({2, 3}), Tensor::from_vector<int64_t>({0, 3}, {2})), IndexError);
+  // A hand-built call with too few attributes is an error, not a wild read.
+  EXPECT_THROW(dispatch1(OpKind::conv2d_grad_input, {ones({1, 1, 2, 2}), ones({1, 1, 2, 2})}, Attrs{{1, 1, 0, 0, 1, 1, 1}, {}}),
+               IndexError);
+  EXPECT_THROW(dispatch1(OpKind::slice, {ones({3})}, Attrs{{0, 1}, {}}), IndexError);
 }
 
 }  // namespace tern

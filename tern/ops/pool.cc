@@ -27,8 +27,8 @@ PoolGeom pool_geom(const Shape& x, const Attrs& a, const char* op) {
   return g;
 }
 
-Attrs pool_only(const Attrs& a) { return Attrs{std::vector<int64_t>(a.ints.begin(), a.ints.begin() + 6), {}}; }
-Shape input_shape(const Attrs& a) { return Shape(std::vector<int64_t>(a.ints.begin() + 6, a.ints.begin() + 10)); }
+Attrs pool_only(const Attrs& a) { return Attrs{a.shape_at(0, 6).vec(), {}}; }
+Shape input_shape(const Attrs& a) { return a.shape_at(6, 4); }
 
 int infer_max_pool(const Tensor* in, int, const Attrs& a, TensorMeta* out) {
   check_float(in[0], "max_pool2d");

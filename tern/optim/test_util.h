@@ -11,6 +11,7 @@
 
 #include "tern/base/error.h"
 #include "tern/ops/ops.h"
+#include "tern/ops/testing.h"
 #include "tern/optim/optimizer.h"
 
 namespace tern::optim::testing {
@@ -31,24 +32,8 @@ inline void set_grad(Tensor& p, const std::vector<double>& g) {
 
 inline std::vector<double> values(const Tensor& t) { return t.to_vector<double>(); }
 
-// True if both tensors hold the same bytes.
-inline bool bit_equal(const Tensor& a, const Tensor& b) {
-  if (a.shape() != b.shape() || a.dtype() != b.dtype()) return false;
-  const Tensor ca = contiguous(a), cb = contiguous(b);
-  return std::memcmp(ca.raw_data(), cb.raw_data(), ca.nbytes()) == 0;
-}
-
-// The message of the E thrown by f(); records a failure if none is thrown.
-template <typename E = Error, typename F>
-std::string error_of(F&& f) {
-  try {
-    f();
-  } catch (const E& e) {
-    return e.what();
-  }
-  ADD_FAILURE() << "no error thrown";
-  return "";
-}
+using tern::testing::bit_equal;
+using tern::testing::error_of;
 
 // A deterministic pseudo-random gradient value for (step, index).
 inline double grad_value(int step, int i) {

@@ -127,7 +127,7 @@ void gather_gout(const float* gout, const ConvGeom& g, int64_t n0, int64_t ns, i
 
 void conv_grad_input(KernelArgs& k) {
   const Tensor go = as_contiguous(k.in[0]), w = as_contiguous(k.in[1]);
-  const Shape xs(std::vector<int64_t>(k.attrs.ints.begin() + 7, k.attrs.ints.begin() + 11));
+  const Shape xs = k.attrs.shape_at(7, 4);
   const ConvGeom g = conv_geom(xs, w.shape(), k.attrs);
   const int64_t ocg = g.oc / g.groups, kdim = (g.c / g.groups) * g.kh * g.kw, ohw = g.oh * g.ow;
   const int64_t chunk = chunk_samples(g);
@@ -148,7 +148,7 @@ void conv_grad_input(KernelArgs& k) {
 
 void conv_grad_weight(KernelArgs& k) {
   const Tensor go = as_contiguous(k.in[0]), x = as_contiguous(k.in[1]);
-  const Shape ws(std::vector<int64_t>(k.attrs.ints.begin() + 7, k.attrs.ints.begin() + 11));
+  const Shape ws = k.attrs.shape_at(7, 4);
   const ConvGeom g = conv_geom(x.shape(), ws, k.attrs);
   const int64_t ocg = g.oc / g.groups, kdim = (g.c / g.groups) * g.kh * g.kw, ohw = g.oh * g.ow;
   const int64_t chunk = chunk_samples(g);

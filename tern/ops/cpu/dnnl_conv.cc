@@ -197,7 +197,7 @@ void conv_fwd(KernelArgs& k) {
 
 void conv_bwd_data(KernelArgs& k) {
   const Tensor go = as_contiguous(k.in[0]), w = as_contiguous(k.in[1]);
-  const Shape xs(std::vector<int64_t>(k.attrs.ints.begin() + 7, k.attrs.ints.begin() + 11));
+  const Shape xs = k.attrs.shape_at(7, 4);
   const ConvGeom g = conv_geom(xs, w.shape(), k.attrs);
   auto plan = bwd_data_plan(g);
   dnnl::stream s(cpu_engine());
@@ -213,7 +213,7 @@ void conv_bwd_data(KernelArgs& k) {
 
 void conv_bwd_weights(KernelArgs& k) {
   const Tensor go = as_contiguous(k.in[0]), x = as_contiguous(k.in[1]);
-  const Shape ws(std::vector<int64_t>(k.attrs.ints.begin() + 7, k.attrs.ints.begin() + 11));
+  const Shape ws = k.attrs.shape_at(7, 4);
   const ConvGeom g = conv_geom(x.shape(), ws, k.attrs);
   auto plan = bwd_weights_plan(g);
   dnnl::stream s(cpu_engine());
