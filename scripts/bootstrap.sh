@@ -11,7 +11,7 @@ PACKAGES=(
   libgtest-dev libgmock-dev libbenchmark-dev
   libyaml-cpp-dev
   dataset-fashion-mnist
-  iproute2
+  iproute2 ccache
   chromium
 )
 # Peers for side-by-side benchmarks (bench/), not needed by the build itself.
