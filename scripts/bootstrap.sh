@@ -9,7 +9,7 @@ PACKAGES=(
   libopenmpi-dev openmpi-bin
   nlohmann-json3-dev libcli11-dev libfmt-dev
   libgtest-dev libgmock-dev libbenchmark-dev
-  libyaml-cpp-dev
+  libyaml-cpp-dev libonnx-dev libprotobuf-dev python3-onnx
   dataset-fashion-mnist
   iproute2 ccache
   chromium
