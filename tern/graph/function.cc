@@ -152,6 +152,12 @@ std::vector<Tensor> Function::trace_new(const std::vector<Tensor>& args, const s
       why = make_symbolic(t.graph, symbols, probes);
     }
     if (why.empty()) {
+      std::vector<std::vector<int>> input_symbols;
+      for (const ArgSpec& spec : *signature_) {
+        input_symbols.emplace_back();
+        for (int64_t d : spec.shape) input_symbols.back().push_back(d < 0 ? static_cast<int>(-d - 1) : -1);
+      }
+      t.graph.set_input_symbols(std::move(input_symbols));
       symbolic_ = std::make_unique<Executor>(finish(std::move(t.graph)));
       last_ = symbolic_->graph_ptr();
       return t.outputs;

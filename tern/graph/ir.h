@@ -87,6 +87,11 @@ class Graph {
   int num_symbols() const { return static_cast<int>(symbol_examples_.size()); }
   const std::vector<int64_t>& symbol_examples() const { return symbol_examples_; }
   void set_symbol_examples(std::vector<int64_t> v) { symbol_examples_ = std::move(v); }
+  // Which symbol each graph input dim is: input_symbols()[i][d] = j for
+  // symbolic dim s_j, -1 for a fixed dim (empty: not recorded). Exporters
+  // read a symbol's value from the first input dim that carries it.
+  const std::vector<std::vector<int>>& input_symbols() const { return input_symbols_; }
+  void set_input_symbols(std::vector<std::vector<int>> v) { input_symbols_ = std::move(v); }
 
   // Every use of value `from` (node inputs and graph outputs) now reads `to`.
   void replace_uses(int from, int to);
@@ -103,6 +108,7 @@ class Graph {
   std::vector<int> outputs_;
   std::vector<bool> detached_outputs_;
   std::vector<int64_t> symbol_examples_;
+  std::vector<std::vector<int>> input_symbols_;
   int next_node_id_ = 0;
 };
 
