@@ -1,0 +1,143 @@
+#include "tern/dist/collectives/blueconnect.h"
+
+#include <algorithm>
+#include <charconv>
+#include <numeric>
+
+#include "tern/base/error.h"
+#include "tern/dist/collectives/collectives.h"
+#include "tern/dist/collectives/partition.h"
+
+namespace tern::dist {
+namespace {
+
+// Splits "a<sep>b<sep>c" into its parts (an empty text gives one empty part).
+std::vector<std::string_view> split_text(std::string_view text, char sep) {
+  std::vector<std::string_view> parts;
+  size_t start = 0;
+  for (;;) {
+    const size_t end = text.find(sep, start);
+    parts.push_back(text.substr(start, end == std::string_view::npos ? std::string_view::npos : end - start));
+    if (end == std::string_view::npos) return parts;
+    start = end + 1;
+  }
+}
+
+int parse_int(std::string_view part, std::string_view whole, const char* what) {
+  int value = 0;
+  const auto [end, ec] = std::from_chars(part.data(), part.data() + part.size(), value);
+  TERN_CHECK(ec == std::errc() && end == part.data() + part.size() && !part.empty(), "BlueConnect ", what, " '",
+             whole, "': '", part, "' is not an integer");
+  return value;
+}
+
+int64_t product(const std::vector<int>& factors) {
+  return std::accumulate(factors.begin(), factors.end(), int64_t{1}, std::multiplies<>());
+}
+
+std::string join_ints(const std::vector<int>& v, const char* sep) {
+  std::string s;
+  for (size_t i = 0; i < v.size(); ++i) s += (i ? sep : "") + std::to_string(v[i]);
+  return s;
+}
+
+}  // namespace
+
+std::vector<int> parse_stage_order(std::string_view text) {
+  std::vector<int> order;
+  for (std::string_view part : split_text(text, ',')) order.push_back(parse_int(part, text, "stage order"));
+  return order;
+}
+
+std::vector<Algorithm> parse_stage_algorithms(std::string_view text) {
+  std::vector<Algorithm> algos;
+  for (std::string_view part : split_text(text, ',')) algos.push_back(parse_algorithm(part));
+  return algos;
+}
+
+BlueConnectPlan parse_blueconnect_plan(std::string_view factors, int world_size) {
+  BlueConnectPlan plan;
+  for (std::string_view part : split_text(factors, 'x')) {
+    const int f = parse_int(part, factors, "factors");
+    TERN_CHECK(f >= 1, "BlueConnect factors '", factors, "': every factor must be >= 1, given ", f);
+    plan.factors.push_back(f);
+  }
+  TERN_CHECK(product(plan.factors) == world_size, "BlueConnect factors '", factors, "' multiply to ",
+             product(plan.factors), " but the world has ", world_size, " ranks");
+  plan.order.resize(plan.factors.size());
+  std::iota(plan.order.begin(), plan.order.end(), 0);
+  plan.stage_algos.assign(plan.factors.size(), Algorithm::ring);
+  return plan;
+}
+
+void validate_blueconnect_plan(const BlueConnectPlan& plan, int world_size) {
+  const std::string shown = join_ints(plan.factors, "x");
+  TERN_CHECK(!plan.factors.empty(), "BlueConnect plan has no factors");
+  for (int f : plan.factors) TERN_CHECK(f >= 1, "BlueConnect factors ", shown, ": every factor must be >= 1");
+  TERN_CHECK(product(plan.factors) == world_size, "BlueConnect factors ", shown, " multiply to ",
+             product(plan.factors), " but the world has ", world_size, " ranks");
+  std::vector<int> sorted = plan.order;
+  std::sort(sorted.begin(), sorted.end());
+  bool permutation = sorted.size() == plan.factors.size();
+  for (size_t i = 0; permutation && i < sorted.size(); ++i) permutation = sorted[i] == static_cast<int>(i);
+  TERN_CHECK(permutation, "BlueConnect stage order ", join_ints(plan.order, ","), " is not a permutation of 0..",
+             plan.factors.size() - 1, " (one entry per factor of ", shown, ")");
+  TERN_CHECK(plan.stage_algos.size() == plan.factors.size(), "BlueConnect factors ", shown, " need ",
+             plan.factors.size(), " stage algorithms, given ", plan.stage_algos.size());
+}
+
+std::string format_blueconnect_plan(const BlueConnectPlan& plan) {
+  std::string algos;
+  for (size_t i = 0; i < plan.stage_algos.size(); ++i) algos += (i ? "," : "") + std::string(algorithm_name(plan.stage_algos[i]));
+  return join_ints(plan.factors, "x") + " order=" + join_ints(plan.order, ",") + " algos=" + algos;
+}
+
+std::vector<int> blueconnect_coordinates(int rank, const std::vector<int>& factors) {
+  std::vector<int> coords(factors.size());
+  for (size_t i = 0; i < factors.size(); ++i) {
+    coords[i] = rank % factors[i];
+    rank /= factors[i];
+  }
+  return coords;
+}
+
+BlueConnect::BlueConnect(Communicator& world, BlueConnectPlan plan) : world_(world), plan_(std::move(plan)) {
+  validate_blueconnect_plan(plan_, world_.size());
+  const std::vector<int> coords = blueconnect_coordinates(world_.rank(), plan_.factors);
+  int64_t stride = 1;
+  for (size_t i = 0; i < plan_.factors.size(); ++i) {
+    // The group's members share every coordinate but c_i; the member with
+    // c_i = 0 names the group, and c_i is the rank inside it.
+    const int64_t base = world_.rank() - coords[i] * stride;
+    stage_comms_.push_back(world_.split(static_cast<int>(base), coords[i]));
+    TERN_ASSERT(stage_comms_.back()->size() == plan_.factors[i] && stage_comms_.back()->rank() == coords[i]);
+    stride *= plan_.factors[i];
+  }
+}
+
+BlueConnect::~BlueConnect() = default;
+
+template <typename T>
+void BlueConnect::allreduce(std::span<T> data) {
+  const size_t k = plan_.factors.size();
+  // ranges[t] is the range stage t works on; each reduce-scatter keeps this
+  // rank's block of it, and the all-gathers widen back in reverse.
+  std::vector<std::span<T>> ranges(k + 1);
+  ranges[0] = data;
+  for (size_t t = 0; t < k; ++t) {
+    const int f = plan_.order[t];
+    Communicator& comm = *stage_comms_[f];
+    reduce_scatter(comm, ranges[t], plan_.stage_algos[f]);
+    const int64_t n = static_cast<int64_t>(ranges[t].size());
+    ranges[t + 1] = ranges[t].subspan(block_offset(n, comm.size(), comm.rank()), block_count(n, comm.size(), comm.rank()));
+  }
+  for (size_t t = k; t-- > 0;) {
+    const int f = plan_.order[t];
+    all_gather(*stage_comms_[f], ranges[t], plan_.stage_algos[f]);
+  }
+}
+
+template void BlueConnect::allreduce<float>(std::span<float>);
+template void BlueConnect::allreduce<double>(std::span<double>);
+
+}  // namespace tern::dist

@@ -1,0 +1,36 @@
+// `--factors auto`: BlueConnect plans from the netsim cost model, with the
+// links' alpha and beta measured at start-up by a short probe.
+//
+// The probe times rounds shaped like the collectives' own: every rank sends
+// to its right neighbour at once, first inside its node (ranks r with the
+// same r / ranks_per_node), then across nodes (ranks with the same
+// r % ranks_per_node), at a small and a large size; two sizes give alpha and
+// beta per fabric. Because all ranks are busy, as in a real stage, the
+// measured beta already includes the sharing of ports, cores and memory,
+// so the probed topology gives every rank its own port (no further sharing).
+// It also times summing, which on CPUs is not free. Costs a few
+// milliseconds plus 2 x 40 message latencies of each fabric.
+#pragma once
+
+#include <cstdint>
+
+#include "tern/dist/collectives/blueconnect.h"
+#include "tern/dist/comm/communicator.h"
+#include "tern/dist/netsim/planner.h"
+#include "tern/dist/netsim/topology.h"
+
+namespace tern::dist {
+
+// Collective over world. ranks_per_node must divide world.size(); every rank
+// gets the same result (the means over ranks).
+netsim::Topology probe_topology(Communicator& world, int ranks_per_node);
+
+// The planner's choice for `bytes` on `topo`, as a plan for BlueConnect.
+BlueConnectPlan plan_from_model(const netsim::Topology& topo, int64_t bytes);
+BlueConnectPlan to_plan(const netsim::BlueConnectSchedule& schedule);
+
+// Ranks per node when nothing says otherwise: TERN_LINK_EMULATION's group
+// size, else OpenMPI's OMPI_COMM_WORLD_LOCAL_SIZE, else all ranks.
+int default_ranks_per_node(int world_size);
+
+}  // namespace tern::dist

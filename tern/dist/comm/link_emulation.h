@@ -1,0 +1,53 @@
+// Software link emulation: a Communicator decorator that slows the messages
+// between ranks of different groups, so that a single machine can stand in
+// for a cluster with a slow network between its nodes (this machine's
+// kernel has no netem qdisc to add latency to a link).
+//
+// How: the world's ranks form `groups` consecutive groups of `group_size`
+// ranks (world rank r is in group r / group_size). A message to a rank of
+// another group is preceded by an 8-byte header carrying the send time
+// (steady_clock, which is CLOCK_MONOTONIC and so shared by all processes of
+// one host). The receiver's request completes only once
+//     depart  = max(sent, link free)          (link: this sender to us)
+//     release = depart + bytes / bandwidth + delay
+// has passed; until then wait() polls like the MPI wait (yielding the core).
+// Messages inside a group pass through untouched. The header is a real extra
+// message, so an emulated link also costs one small message more than the
+// delay; the measured round times in netsim/README.md include it.
+//
+// The backend's native collectives cannot be delayed message by message;
+// on a communicator that spans groups they throw NotImplementedError.
+// This works on one host only (the clocks must be the same clock).
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "tern/dist/comm/communicator.h"
+
+namespace tern::dist {
+
+struct LinkEmulation {
+  int groups = 1;
+  int group_size = 1;
+  double inter_delay_s = 0;      // added one-way latency per message between groups
+  double inter_bytes_per_s = 0;  // 0: unlimited; else each sender->receiver link serialises at this rate
+  std::string describe() const;  // "groups=2x2,inter_delay_us=50"
+};
+
+// "groups=2x2,inter_delay_us=50[,inter_gbit=1]": 2 groups of 2 ranks, 50 us
+// between them, optionally 1 Gbit/s per link. Throws ValueError (one line)
+// on bad text or if groups x size differs from world_size.
+LinkEmulation parse_link_emulation(std::string_view text, int world_size);
+
+// The TERN_LINK_EMULATION environment variable, parsed; nullopt when unset
+// or empty.
+std::optional<LinkEmulation> link_emulation_from_env(int world_size);
+
+// Wraps a world communicator (rank r is world rank r). Collective over world
+// only in the sense that every rank must wrap with the same configuration.
+std::unique_ptr<Communicator> emulate_links(std::unique_ptr<Communicator> world, const LinkEmulation& config);
+
+}  // namespace tern::dist

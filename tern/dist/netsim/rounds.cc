@@ -1,0 +1,69 @@
+#include "tern/dist/netsim/rounds.h"
+
+#include <algorithm>
+#include <unordered_map>
+
+namespace tern::dist::netsim {
+namespace {
+
+// How many flows use each port in one round.
+struct PortLoad {
+  std::unordered_map<int, int> device_out, device_in;  // intra, per device (per-device fabric)
+  std::unordered_map<int, int> node_intra;             // intra, per node (shared fabric)
+  std::unordered_map<int, int> nic_out, nic_in;        // inter, per node
+  std::unordered_map<int, int> uplink_out, uplink_in;  // inter, between leaf switches
+
+  PortLoad(const Topology& topo, const std::vector<Flow>& flows) {
+    for (const Flow& f : flows) {
+      if (topo.same_node(f.src, f.dst)) {
+        ++device_out[f.src];
+        ++device_in[f.dst];
+        ++node_intra[topo.node_of(f.src)];
+      } else {
+        ++nic_out[topo.node_of(f.src)];
+        ++nic_in[topo.node_of(f.dst)];
+        if (topo.switch_of(f.src) != topo.switch_of(f.dst)) {
+          ++uplink_out[topo.switch_of(f.src)];
+          ++uplink_in[topo.switch_of(f.dst)];
+        }
+      }
+    }
+  }
+};
+
+double flow_seconds(const Topology& topo, const PortLoad& load, const Flow& f) {
+  if (f.src == f.dst) return 0;
+  if (topo.same_node(f.src, f.dst)) {
+    const int share = topo.intra.shared ? load.node_intra.at(topo.node_of(f.src))
+                                        : std::max(load.device_out.at(f.src), load.device_in.at(f.dst));
+    return topo.intra.alpha_s + f.bytes * share / topo.intra.bytes_per_s;
+  }
+  const int nic_flows = std::max(load.nic_out.at(topo.node_of(f.src)), load.nic_in.at(topo.node_of(f.dst)));
+  double bandwidth = topo.inter.bytes_per_s * std::min(1.0, static_cast<double>(topo.nics_per_node) / nic_flows);
+  if (topo.switch_of(f.src) != topo.switch_of(f.dst)) {
+    const double uplink = topo.nodes_per_switch * topo.nics_per_node * topo.inter.bytes_per_s / topo.oversubscription;
+    const int uplink_flows =
+        std::max(load.uplink_out.at(topo.switch_of(f.src)), load.uplink_in.at(topo.switch_of(f.dst)));
+    bandwidth = std::min(bandwidth, uplink / uplink_flows);
+  }
+  return topo.inter.alpha_s + f.bytes / bandwidth;
+}
+
+}  // namespace
+
+double round_seconds(const Topology& topo, const std::vector<Flow>& flows, double reduced_bytes) {
+  if (flows.empty()) return 0;
+  const PortLoad load(topo, flows);
+  double slowest = 0;
+  for (const Flow& f : flows) slowest = std::max(slowest, flow_seconds(topo, load, f));
+  if (topo.reduce_bytes_per_s > 0) slowest += reduced_bytes / topo.reduce_bytes_per_s;
+  return slowest;
+}
+
+const char* fabric_of(const Topology& topo, const std::vector<Flow>& flows) {
+  bool intra = false, inter = false;
+  for (const Flow& f : flows) (topo.same_node(f.src, f.dst) ? intra : inter) = true;
+  return intra && inter ? "mixed" : inter ? "inter" : intra ? "intra" : "none";
+}
+
+}  // namespace tern::dist::netsim

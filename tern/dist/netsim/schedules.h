@@ -1,0 +1,47 @@
+// Whole all-reduce schedules on a topology, each with its per-stage
+// breakdown (stage_costs.h):
+//  - ring: one ring over all ranks (node-major order, so it crosses each
+//    node boundary once);
+//  - hd: recursive halving-doubling over all ranks;
+//  - tree: binomial reduce to rank 0, then binomial broadcast;
+//  - hierarchical (2-level, as Horovod's hierarchical all-reduce and Jia et
+//    al. 2018): inside each node reduce to the node's first device
+//    (reduce-scatter + gather), all-reduce among those leaders (ring or hd),
+//    then broadcast inside each node (scatter + all-gather);
+//  - blueconnect: reduce-scatter stages over coordinate groups in the given
+//    order, then all-gather stages in reverse (collectives/blueconnect.h).
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "tern/dist/netsim/stage_costs.h"
+#include "tern/dist/netsim/topology.h"
+
+namespace tern::dist::netsim {
+
+struct CostBreakdown {
+  std::string schedule;  // "ring", "blueconnect 4x48 order=0,1 algos=ring,hd", ...
+  std::vector<StageCost> stages;
+  double seconds = 0;
+};
+
+// BlueConnect as the model sees it; mirrors tern::dist::BlueConnectPlan
+// (factors with coordinate 0 fastest, reduce-scatter order, one algorithm
+// per factor).
+struct BlueConnectSchedule {
+  std::vector<int> factors;
+  std::vector<int> order;
+  std::vector<StageAlgo> algos;
+  std::string describe() const;  // "4x48 order=0,1 algos=ring,hd"
+};
+
+CostBreakdown ring_allreduce_cost(const Topology& topo, double bytes);
+CostBreakdown hd_allreduce_cost(const Topology& topo, double bytes);
+CostBreakdown tree_allreduce_cost(const Topology& topo, double bytes);
+CostBreakdown hierarchical_allreduce_cost(const Topology& topo, double bytes, StageAlgo leaders = StageAlgo::ring);
+// Throws ValueError if the schedule does not fit topo.size().
+CostBreakdown blueconnect_cost(const Topology& topo, double bytes, const BlueConnectSchedule& schedule);
+
+}  // namespace tern::dist::netsim
