@@ -72,15 +72,18 @@ std::shared_ptr<data::Dataset> load_dataset(const TrainOptions& opt, bool train)
   TERN_FAIL("unknown dataset '", opt.dataset, "' (fashion-mnist, synthetic)");
 }
 
-double evaluate(nn::Module& model, const data::Dataset& dataset, int64_t batch_size, std::vector<int64_t>* predictions) {
+int64_t count_correct(nn::Module& model, const data::Dataset& dataset, int64_t begin, int64_t end,
+                      int64_t batch_size, std::vector<int64_t>* predictions) {
+  TERN_CHECK(0 <= begin && begin <= end && end <= dataset.size(), "evaluation range [", begin, ", ", end,
+             ") outside a dataset of ", dataset.size());
   NoGradGuard no_grad;
   const bool was_training = model.is_training();
   model.eval();
   int64_t correct = 0;
   if (predictions) predictions->clear();
-  for (int64_t start = 0; start < dataset.size(); start += batch_size) {
+  for (int64_t start = begin; start < end; start += batch_size) {
     std::vector<int64_t> idx;
-    for (int64_t i = start; i < std::min(dataset.size(), start + batch_size); ++i) idx.push_back(i);
+    for (int64_t i = start; i < std::min(end, start + batch_size); ++i) idx.push_back(i);
     const data::Batch b = dataset.get(idx);
     const Tensor pred = argmax(model(b.inputs), 1);
     const int64_t* p = pred.data<int64_t>();
@@ -91,30 +94,55 @@ double evaluate(nn::Module& model, const data::Dataset& dataset, int64_t batch_s
     }
   }
   model.train(was_training);
+  return correct;
+}
+
+double evaluate(nn::Module& model, const data::Dataset& dataset, int64_t batch_size, std::vector<int64_t>* predictions) {
+  const int64_t correct = count_correct(model, dataset, 0, dataset.size(), batch_size, predictions);
   return dataset.size() ? static_cast<double>(correct) / dataset.size() : 0.0;
 }
 
-TrainResult train(const TrainOptions& opt, const std::function<void(const EpochResult&)>& on_epoch) {
-  TERN_CHECK(opt.epochs > 0, "epochs must be positive, got ", opt.epochs);
-  TERN_CHECK(opt.batch_size > 0, "batch size must be positive, got ", opt.batch_size);
-  TERN_CHECK(opt.lr > 0, "learning rate must be positive, got ", opt.lr);
-  if (opt.threads > 0) set_num_threads(opt.threads);
-  manual_seed(opt.seed);
+nn::ModulePtr make_model(const TrainOptions& opt, const data::Dataset& dataset) {
   const nn::ModelSpec& spec = nn::find_model(opt.model);
   TERN_CHECK(spec.image_model, "tern train supports image classifiers; ", opt.model, " is a token model");
-  auto train_set = load_dataset(opt, true);
-  auto test_set = load_dataset(opt, false);
-  nn::ModulePtr model = spec.make(model_options(spec, *train_set));
+  return spec.make(model_options(spec, dataset));
+}
 
+std::unique_ptr<optim::Optimizer> make_optimizer(const TrainOptions& opt, std::vector<optim::ParamRef> params) {
   optim::OptimizerOptions oo;
   oo.lr = opt.lr;
   oo.momentum = opt.momentum;
   oo.nesterov = opt.nesterov;
   if (opt.weight_decay > 0) oo.weight_decay = opt.weight_decay;
-  auto optimizer = optim::make_optimizer(opt.optimizer, param_refs(*model), oo);
+  return optim::make_optimizer(opt.optimizer, std::move(params), oo);
+}
+
+int64_t steps_per_epoch(const TrainOptions& opt, const data::Dataset& train_set, int world) {
+  const int64_t per = train_set.size() / world;
+  return (per + opt.batch_size - 1) / opt.batch_size;
+}
+
+void apply_schedule(const TrainOptions& opt, optim::Optimizer& optimizer, int64_t epoch) {
+  make_schedule(opt)->apply(optimizer, epoch);
+}
+
+TrainResult train(const TrainOptions& opt, const std::function<void(const EpochResult&)>& on_epoch,
+                  RunContext* context) {
+  TERN_CHECK(opt.epochs > 0, "epochs must be positive, got ", opt.epochs);
+  TERN_CHECK(opt.batch_size > 0, "batch size must be positive, got ", opt.batch_size);
+  TERN_CHECK(opt.lr > 0, "learning rate must be positive, got ", opt.lr);
+  RunContext alone;
+  RunContext& ctx = context ? *context : alone;
+  if (opt.threads > 0) set_num_threads(opt.threads);
+  manual_seed(opt.seed);
+  auto train_set = load_dataset(opt, true);
+  auto test_set = load_dataset(opt, false);
+  nn::ModulePtr model = make_model(opt, *train_set);
+  auto optimizer = make_optimizer(opt, param_refs(*model));
 
   const auto schedule = make_schedule(opt);
   int64_t start_epoch = 0;
+  TrainResult result;
   if (!opt.resume.empty()) {
     const io::Checkpoint ck = io::load_checkpoint(opt.resume);
     TERN_CHECK(ck.meta.model.empty() || ck.meta.model == opt.model, "checkpoint ", opt.resume, " holds a ",
@@ -122,35 +150,40 @@ TrainResult train(const TrainOptions& opt, const std::function<void(const EpochR
     io::restore_model(ck, model->state());
     optimizer->load_state_dict(ck.optim);
     start_epoch = ck.meta.epoch;
+    result.steps = ck.meta.step;
     TERN_CHECK(start_epoch < opt.epochs, "checkpoint ", opt.resume, " already finished epoch ", start_epoch,
                " of ", opt.epochs, "; ask for more epochs");
   }
+  ctx.start(*model, *optimizer);
+  const bool leader = ctx.is_leader();
 
   data::LoaderOptions lo;
   lo.batch_size = opt.batch_size;
   lo.seed = opt.seed;
+  lo.rank = ctx.rank();
+  lo.world = ctx.world();
   lo.crop_padding = opt.augment ? 2 : 0;
   lo.random_flip = opt.augment;
   data::DataLoader loader(train_set, lo);
 
-  TrainResult result;
   double train_seconds = 0;
   int64_t train_samples = 0;
   CpuAllocator::get().reset_peak();
   for (int64_t epoch = start_epoch; epoch < opt.epochs; ++epoch) {
     schedule->apply(*optimizer, epoch);
     loader.start_epoch(epoch);
-    ProgressBar bar(str_cat("epoch ", epoch + 1, "/", opt.epochs), loader.batches_per_epoch(), opt.progress);
+    ProgressBar bar(str_cat("epoch ", epoch + 1, "/", opt.epochs), loader.batches_per_epoch(), opt.progress && leader);
     Timer timer;
     double loss_sum = 0;
     int64_t seen = 0, batch_index = 0;
     while (auto batch = loader.next()) {
       optimizer->zero_grad();
       const Tensor loss = cross_entropy((*model)(batch->inputs), batch->labels);
+      ctx.before_backward(*model);
       loss.backward();
-      if (opt.dump_every > 0 && !opt.dump_grads.empty() && result.steps % opt.dump_every == 0)
+      if (leader && opt.dump_every > 0 && !opt.dump_grads.empty() && result.steps % opt.dump_every == 0)
         dump_gradients(*model, opt.dump_grads, result.steps);
-      optimizer->step();
+      if (ctx.after_backward(*model, epoch)) optimizer->step();
       const double l = loss.item();
       TERN_CHECK(std::isfinite(l), "training diverged: loss is ", l, " at epoch ", epoch + 1, " step ", batch_index,
                  " (try a smaller --lr)");
@@ -163,18 +196,26 @@ TrainResult train(const TrainOptions& opt, const std::function<void(const EpochR
                                       static_cast<int64_t>(seen / std::max(timer.seconds(), 1e-9)), " samples/s"));
     }
     const double secs = timer.seconds();
+    ctx.end_epoch(*model);
+    // Each process scores its share of the test set; the context adds them up.
+    const int64_t test_begin = test_set->size() * ctx.rank() / ctx.world();
+    const int64_t test_end = test_set->size() * (ctx.rank() + 1) / ctx.world();
+    double totals[4] = {loss_sum, static_cast<double>(seen),
+                        static_cast<double>(count_correct(*model, *test_set, test_begin, test_end)),
+                        static_cast<double>(test_end - test_begin)};
+    ctx.sum(totals);
     train_seconds += secs;
-    train_samples += seen;
+    train_samples += static_cast<int64_t>(totals[1]);
     EpochResult er;
     er.epoch = epoch + 1;
-    er.train_loss = loss_sum / std::max<int64_t>(seen, 1);
-    er.samples_per_second = seen / std::max(secs, 1e-9);
+    er.train_loss = totals[0] / std::max(totals[1], 1.0);
+    er.samples_per_second = totals[1] / std::max(secs, 1e-9);
     er.seconds = secs;
-    er.test_accuracy = evaluate(*model, *test_set);
+    er.test_accuracy = totals[3] > 0 ? totals[2] / totals[3] : 0.0;
     bar.finish(str_cat("loss ", std::round(er.train_loss * 1e4) / 1e4, "  test acc ",
                        std::round(er.test_accuracy * 1e4) / 100, "%"));
     result.epochs.push_back(er);
-    if (!opt.checkpoint.empty()) {
+    if (leader && !opt.checkpoint.empty()) {
       io::CheckpointMeta meta;
       meta.model = opt.model;
       meta.optimizer = opt.optimizer;

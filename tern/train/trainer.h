@@ -5,6 +5,7 @@
 
 #include <functional>
 #include <memory>
+#include <span>
 #include <string>
 
 #include "tern/data/dataset.h"
@@ -53,16 +54,58 @@ struct TrainResult {
   int64_t peak_tensor_bytes = 0;
 };
 
+// How this process takes part in a run. The default is a process training
+// alone; tern/dist supplies the data-parallel and parameter-server versions,
+// which reuse the loop below unchanged.
+class RunContext {
+ public:
+  virtual ~RunContext() = default;
+  // The data shard this process trains and evaluates on (of world() equal ones).
+  virtual int rank() const { return 0; }
+  virtual int world() const { return 1; }
+  // Once the model and optimiser exist (after a resume): make replicas agree.
+  virtual void start(nn::Module& model, optim::Optimizer& optimizer) {}
+  // Before each backward pass (gradients are zero).
+  virtual void before_backward(nn::Module& model) {}
+  // After backward, with this process's gradients in .grad. True: the loop
+  // runs optimizer.step() next; false: the context updated the parameters.
+  virtual bool after_backward(nn::Module& model, int64_t epoch) { return true; }
+  // After each epoch's training, before evaluation and checkpoint (e.g.
+  // average batch-norm statistics over replicas).
+  virtual void end_epoch(nn::Module& model) {}
+  // Element-wise sum over the processes (epoch loss and accuracy).
+  virtual void sum(std::span<double> values) {}
+  // Whether this process shows progress and writes checkpoints and dumps.
+  virtual bool is_leader() const { return true; }
+};
+
 // The train and test sets named by the options (synthetic: generated).
 std::shared_ptr<data::Dataset> load_dataset(const TrainOptions& opt, bool train);
 
 // Trains `opt.model`; calls on_epoch after each epoch (after its evaluation).
-TrainResult train(const TrainOptions& opt, const std::function<void(const EpochResult&)>& on_epoch = {});
+// `context` (default: alone) makes it one process of a distributed run.
+TrainResult train(const TrainOptions& opt, const std::function<void(const EpochResult&)>& on_epoch = {},
+                  RunContext* context = nullptr);
+
+// The model `opt.model` sized for `dataset` (channels, image size, classes).
+nn::ModulePtr make_model(const TrainOptions& opt, const data::Dataset& dataset);
+
+// The optimiser the options name, over the given parameters.
+std::unique_ptr<optim::Optimizer> make_optimizer(const TrainOptions& opt, std::vector<optim::ParamRef> params);
+
+// Steps per epoch for a process reading one of `world` shards.
+int64_t steps_per_epoch(const TrainOptions& opt, const data::Dataset& train_set, int world);
+
+// Sets the learning rate of `optimizer` for `epoch` (0-based) by the options' schedule.
+void apply_schedule(const TrainOptions& opt, optim::Optimizer& optimizer, int64_t epoch);
 
 // Accuracy of `model` on `dataset` (eval mode, no gradients); if
 // `predictions` is given it receives the predicted class of every example.
 double evaluate(nn::Module& model, const data::Dataset& dataset, int64_t batch_size = 1000,
                 std::vector<int64_t>* predictions = nullptr);
+// Correct predictions on examples [begin, end) of `dataset`.
+int64_t count_correct(nn::Module& model, const data::Dataset& dataset, int64_t begin, int64_t end,
+                      int64_t batch_size = 1000, std::vector<int64_t>* predictions = nullptr);
 
 struct BenchResult {
   double samples_per_second = 0;

@@ -10,6 +10,9 @@
 #include "tern/optim/factory.h"
 #include "tern/train/trainer.h"
 #include "tools/tern/command.h"
+#ifdef TERN_WITH_DIST_TRAIN
+#include "tools/tern/train_dist.h"
+#endif
 
 namespace tern::cli {
 namespace {
@@ -39,8 +42,14 @@ void add_train(CLI::App& root) {
   cmd->add_option("--dump-every", opt->dump_every, "steps between gradient dumps")->capture_default_str();
   cmd->add_option("--synthetic-size", opt->synthetic_size, "training examples for --dataset synthetic")->capture_default_str();
   cmd->add_flag("--json", *json, "print the final figures as one JSON object");
-  cmd->callback([opt, json] {
+#ifdef TERN_WITH_DIST_TRAIN
+  auto dist = add_dist_train_options(*cmd);
+#endif
+  cmd->callback([=] {
     opt->progress = !*json;
+#ifdef TERN_WITH_DIST_TRAIN
+    if (run_dist_train(*dist, *opt, *json)) return;
+#endif
     const train::TrainResult r = train::train(*opt);
     if (*json) {
       nlohmann::json j = {{"model", opt->model},

@@ -3,6 +3,7 @@
 #include <mpi.h>
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <climits>
 #include <cstdlib>
@@ -60,6 +61,8 @@ int checked_count(int64_t n, const char* what) {
 MPI_Datatype mpi_type(ElemType t) { return t == ElemType::f32 ? MPI_FLOAT : MPI_DOUBLE; }
 int64_t elem_size(ElemType t) { return t == ElemType::f32 ? 4 : 8; }
 
+std::atomic<int64_t> g_wait_backoff_us{0};
+
 // Polls req until done or the deadline; MPI_Test drives progress like
 // MPI_Wait does, and the yield lets oversubscribed ranks share a core.
 void wait_with_deadline(MPI_Request* req, std::chrono::milliseconds timeout, int peer, const std::string& what) {
@@ -75,7 +78,9 @@ void wait_with_deadline(MPI_Request* req, std::chrono::milliseconds timeout, int
                                 std::chrono::duration<double>(timeout).count(),
                                 " s: the peer died, hangs, or never made the matching call"),
                         peer);
-    std::this_thread::yield();
+    const int64_t backoff = g_wait_backoff_us.load(std::memory_order_relaxed);
+    if (backoff > 0 && spins > 64) std::this_thread::sleep_for(std::chrono::microseconds(backoff));
+    else std::this_thread::yield();
   }
 }
 
@@ -226,6 +231,8 @@ class MpiCommunicator final : public Communicator {
 };
 
 }  // namespace
+
+void set_wait_backoff(std::chrono::microseconds sleep) { g_wait_backoff_us = std::max<int64_t>(sleep.count(), 0); }
 
 std::unique_ptr<Communicator> mpi_world() {
   ensure_mpi();

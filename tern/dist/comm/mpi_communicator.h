@@ -26,6 +26,13 @@ std::unique_ptr<Communicator> mpi_world();
 // Ends every process of the job with the given exit code (MPI_Abort).
 [[noreturn]] void abort_job(int exit_code);
 
+// How waits idle once a transfer has not completed after a short spin.
+// Zero (the default): keep polling, yielding the core between polls, which
+// gives the lowest latency. A positive value sleeps that long between polls,
+// so a thread waiting on the network leaves the core to computation on the
+// same core (the data-parallel trainer's communication thread). Process-wide.
+void set_wait_backoff(std::chrono::microseconds sleep);
+
 // Seconds since an arbitrary point, comparable across ranks only roughly
 // (MPI_Wtime); initialises MPI if needed.
 double mpi_wtime();

@@ -1,0 +1,31 @@
+// `tern train --dist ps --servers K`: parameter-server training. The last K
+// ranks are servers (tern/dist/ps/server.h), the others workers
+// (worker.h) that run the ordinary training loop on their shard with batch
+// opt.batch_size each. Pushes and pulls go through the codec named in the
+// options (3LC, ...), with separate error-feedback state per tensor and
+// direction.
+#pragma once
+#include <string>
+
+#include "tern/dist/comm/communicator.h"
+#include "tern/dist/compress/codec.h"
+#include "tern/train/trainer.h"
+
+namespace tern::dist::ps {
+
+struct PsOptions {
+  int servers = 1;
+  bool async = false;  // false: synchronous rounds
+  int staleness = 0;   // async: steps the fastest worker may run ahead of the slowest
+  std::string codec = "none";
+  compress::CodecArgs codec_args;
+};
+
+struct PsRunResult {
+  bool is_server = false;
+  train::TrainResult train;  // workers only
+};
+
+PsRunResult train_parameter_server(const train::TrainOptions& opt, const PsOptions& ps, Communicator& world);
+
+}  // namespace tern::dist::ps

@@ -1,0 +1,70 @@
+#include "tern/dist/ps/worker.h"
+
+#include "tern/dist/collectives/collectives.h"
+#include "tern/dist/ddp/model_sync.h"
+#include "tern/dist/ps/messages.h"
+#include "tern/ops/ops.h"
+
+namespace tern::dist::ps {
+
+WorkerContext::WorkerContext(Communicator& world, Communicator& workers, const Layout& layout,
+                             const compress::Codec& push_codec, const compress::Codec& pull_codec,
+                             const SendScheduler& scheduler)
+    : world_(world), workers_(workers), layout_(layout), push_codec_(push_codec), pull_codec_(pull_codec),
+      scheduler_(scheduler) {}
+
+void WorkerContext::start(nn::Module& model, optim::Optimizer& optimizer) {
+  broadcast_state(world_, model);  // servers take part: they start from the same values
+  params_.clear();
+  std::vector<compress::MatrixShape> shapes;
+  for (auto& [name, p] : model.named_parameters()) {
+    TERN_CHECK(p.dtype() == DType::f32 && p.is_contiguous(), "parameter-server training needs contiguous float32 ",
+               "parameters; ", name, " is not");
+    params_.push_back(p);
+    shapes.push_back(matrix_shape_of(p));
+  }
+  TERN_CHECK(params_.size() == layout_.owner.size(), "the layout covers ", layout_.owner.size(),
+             " tensors but the model has ", params_.size());
+  encoder_ = std::make_unique<TensorEncoder>(push_codec_, shapes);
+  streams_.assign(params_.size(), {});
+}
+
+bool WorkerContext::after_backward(nn::Module& model, int64_t epoch) {
+  std::vector<PushItem> items;
+  for (size_t t = 0; t < params_.size(); ++t)
+    items.push_back({static_cast<int>(t), params_[t].numel(), layout_.owner[t]});
+  std::vector<TensorHeader> headers(params_.size());
+  std::vector<RequestPtr> requests;
+  for (int i : scheduler_.order(items)) {
+    const int t = items[i].tensor;
+    Tensor g = params_[t].grad();
+    if (!g.defined()) g = zeros(params_[t].shape());
+    g = contiguous(cast(g, DType::f32));
+    encoder_->encode(t, std::span<const float>(g.data<float>(), g.numel()), streams_[t]);
+    headers[t] = {static_cast<uint32_t>(t), 0, streams_[t].size()};
+    post_tensor(world_, layout_.server_rank(items[i].server), headers[t], streams_[t], requests);
+  }
+  const auto n_tensors = static_cast<uint32_t>(params_.size());
+  for (int s = 0; s < layout_.servers; ++s)
+    for (size_t j = 0; j < layout_.tensors[s].size(); ++j) {
+      uint64_t max_bytes = 0;
+      for (int t : layout_.tensors[s])
+        max_bytes = std::max<uint64_t>(max_bytes, pull_codec_.max_encoded_size(params_[t].numel(),
+                                                                               matrix_shape_of(params_[t])));
+      ReceivedTensor r = receive_tensor(world_, layout_.server_rank(s), n_tensors, max_bytes);
+      TERN_CHECK(layout_.owner[r.tensor] == s, "server ", s, " sent tensor ", r.tensor, " it does not own");
+      Tensor& p = params_[r.tensor];
+      delta_.resize(p.numel());
+      pull_codec_.decode(r.payload, delta_);
+      float* w = p.data<float>();
+      for (int64_t i = 0; i < p.numel(); ++i) w[i] += delta_[i];
+    }
+  wait_all(requests);
+  return false;  // the servers took the optimiser step
+}
+
+void WorkerContext::end_epoch(nn::Module& model) { average_buffers(workers_, model); }
+
+void WorkerContext::sum(std::span<double> values) { allreduce(workers_, values); }
+
+}  // namespace tern::dist::ps

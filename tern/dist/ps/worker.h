@@ -1,0 +1,45 @@
+// A parameter-server worker: trains on its shard with the ordinary training
+// loop (tern/train) and, instead of a local optimiser step, pushes each
+// gradient (encoded, with its own error-feedback state per tensor) to the
+// server that owns it, in the send scheduler's order, then applies the model
+// deltas the servers send back.
+#pragma once
+#include <memory>
+#include <vector>
+
+#include "tern/dist/comm/communicator.h"
+#include "tern/dist/compress/codec.h"
+#include "tern/dist/ps/hooks.h"
+#include "tern/dist/ps/layout.h"
+#include "tern/dist/ps/tensor_codec_table.h"
+#include "tern/train/trainer.h"
+
+namespace tern::dist::ps {
+
+class WorkerContext final : public train::RunContext {
+ public:
+  // `world` holds workers and servers; `workers` only the workers (for sums).
+  WorkerContext(Communicator& world, Communicator& workers, const Layout& layout, const compress::Codec& push_codec,
+                const compress::Codec& pull_codec, const SendScheduler& scheduler);
+  int rank() const override { return workers_.rank(); }
+  int world() const override { return workers_.size(); }
+  void start(nn::Module& model, optim::Optimizer& optimizer) override;
+  bool after_backward(nn::Module& model, int64_t epoch) override;
+  void end_epoch(nn::Module& model) override;
+  void sum(std::span<double> values) override;
+  bool is_leader() const override { return workers_.rank() == 0; }
+
+ private:
+  Communicator& world_;
+  Communicator& workers_;
+  const Layout& layout_;
+  const compress::Codec& push_codec_;
+  const compress::Codec& pull_codec_;
+  const SendScheduler& scheduler_;
+  std::vector<Tensor> params_;
+  std::unique_ptr<TensorEncoder> encoder_;
+  std::vector<std::vector<uint8_t>> streams_;
+  std::vector<float> delta_;
+};
+
+}  // namespace tern::dist::ps

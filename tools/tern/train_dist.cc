@@ -1,0 +1,130 @@
+#include "tools/tern/train_dist.h"
+
+#include <cstdio>
+#include <nlohmann/json.hpp>
+
+#include "tern/dist/comm/counting_communicator.h"
+#include "tern/dist/comm/mpi_communicator.h"
+#include "tern/dist/collectives/collectives.h"
+#include "tern/dist/ddp/ddp_trainer.h"
+#include "tern/dist/ps/ps_trainer.h"
+
+namespace tern::cli {
+
+struct DistFlags {
+  std::string mode = "none";
+  std::string allreduce = "ring";
+  int64_t bucket_kb = 1024;
+  bool no_overlap = false;
+  int servers = 1;
+  bool async = false;
+  int staleness = 0;
+  std::string codec = "none";
+  std::vector<std::string> codec_args;
+};
+
+std::shared_ptr<DistFlags> add_dist_train_options(CLI::App& cmd) {
+  auto f = std::make_shared<DistFlags>();
+  cmd.add_option("--dist", f->mode,
+                 "distributed training under mpirun: none, allreduce (data-parallel) or ps (parameter server); "
+                 "--batch-size is then the global batch, split evenly over the workers")
+      ->check(CLI::IsMember({"none", "allreduce", "ps"}))
+      ->capture_default_str();
+  cmd.add_option("--allreduce", f->allreduce, "allreduce: ring, hd (halving-doubling) or mpi")
+      ->check(CLI::IsMember({"ring", "hd", "mpi"}))
+      ->capture_default_str();
+  cmd.add_option("--bucket-kb", f->bucket_kb, "allreduce: gradient bucket size in KiB")->capture_default_str();
+  cmd.add_flag("--no-overlap", f->no_overlap, "allreduce: reduce all buckets after backward instead of during it");
+  cmd.add_option("--servers", f->servers, "ps: server ranks (the last ones); the others are workers")
+      ->capture_default_str();
+  cmd.add_flag("--async", f->async, "ps: apply each push as it arrives instead of synchronous rounds");
+  cmd.add_option("--staleness", f->staleness, "ps --async: steps the fastest worker may run ahead of the slowest")
+      ->capture_default_str();
+  cmd.add_option("--codec", f->codec, "ps: codec for pushes and pulls (see tern codec list)")->capture_default_str();
+  cmd.add_option("--codec-arg", f->codec_args, "ps: codec argument k=v (repeatable), e.g. s=1.9");
+  return f;
+}
+
+bool run_dist_train(const DistFlags& f, train::TrainOptions opt, bool json) {
+  if (f.mode == "none") return false;
+  namespace td = tern::dist;
+  auto raw = td::mpi_world();
+  auto counters = std::make_shared<td::TrafficCounters>();
+  td::CountingCommunicator world(*raw, counters);
+  const int rank = world.rank();
+  try {
+    TERN_CHECK(f.mode != "allreduce" || f.codec == "none", "--codec ", f.codec,
+               " needs --dist ps: a codec's streams cannot be summed inside an all-reduce");
+    const int workers = f.mode == "ps" ? world.size() - f.servers : world.size();
+    TERN_CHECK(workers >= 1, "--servers ", f.servers, " leaves no workers among ", world.size(), " ranks");
+    TERN_CHECK(opt.batch_size % workers == 0, "global batch ", opt.batch_size, " does not split evenly over ", workers,
+               " workers");
+    opt.batch_size /= workers;
+    opt.progress = opt.progress && rank == 0;
+
+    train::TrainResult result;
+    double exposed = 0;
+    bool is_server = false;
+    if (f.mode == "allreduce") {
+      td::DdpOptions o;
+      o.algorithm = td::parse_algorithm(f.allreduce);
+      o.bucket_bytes = f.bucket_kb * 1024;
+      o.overlap = !f.no_overlap;
+      if (o.overlap) td::set_wait_backoff(std::chrono::microseconds(50));  // leave the core to backward
+      result = td::train_data_parallel(opt, o, world, &exposed);
+    } else {
+      td::ps::PsOptions o;
+      o.servers = f.servers;
+      o.async = f.async;
+      o.staleness = f.staleness;
+      o.codec = f.codec;
+      for (const auto& a : f.codec_args) o.codec_args.add(a);
+      const td::ps::PsRunResult r = td::ps::train_parameter_server(opt, o, world);
+      result = r.train;
+      is_server = r.is_server;
+    }
+
+    // Per-rank traffic, gathered on rank 0 (over the uncounted communicator).
+    std::vector<double> traffic(3 * world.size(), 0.0);
+    traffic[3 * rank] = static_cast<double>(counters->bytes_sent);
+    traffic[3 * rank + 1] = static_cast<double>(counters->bytes_received);
+    traffic[3 * rank + 2] = is_server ? 1.0 : 0.0;
+    td::allreduce(*raw, std::span<double>(traffic));
+    if (rank != 0) return true;
+    if (json) {
+      nlohmann::json j = {{"model", opt.model},       {"dataset", opt.dataset},
+                          {"dist", f.mode},            {"ranks", world.size()},
+                          {"epochs", opt.epochs},      {"test_accuracy", result.test_accuracy},
+                          {"train_samples_per_second", result.samples_per_second},
+                          {"steps", result.steps}};
+      if (f.mode == "allreduce") j["exposed_comm_seconds_rank0"] = exposed;
+      if (f.mode == "ps") j["codec"] = f.codec;
+      for (const auto& e : result.epochs)
+        j["history"].push_back({{"epoch", e.epoch}, {"train_loss", e.train_loss}, {"test_accuracy", e.test_accuracy},
+                                {"seconds", e.seconds}});
+      for (int r = 0; r < world.size(); ++r)
+        j["traffic"].push_back({{"rank", r},
+                                {"role", traffic[3 * r + 2] > 0 ? "server" : "worker"},
+                                {"bytes_sent", traffic[3 * r]},
+                                {"bytes_received", traffic[3 * r + 1]}});
+      std::printf("%s\n", j.dump().c_str());
+      return true;
+    }
+    for (int r = 0; r < world.size(); ++r)
+      std::printf("rank %d (%s): sent %.2f MB, received %.2f MB\n", r, traffic[3 * r + 2] > 0 ? "server" : "worker",
+                  traffic[3 * r] / 1e6, traffic[3 * r + 1] / 1e6);
+    if (f.mode == "allreduce")
+      std::printf("rank 0 waited %.2f s for gradients after backward\n", exposed);
+    std::printf("%s on %s: test accuracy %.2f%% after %lld epochs, %.0f samples/s (%d ranks, --dist %s)\n",
+                opt.model.c_str(), opt.dataset.c_str(), 100 * result.test_accuracy,
+                static_cast<long long>(opt.epochs), result.samples_per_second, world.size(), f.mode.c_str());
+    return true;
+  } catch (const std::exception& e) {
+    // The other ranks would wait for this one until their timeout: end the job now.
+    std::fprintf(stderr, "tern: error: rank %d: %s\n", rank, e.what());
+    std::fflush(stderr);
+    td::abort_job(2);
+  }
+}
+
+}  // namespace tern::cli
