@@ -1,5 +1,7 @@
 #include "tern/graph/export/zoo_graph.h"
 
+#include <cstring>
+
 #include "tern/autograd/grad_mode.h"
 #include "tern/graph/function.h"
 #include "tern/ops/ops.h"
@@ -15,12 +17,21 @@ Tensor zoo_input(const nn::ModelSpec& spec, int64_t batch) {
   return Tensor::from_vector<int64_t>(tokens, shape);
 }
 
-ZooGraph stage_zoo_model(const std::string& name, int64_t batch, uint64_t seed) {
+ZooGraph stage_zoo_model(const std::string& name, int64_t batch, uint64_t seed, bool random_buffers) {
   const nn::ModelSpec& spec = nn::find_model(name);
   manual_seed(seed);
   ZooGraph z;
   z.model = nn::make_model(name, spec.defaults);
   z.model->eval();
+  if (random_buffers) {
+    NoGradGuard no_grad;
+    for (const auto& [buffer, t] : z.model->named_buffers()) {
+      if (t.dtype() != DType::f32) continue;
+      const bool variance = buffer.find("var") != std::string::npos;
+      const Tensor r = variance ? add_scalar(rand(t.shape()), 0.5) : mul_scalar(randn(t.shape()), 0.2);
+      std::memcpy(t.raw_data(), r.raw_data(), t.nbytes());
+    }
+  }
   z.input = zoo_input(spec, batch);
   Shape sig = z.input.shape();
   sig[0] = -1;  // the batch dim: symbolic s0

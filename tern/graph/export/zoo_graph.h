@@ -25,7 +25,9 @@ struct ZooGraph {
 // token ids spread over the vocabulary).
 Tensor zoo_input(const nn::ModelSpec& spec, int64_t batch);
 
-// Builds the model (seeded by `seed`) and stages its forward pass in eval mode.
-ZooGraph stage_zoo_model(const std::string& name, int64_t batch = 2, uint64_t seed = 1);
+// Builds the model (seeded by `seed`) and stages its forward pass in eval
+// mode. `random_buffers`: fill running statistics with random values first
+// (a fresh model's mean 0 / variance 1 would hide a batch-norm mapping error).
+ZooGraph stage_zoo_model(const std::string& name, int64_t batch = 2, uint64_t seed = 1, bool random_buffers = false);
 
 }  // namespace tern::graph
