@@ -121,7 +121,9 @@ bool run_dist_train(const DistFlags& f, train::TrainOptions opt, bool json) {
     return true;
   } catch (const std::exception& e) {
     // The other ranks would wait for this one until their timeout: end the job now.
-    std::fprintf(stderr, "tern: error: rank %d: %s\n", rank, e.what());
+    const std::string what = e.what();
+    if (what.rfind("rank ", 0) == 0) std::fprintf(stderr, "tern: error: %s\n", what.c_str());  // names its rank
+    else std::fprintf(stderr, "tern: error: rank %d: %s\n", rank, what.c_str());
     std::fflush(stderr);
     td::abort_job(2);
   }
