@@ -7,6 +7,8 @@
 #include "tern/base/error.h"
 #include "tern/dist/collectives/collectives.h"
 #include "tern/dist/collectives/partition.h"
+#include "tern/dist/collectives/reduce.h"
+#include "tern/dist/collectives/scratch.h"
 
 namespace tern::dist {
 namespace {
@@ -39,6 +41,23 @@ std::string join_ints(const std::vector<int>& v, const char* sep) {
   std::string s;
   for (size_t i = 0; i < v.size(); ++i) s += (i ? sep : "") + std::to_string(v[i]);
   return s;
+}
+
+constexpr int kTagPairExchange = 0x7b10;
+
+// All-reduce of two ranks in one exchange: each sends its whole range and
+// adds the other's. Same bytes as a reduce-scatter plus an all-gather, half
+// the latency; a + b == b + a in IEEE arithmetic, so both ranks agree bit
+// for bit.
+template <typename T>
+void pair_exchange_allreduce(Communicator& comm, std::span<T> data) {
+  std::span<T> theirs = detail::scratch<T>(static_cast<int64_t>(data.size()));
+  const int partner = 1 - comm.rank();
+  auto recv = comm.irecv(theirs, partner, kTagPairExchange);
+  auto send = comm.isend(std::span<const T>(data), partner, kTagPairExchange);
+  recv->wait();
+  send->wait();
+  sum_into(data, std::span<const T>(theirs));
 }
 
 }  // namespace
@@ -122,16 +141,24 @@ void BlueConnect::allreduce(std::span<T> data) {
   const size_t k = plan_.factors.size();
   // ranges[t] is the range stage t works on; each reduce-scatter keeps this
   // rank's block of it, and the all-gathers widen back in reverse.
-  std::vector<std::span<T>> ranges(k + 1);
+  std::vector<std::span<T>> ranges(k);
   ranges[0] = data;
-  for (size_t t = 0; t < k; ++t) {
+  for (size_t t = 0; t + 1 < k; ++t) {
     const int f = plan_.order[t];
     Communicator& comm = *stage_comms_[f];
     reduce_scatter(comm, ranges[t], plan_.stage_algos[f]);
     const int64_t n = static_cast<int64_t>(ranges[t].size());
     ranges[t + 1] = ranges[t].subspan(block_offset(n, comm.size(), comm.rank()), block_count(n, comm.size(), comm.rank()));
   }
-  for (size_t t = k; t-- > 0;) {
+  // The last reduce-scatter and the first all-gather run back to back in the
+  // same group: together they are an all-reduce of that group's range.
+  const int last = plan_.order[k - 1];
+  Communicator& inner = *stage_comms_[last];
+  if (inner.size() == 2 && plan_.stage_algos[last] != Algorithm::native)
+    pair_exchange_allreduce(inner, ranges[k - 1]);
+  else
+    dist::allreduce(inner, ranges[k - 1], plan_.stage_algos[last]);
+  for (size_t t = k - 1; t-- > 0;) {
     const int f = plan_.order[t];
     all_gather(*stage_comms_[f], ranges[t], plan_.stage_algos[f]);
   }

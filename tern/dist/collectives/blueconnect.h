@@ -11,7 +11,10 @@
 // The all-reduce is k reduce-scatter stages, in plan.order, each in its
 // factor's sub-communicator and each keeping the rank's 1/p_i block of the
 // range the previous stage left it (partition.h layout, nested), then k
-// all-gather stages in the reverse order. Every factor runs its own
+// all-gather stages in the reverse order. The last reduce-scatter and the
+// first all-gather share a group and run back to back, so they run as one
+// all-reduce of that group (for two ranks a single exchange of the range:
+// the same bytes, half the latency). Every factor runs its own
 // Algorithm (ring, halving_doubling or native), so a stage inside a node and
 // a stage between nodes can each use what suits their fabric. With one
 // factor it is the plain all-reduce of that algorithm.

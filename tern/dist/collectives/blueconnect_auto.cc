@@ -40,8 +40,8 @@ double ring_round_seconds(Communicator& world, Communicator& comm, int64_t bytes
 
 netsim::Link fit_link(const char* name, double t_small, double t_large) {
   // Two points of t = alpha + bytes / beta; noise can make the slope tiny
-  // or negative, so beta is floored at 10 MB/s.
-  const double slope = std::max((t_large - t_small) / double(kLargeBytes - kSmallBytes), 1.0 / 1e7);
+  // or negative, so beta is capped at 1 TB/s.
+  const double slope = std::max((t_large - t_small) / double(kLargeBytes - kSmallBytes), 1e-12);
   netsim::Link link{name, std::max(0.0, t_small - kSmallBytes * slope), 1.0 / slope, false};
   return link;
 }

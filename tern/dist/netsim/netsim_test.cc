@@ -115,6 +115,22 @@ TEST(Schedules, BlueConnectBreakdownHasReduceScattersThenAllGathersInReverse) {
   EXPECT_GT(inter_first.seconds, 2 * b.seconds);
 }
 
+TEST(Schedules, InnermostFactorOfTwoIsOneExchange) {
+  const Topology t = parse_topology("2x2", link(5, 10), link(50, 1));
+  const CostBreakdown b = blueconnect_cost(t, 4096, {{2, 2}, {0, 1}, {StageAlgo::ring, StageAlgo::ring}});
+  ASSERT_EQ(b.stages.size(), 3u);
+  EXPECT_EQ(b.stages[1].what, "allreduce");
+  EXPECT_EQ(b.stages[1].fabric, "inter");
+  EXPECT_EQ(b.stages[1].rounds, 1);
+  // The half each rank kept, both ways at once; both devices share the NIC.
+  EXPECT_DOUBLE_EQ(b.stages[1].seconds, 50e-6 + 2 * 2048 / 1e9);
+  // The planner knows it: intra stage first, the slow pair exchange innermost.
+  const PlannedSchedule plan = plan_blueconnect(t, 4096);
+  EXPECT_EQ(plan.schedule.factors, (std::vector<int>{2, 2}));
+  EXPECT_EQ(plan.schedule.order, (std::vector<int>{0, 1}));
+  EXPECT_LT(plan.cost.seconds, ring_allreduce_cost(t, 4096).seconds / 1.5);
+}
+
 TEST(Planner, EnumeratesOrderedFactorisations) {
   EXPECT_EQ(ordered_factorisations(8, 4).size(), 4u);  // 8, 2x4, 4x2, 2x2x2
   EXPECT_EQ(ordered_factorisations(8, 2).size(), 3u);

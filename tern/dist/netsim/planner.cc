@@ -31,21 +31,26 @@ class StageCache {
  public:
   explicit StageCache(const Topology& topo) : topo_(topo) {}
 
-  // Reduce-scatter plus all-gather of factor i of `factors` on `bytes`.
-  double pair_seconds(const std::vector<int>& factors, int i, double bytes, StageAlgo algo) {
+  // Reduce-scatter plus all-gather of factor i of `factors` on `bytes`, or
+  // the fused exchange when it is the innermost stage and a factor of 2
+  // (as blueconnect_cost and the collective do).
+  double pair_seconds(const std::vector<int>& factors, int i, double bytes, StageAlgo algo, bool innermost) {
     int stride = 1;
     for (int j = 0; j < i; ++j) stride *= factors[j];
-    const auto key = std::make_tuple(stride, factors[i], bytes, algo);
+    const bool exchange = innermost && factors[i] == 2;
+    const auto key = std::make_tuple(stride, factors[i], bytes, algo, exchange);
     auto it = cache_.find(key);
     if (it != cache_.end()) return it->second;
     const Groups g = coordinate_groups(factors, i);
-    const double s = reduce_scatter_cost(topo_, g, bytes, algo).seconds + all_gather_cost(topo_, g, bytes, algo).seconds;
+    const double s = exchange ? pair_exchange_cost(topo_, g, bytes).seconds
+                              : reduce_scatter_cost(topo_, g, bytes, algo).seconds +
+                                    all_gather_cost(topo_, g, bytes, algo).seconds;
     return cache_[key] = s;
   }
 
  private:
   const Topology& topo_;
-  std::map<std::tuple<int, int, double, StageAlgo>, double> cache_;
+  std::map<std::tuple<int, int, double, StageAlgo, bool>, double> cache_;
 };
 
 }  // namespace
@@ -74,10 +79,11 @@ PlannedSchedule plan_blueconnect(const Topology& topo, double bytes, const Plann
       ++best.candidates;
       BlueConnectSchedule s{factors, order, std::vector<StageAlgo>(factors.size(), options.algos.front())};
       double seconds = 0, range = bytes;
-      for (int f : order) {
+      for (size_t pos = 0; pos < order.size(); ++pos) {
+        const int f = order[pos];
         double fastest = std::numeric_limits<double>::infinity();
         for (StageAlgo a : options.algos) {
-          const double t = cache.pair_seconds(factors, f, range, a);
+          const double t = cache.pair_seconds(factors, f, range, a, pos + 1 == order.size());
           if (t < fastest) {
             fastest = t;
             s.algos[f] = a;

@@ -31,12 +31,12 @@ struct PortLoad {
   }
 };
 
-double flow_seconds(const Topology& topo, const PortLoad& load, const Flow& f) {
-  if (f.src == f.dst) return 0;
+FlowTime flow_time(const Topology& topo, const PortLoad& load, const Flow& f) {
+  if (f.src == f.dst) return {};
   if (topo.same_node(f.src, f.dst)) {
     const int share = topo.intra.shared ? load.node_intra.at(topo.node_of(f.src))
                                         : std::max(load.device_out.at(f.src), load.device_in.at(f.dst));
-    return topo.intra.alpha_s + f.bytes * share / topo.intra.bytes_per_s;
+    return {topo.intra.alpha_s, f.bytes * share / topo.intra.bytes_per_s};
   }
   const int nic_flows = std::max(load.nic_out.at(topo.node_of(f.src)), load.nic_in.at(topo.node_of(f.dst)));
   double bandwidth = topo.inter.bytes_per_s * std::min(1.0, static_cast<double>(topo.nics_per_node) / nic_flows);
@@ -46,16 +46,23 @@ double flow_seconds(const Topology& topo, const PortLoad& load, const Flow& f) {
         std::max(load.uplink_out.at(topo.switch_of(f.src)), load.uplink_in.at(topo.switch_of(f.dst)));
     bandwidth = std::min(bandwidth, uplink / uplink_flows);
   }
-  return topo.inter.alpha_s + f.bytes / bandwidth;
+  return {topo.inter.alpha_s, f.bytes / bandwidth};
 }
 
 }  // namespace
 
+std::vector<FlowTime> flow_times(const Topology& topo, const std::vector<Flow>& flows) {
+  const PortLoad load(topo, flows);
+  std::vector<FlowTime> times;
+  times.reserve(flows.size());
+  for (const Flow& f : flows) times.push_back(flow_time(topo, load, f));
+  return times;
+}
+
 double round_seconds(const Topology& topo, const std::vector<Flow>& flows, double reduced_bytes) {
   if (flows.empty()) return 0;
-  const PortLoad load(topo, flows);
   double slowest = 0;
-  for (const Flow& f : flows) slowest = std::max(slowest, flow_seconds(topo, load, f));
+  for (const FlowTime& t : flow_times(topo, flows)) slowest = std::max(slowest, t.alpha_s + t.transfer_s);
   if (topo.reduce_bytes_per_s > 0) slowest += reduced_bytes / topo.reduce_bytes_per_s;
   return slowest;
 }

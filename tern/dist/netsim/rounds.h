@@ -18,6 +18,14 @@ struct Flow {
   double bytes = 0;
 };
 
+// One flow's time in a round, split into its latency and its transfer
+// (bytes over the bandwidth left to it).
+struct FlowTime {
+  double alpha_s = 0;
+  double transfer_s = 0;
+};
+std::vector<FlowTime> flow_times(const Topology& topo, const std::vector<Flow>& flows);
+
 // Seconds for one round of concurrent flows (0 for none). reduced_bytes is
 // what the busiest receiver sums into its buffer after the round.
 double round_seconds(const Topology& topo, const std::vector<Flow>& flows, double reduced_bytes = 0);

@@ -78,8 +78,13 @@ CostBreakdown blueconnect_cost(const Topology& topo, double bytes, const BlueCon
              ": the order must be a permutation of the factors and there must be one algorithm per factor");
   std::vector<StageCost> reduce, gather;
   double range = bytes;
-  for (int f : s.order) {
+  for (size_t t = 0; t < s.order.size(); ++t) {
+    const int f = s.order[t];
     const Groups g = coordinate_groups(s.factors, f);
+    if (t + 1 == s.order.size() && s.factors[f] == 2) {
+      reduce.push_back(pair_exchange_cost(topo, g, range));  // the fused innermost stage
+      break;
+    }
     reduce.push_back(reduce_scatter_cost(topo, g, range, s.algos[f]));
     gather.push_back(all_gather_cost(topo, g, range, s.algos[f]));
     range /= s.factors[f];

@@ -9,7 +9,8 @@
 //    (reduce-scatter + gather), all-reduce among those leaders (ring or hd),
 //    then broadcast inside each node (scatter + all-gather);
 //  - blueconnect: reduce-scatter stages over coordinate groups in the given
-//    order, then all-gather stages in reverse (collectives/blueconnect.h).
+//    order, then all-gather stages in reverse (collectives/blueconnect.h);
+//    an innermost factor of 2 runs as one exchange, as the collective does.
 #pragma once
 
 #include <string>

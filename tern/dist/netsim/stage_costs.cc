@@ -37,6 +37,32 @@ std::vector<Flow> ring_flows(const Groups& groups, double bytes_each) {
   return flows;
 }
 
+// A ring is a pipeline, not a sequence of barriers: step s of a rank waits
+// only for step s-1 of its left neighbour. So its p-1 steps cost
+//  - latency: the alphas along a chain of p-1 ring edges; with fast and slow
+//    edges mixed, p-1 times the group's mean edge alpha (exact for a whole
+//    number of turns, which an all-reduce's 2(p-1) steps nearly are);
+//  - transfer: p-1 times the slowest edge's transfer, which paces the pipeline;
+// whichever group is slowest.
+void add_ring_steps(StageCost& c, const Topology& topo, const Groups& groups, double bytes_each, double reduced) {
+  const int p = c.group_size;
+  const std::vector<Flow> flows = ring_flows(groups, bytes_each);
+  const std::vector<FlowTime> times = flow_times(topo, flows);
+  double latency = 0, transfer = 0;
+  for (size_t g = 0; g < groups.size(); ++g) {
+    double alpha_sum = 0;
+    for (int j = 0; j < p; ++j) {
+      alpha_sum += times[g * p + j].alpha_s;
+      transfer = std::max(transfer, times[g * p + j].transfer_s);
+    }
+    latency = std::max(latency, alpha_sum / p);
+  }
+  const double summing = topo.reduce_bytes_per_s > 0 ? reduced / topo.reduce_bytes_per_s : 0;
+  c.seconds += (p - 1) * (latency + transfer + summing);
+  c.rounds += p - 1;
+  c.fabric = fabric_of(topo, flows);
+}
+
 // The fold of Tern's halving-doubling (collectives/allreduce_halving_doubling.h):
 // members 2i and 2i+1 (i < rem) pair up; the rest map to virtual ranks.
 struct Fold {
@@ -79,7 +105,7 @@ StageCost reduce_scatter_cost(const Topology& topo, const Groups& groups, double
   const int p = c.group_size;
   if (p == 1) return c;
   if (algo == StageAlgo::ring) {
-    add_rounds(c, topo, ring_flows(groups, bytes / p), bytes / p, p - 1);
+    add_ring_steps(c, topo, groups, bytes / p, bytes / p);
     return c;
   }
   const Fold f(p);
@@ -98,7 +124,7 @@ StageCost all_gather_cost(const Topology& topo, const Groups& groups, double byt
   const int p = c.group_size;
   if (p == 1) return c;
   if (algo == StageAlgo::ring) {
-    add_rounds(c, topo, ring_flows(groups, bytes / p), 0, p - 1);
+    add_ring_steps(c, topo, groups, bytes / p, 0);
     return c;
   }
   const Fold f(p);
@@ -135,6 +161,18 @@ StageCost tree_broadcast_cost(const Topology& topo, const Groups& groups, double
       for (int v = mask; v < p; v += 2 * mask) flows.push_back({g[v - mask], g[v], bytes});
     add_rounds(c, topo, flows, 0);
   }
+  return c;
+}
+
+StageCost pair_exchange_cost(const Topology& topo, const Groups& groups, double bytes) {
+  StageCost c = start("allreduce", "exchange", groups, bytes);
+  TERN_CHECK(c.group_size == 2, "a pair exchange needs groups of 2, given ", c.group_size);
+  std::vector<Flow> flows;
+  for (const auto& g : groups) {
+    flows.push_back({g[0], g[1], bytes});
+    flows.push_back({g[1], g[0], bytes});
+  }
+  add_rounds(c, topo, flows, bytes);
   return c;
 }
 

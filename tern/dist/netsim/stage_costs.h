@@ -4,8 +4,9 @@
 // switches, which round_seconds accounts for).
 //
 // Each block mirrors the flows of the algorithm Tern runs (collectives/):
-//  - ring reduce-scatter / all-gather: size-1 rounds, each member sending
-//    1/size of the range to its right neighbour;
+//  - ring reduce-scatter / all-gather: size-1 pipelined steps, each member
+//    sending 1/size of the range to its right neighbour (the latency is the
+//    mean alpha along the ring, the pace the slowest edge's transfer);
 //  - halving-doubling: log2 rounds of halving (doubling) messages, plus one
 //    fold and one unfold round when size is not a power of two;
 //  - binomial tree reduce / broadcast of the whole range to/from member 0;
@@ -43,6 +44,9 @@ StageCost reduce_scatter_cost(const Topology& topo, const Groups& groups, double
 StageCost all_gather_cost(const Topology& topo, const Groups& groups, double bytes, StageAlgo algo);
 StageCost tree_reduce_cost(const Topology& topo, const Groups& groups, double bytes);
 StageCost tree_broadcast_cost(const Topology& topo, const Groups& groups, double bytes);
+// All-reduce of groups of two in one exchange of the whole range
+// (BlueConnect's innermost stage when its factor is 2).
+StageCost pair_exchange_cost(const Topology& topo, const Groups& groups, double bytes);
 StageCost gather_cost(const Topology& topo, const Groups& groups, double bytes);
 StageCost scatter_cost(const Topology& topo, const Groups& groups, double bytes);
 
