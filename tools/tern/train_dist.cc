@@ -5,6 +5,8 @@
 
 #include "tern/dist/comm/counting_communicator.h"
 #include "tern/dist/comm/mpi_communicator.h"
+#include "tern/dist/collectives/blueconnect.h"
+#include "tern/dist/collectives/blueconnect_auto.h"
 #include "tern/dist/collectives/collectives.h"
 #include "tern/dist/ddp/ddp_trainer.h"
 #include "tern/dist/ps/ps_trainer.h"
@@ -14,6 +16,7 @@ namespace tern::cli {
 struct DistFlags {
   std::string mode = "none";
   std::string allreduce = "ring";
+  std::string factors = "auto";
   int64_t bucket_kb = 1024;
   bool no_overlap = false;
   int servers = 1;
@@ -30,8 +33,11 @@ std::shared_ptr<DistFlags> add_dist_train_options(CLI::App& cmd) {
                  "--batch-size is then the global batch, split evenly over the workers")
       ->check(CLI::IsMember({"none", "allreduce", "ps"}))
       ->capture_default_str();
-  cmd.add_option("--allreduce", f->allreduce, "allreduce: ring, hd (halving-doubling) or mpi")
-      ->check(CLI::IsMember({"ring", "hd", "mpi"}))
+  cmd.add_option("--allreduce", f->allreduce, "allreduce: ring, hd (halving-doubling), mpi or blueconnect")
+      ->check(CLI::IsMember({"ring", "hd", "mpi", "blueconnect"}))
+      ->capture_default_str();
+  cmd.add_option("--factors", f->factors,
+                 "allreduce blueconnect: AxB... (coordinate 0 fastest) or auto (cost model with probed links)")
       ->capture_default_str();
   cmd.add_option("--bucket-kb", f->bucket_kb, "allreduce: gradient bucket size in KiB")->capture_default_str();
   cmd.add_flag("--no-overlap", f->no_overlap, "allreduce: reduce all buckets after backward instead of during it");
@@ -65,10 +71,22 @@ bool run_dist_train(const DistFlags& f, train::TrainOptions opt, bool json) {
     train::TrainResult result;
     double exposed = 0;
     bool is_server = false;
+    std::unique_ptr<td::BlueConnect> blueconnect;
     if (f.mode == "allreduce") {
       td::DdpOptions o;
-      o.algorithm = td::parse_algorithm(f.allreduce);
       o.bucket_bytes = f.bucket_kb * 1024;
+      if (f.allreduce == "blueconnect") {
+        const td::BlueConnectPlan plan =
+            f.factors == "auto"
+                ? td::plan_from_model(td::probe_topology(world, td::default_ranks_per_node(world.size())),
+                                      o.bucket_bytes)
+                : td::parse_blueconnect_plan(f.factors, world.size());
+        blueconnect = std::make_unique<td::BlueConnect>(world, plan);
+        if (rank == 0 && !json) std::printf("blueconnect plan: %s\n", td::format_blueconnect_plan(plan).c_str());
+        o.allreduce = [bc = blueconnect.get()](td::Communicator&, std::span<float> data) { bc->allreduce(data); };
+      } else {
+        o.algorithm = td::parse_algorithm(f.allreduce);
+      }
       o.overlap = !f.no_overlap;
       if (o.overlap) td::set_wait_backoff(std::chrono::microseconds(50));  // leave the core to backward
       result = td::train_data_parallel(opt, o, world, &exposed);

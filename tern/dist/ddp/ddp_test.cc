@@ -7,6 +7,7 @@
 #include <cmath>
 
 #include "tern/data/dataset.h"
+#include "tern/dist/collectives/blueconnect.h"
 #include "tern/dist/comm/mpi_test_main.h"
 #include "tern/dist/ddp/data_parallel.h"
 #include "tern/dist/ddp/model_sync.h"
@@ -21,6 +22,7 @@ using testing::world;
 struct Case {
   int64_t bucket_bytes;
   bool overlap;
+  bool blueconnect = false;  // 2 x (p/2) when p is even, else the flat ring
 };
 
 class DdpGradients : public ::testing::TestWithParam<Case> {};
@@ -50,7 +52,13 @@ TEST_P(DdpGradients, AveragedGradientsEqualTheWholeBatchGradient) {
   const data::Batch whole = data->get(all);
   cross_entropy((*reference)(whole.inputs), whole.labels).backward();
 
-  DataParallel ddp(comm, *model, {GetParam().bucket_bytes, Algorithm::ring, {}, GetParam().overlap});
+  std::unique_ptr<BlueConnect> bc;
+  AllreduceFn custom;
+  if (GetParam().blueconnect && p % 2 == 0) {
+    bc = std::make_unique<BlueConnect>(comm, parse_blueconnect_plan(p == 2 ? "2" : "2x" + std::to_string(p / 2), p));
+    custom = [&bc](Communicator&, std::span<float> data) { bc->allreduce(data); };
+  }
+  DataParallel ddp(comm, *model, {GetParam().bucket_bytes, Algorithm::ring, custom, GetParam().overlap});
   EXPECT_GT(ddp.num_buckets(), 0);
   for (int step = 0; step < 2; ++step) {  // the second step checks the per-step reset
     for (auto& [name, t] : model->named_parameters()) t.zero_grad();
@@ -70,7 +78,8 @@ TEST_P(DdpGradients, AveragedGradientsEqualTheWholeBatchGradient) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Buckets, DdpGradients,
-                         ::testing::Values(Case{1 << 20, true}, Case{4096, true}, Case{4096, false}, Case{1, true}));
+                         ::testing::Values(Case{1 << 20, true}, Case{4096, true}, Case{4096, false}, Case{1, true},
+                                           Case{4096, true, true}));
 
 TEST(ModelSync, AverageBuffersTakesTheMean) {
   Communicator& comm = world();
