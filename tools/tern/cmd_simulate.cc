@@ -137,13 +137,18 @@ void simulate_data_parallel(const ClusterFlags& c, const DataParallelFlags& f) {
     nlohmann::json j = {{"model", f.model},         {"topology", topo.describe()}, {"ranks", topo.size()},
                         {"batch_per_device", f.batch}, {"device_tflops", f.device_tflops},
                         {"bucket_bytes", f.bucket}, {"backward_s", results.front().timeline.backward_s}};
-    for (const auto& r : results)
+    for (const auto& r : results) {
+      nlohmann::json buckets = nlohmann::json::array();
+      for (const ns::BucketEvent& b : r.timeline.buckets)
+        buckets.push_back({{"bytes", b.bytes}, {"ready_s", b.ready_s}, {"start_s", b.start_s}, {"end_s", b.end_s}});
       j["schedules"].push_back({{"schedule", r.schedule},
                                 {"exposed_s", r.timeline.exposed_s},
                                 {"comm_s", r.timeline.comm_s},
                                 {"buckets", r.timeline.buckets.size()},
                                 {"exposed_vs_ring", ring > 0 ? r.timeline.exposed_s / ring : 0},
-                                {"plans", r.plans}});
+                                {"plans", r.plans},
+                                {"timeline", buckets}});
+    }
     std::printf("%s\n", j.dump().c_str());
     return;
   }
