@@ -1,9 +1,9 @@
 #include "tern/graph/function.h"
 
-#include <cstring>
 #include <iostream>
 
 #include "tern/autograd/grad_mode.h"
+#include "tern/graph/state_snapshot.h"
 #include "tern/graph/symbolic.h"
 #include "tern/graph/verify.h"
 #include "tern/ops/ops.h"
@@ -27,28 +27,6 @@ Tensor grow(const Tensor& x, int64_t d, int64_t delta) {
   for (int64_t k = 0; k < delta; ++k) parts.push_back(last);
   return contiguous(cat(parts, d));
 }
-
-// Running statistics and other tensors that ops of g mutate: the probe
-// traces run the function again, so their contents are saved and restored.
-struct StateSnapshot {
-  std::vector<std::pair<Tensor, Tensor>> saved;  // (live tensor, copy)
-  bool ok = true;
-  explicit StateSnapshot(const Graph& g) {
-    NoGradGuard no_grad;
-    for (const Node& n : g.nodes()) {
-      if (!op_def(n.kind).mutates_inputs) continue;
-      for (int v : n.inputs) {
-        if (v < 0 || g.value(v).kind != ValueKind::capture) continue;
-        const Tensor& t = g.value(v).captured;
-        if (!t.is_contiguous()) ok = false;
-        else saved.emplace_back(t, clone(t.detach()));
-      }
-    }
-  }
-  void restore() const {
-    for (const auto& [live, copy] : saved) std::memcpy(live.raw_data(), copy.raw_data(), live.nbytes());
-  }
-};
 
 }  // namespace
 
@@ -123,8 +101,7 @@ std::vector<Tensor> Function::trace_new(const std::vector<Tensor>& args, const s
       // Probes run in the caller's grad mode (a function may take gradients
       // itself) and leave state and randomness as they were.
       const StateSnapshot state(t.graph);
-      const Generator rng = default_generator();
-      for (int j = 0; j < num_symbols_ && why.empty() && state.ok; ++j)
+      for (int j = 0; j < num_symbols_ && why.empty() && state.ok(); ++j)
         for (int64_t delta = 1; delta <= 2; ++delta) {
           std::vector<Tensor> grown;
           for (size_t i = 0; i < args.size(); ++i) {
@@ -143,8 +120,7 @@ std::vector<Tensor> Function::trace_new(const std::vector<Tensor>& args, const s
           }
         }
       state.restore();
-      default_generator() = rng;
-      if (!state.ok) why = "an op mutates a non-contiguous tensor";
+      if (!state.ok()) why = "an op mutates a non-contiguous tensor";
     }
     if (why.empty()) {
       std::vector<std::vector<const Graph*>> probes;
@@ -177,16 +153,41 @@ std::vector<Tensor> Function::trace_new(const std::vector<Tensor>& args, const s
 std::vector<Tensor> Function::operator()(const std::vector<Tensor>& args) {
   std::vector<int64_t> symbols;
   if (signature_) symbols = check_signature(args);
+  last_backward_ = nullptr;
   if (symbolic_) {
     last_ = symbolic_->graph_ptr();
     return symbolic_->run(args, symbols);
   }
   for (const Tensor& a : args) TERN_CHECK(a.defined(), options_.name, ": an argument is an undefined tensor");
-  if (auto it = cache_.find(signature_key(args)); it != cache_.end()) {
+  const std::string key = signature_key(args);
+  if (auto it = cache_.find(key); it != cache_.end()) {
     last_ = it->second->graph_ptr();
-    return it->second->run(args);
+    last_backward_ = staged_backward(key, *it->second, args);
+    return last_backward_ ? last_backward_->call(args) : it->second->run(args);
   }
   return trace_new(args, symbols);
+}
+
+StagedBackward* Function::staged_backward(const std::string& key, const Executor& ex, const std::vector<Tensor>& args) {
+  if (!options_.stage_backward || !grad_enabled() || tracing_now()) return nullptr;
+  // Which arguments and captures need gradients: part of the key, and none means no tape.
+  std::string mask = key + "|";
+  const auto note = [&mask](const Tensor& t) { mask += needs_grad(t) ? '1' : '0'; };
+  for (const Tensor& a : args) note(a);
+  for (const Value& v : ex.graph().values())
+    if (v.kind == ValueKind::capture) note(v.captured);
+  if (mask.find('1', key.size()) == std::string::npos) return nullptr;
+  auto it = backward_.find(mask);
+  if (it == backward_.end()) {
+    std::unique_ptr<StagedBackward> sb;
+    try {
+      sb = std::make_unique<StagedBackward>(ex.graph(), args, passes_);
+    } catch (const Error&) {
+      // Not differentiable as a whole (see StagedBackward): record op by op.
+    }
+    it = backward_.emplace(mask, std::move(sb)).first;
+  }
+  return it->second.get();
 }
 
 Function function(StagedFn fn, FunctionOptions options) { return Function(std::move(fn), std::nullopt, std::move(options)); }

@@ -27,6 +27,7 @@
 
 #include "tern/graph/executor.h"
 #include "tern/graph/passes/pass.h"
+#include "tern/graph/staged_backward.h"
 #include "tern/graph/tracer.h"
 
 namespace tern::graph {
@@ -40,6 +41,12 @@ struct FunctionOptions {
   std::string name = "function";  // used in messages
   bool optimize = true;           // run the pass manager on each new graph
   int retrace_warning = 5;        // warn (once) after this many traces
+  // A call that autograd must see (an argument or capture needs gradients)
+  // runs the forward graph off the tape and records one node whose gradient
+  // is a staged backward graph (staged_backward.h). Off: every op of the
+  // call is recorded on the tape, as eager. Graphs with symbolic dims, and
+  // graphs the staged backward cannot take, always record op by op.
+  bool stage_backward = true;
 };
 
 class Function {
@@ -60,12 +67,18 @@ class Function {
   PassManager& passes() { return passes_; }
   // True once the signature's symbolic dims have been shown to need per-size graphs.
   bool polymorphism_failed() const { return poly_failed_; }
+  // The staged backward the last call recorded on the tape (its forward and
+  // backward graphs), or nullptr if that call was recorded op by op or not at all.
+  const StagedBackward* last_backward() const { return last_backward_; }
 
  private:
   std::vector<int64_t> check_signature(const std::vector<Tensor>& args) const;
   std::shared_ptr<Graph> finish(Graph graph);
   std::vector<Tensor> trace_new(const std::vector<Tensor>& args, const std::vector<int64_t>& symbols);
   void count_trace();
+  // The staged backward for this call, built on first use; nullptr if the
+  // call needs no tape or its graph cannot be differentiated as a whole.
+  StagedBackward* staged_backward(const std::string& key, const Executor& ex, const std::vector<Tensor>& args);
 
   StagedFn fn_;
   std::optional<std::vector<ArgSpec>> signature_;
@@ -75,6 +88,9 @@ class Function {
   std::map<std::string, std::unique_ptr<Executor>> cache_;  // by concrete signature
   std::unique_ptr<Executor> symbolic_;
   std::shared_ptr<const Graph> last_;
+  // By signature key and which arguments and captures need gradients.
+  std::map<std::string, std::unique_ptr<StagedBackward>> backward_;
+  StagedBackward* last_backward_ = nullptr;
   int64_t traces_ = 0, probes_ = 0;
   bool warned_ = false, poly_failed_ = false;
 };

@@ -6,6 +6,7 @@
 
 #include "tern/autograd/engine.h"
 #include "tern/autograd/grad_mode.h"
+#include "tern/autograd/node.h"
 #include "tern/core/allocator.h"
 #include "tern/graph/function.h"
 #include "tern/graph/printer.h"
@@ -96,6 +97,64 @@ TEST(Function, RandomOpsDrawFreshNumbersLikeEager) {
   EXPECT_TRUE(allclose(s1, eager1));
   EXPECT_TRUE(allclose(s2, eager2));  // the replay is a new draw, as eager
   EXPECT_FALSE(allclose(s1, s2));
+}
+
+// TF Eager's staged gradient: a call is one tape node whose gradient runs a
+// backward graph; its forward graph also returns the values backward reads.
+// Two outputs, a captured parameter, and a non-leaf argument whose gradient
+// flows on into the eager tape.
+TEST(Function, BackwardThroughStagedCallIsOneNodeWithStagedGradient) {
+  Tensor w = randn({4, 3}).set_requires_grad(true);
+  Tensor x0 = randn({2, 4}).set_requires_grad(true);
+  const auto body = [&](const Ts& a) { return Ts{tanh(matmul(a[0], w)), sum(exp(a[0]))}; };
+  const auto loss = [](const Ts& out) { return add(sum(mul(out[0], out[0])), mul_scalar(out[1], 3.0)); };
+  loss(body({mul_scalar(x0, 2.0)})).backward();
+  const Tensor gw = w.grad(), gx = x0.grad();
+  w.zero_grad();
+  x0.zero_grad();
+
+  auto f = function(body);
+  f({mul_scalar(x0, 2.0)});  // trace
+  const Ts s = f({mul_scalar(x0, 2.0)});
+  const StagedBackward* sb = f.last_backward();
+  ASSERT_NE(sb, nullptr);
+  ASSERT_TRUE(s[0].grad_fn() && s[1].grad_fn());
+  EXPECT_EQ(s[0].grad_fn()->name(), std::string("staged_call"));
+  EXPECT_EQ(s[0].grad_fn(), s[1].grad_fn());  // one node for the whole call
+  EXPECT_GT(sb->forward_graph().outputs().size(), 2u) << "the forward graph returns no saved values";
+  loss(s).backward();
+  EXPECT_EQ(sb->backward_calls(), 1);
+  EXPECT_TRUE(allclose(w.grad(), gw, 1e-5, 1e-7));
+  EXPECT_TRUE(allclose(x0.grad(), gx, 1e-5, 1e-7));
+
+  // Off: op by op on the tape, same gradients.
+  w.zero_grad();
+  x0.zero_grad();
+  FunctionOptions op_by_op;
+  op_by_op.stage_backward = false;
+  auto g = function(body, op_by_op);
+  g({mul_scalar(x0, 2.0)});
+  const Ts o = g({mul_scalar(x0, 2.0)});
+  EXPECT_EQ(g.last_backward(), nullptr);
+  EXPECT_NE(o[0].grad_fn()->name(), std::string("staged_call"));
+  loss(o).backward();
+  EXPECT_TRUE(allclose(w.grad(), gw, 1e-5, 1e-7));
+}
+
+TEST(Function, BackwardAfterTheFunctionIsDestroyedIsAnError) {
+  Tensor w = randn({3}).set_requires_grad(true);
+  Tensor out;
+  {
+    auto f = function([&](const Ts& a) { return Ts{sum(a[0] * w)}; });
+    f({ones({3})});
+    out = f({ones({3})})[0];
+  }
+  try {
+    out.backward();
+    FAIL() << "backward ran";
+  } catch (const ValueError& e) {
+    EXPECT_NE(std::string(e.what()).find("destroyed"), std::string::npos) << e.what();
+  }
 }
 
 TEST(Function, DetachStopsGradientsInStagedCalls) {

@@ -1,12 +1,14 @@
 // Staged == eager on the model zoo at batch 2 (all but the ImageNet-shaped
 // models; resnet56/110 are resnet20's blocks, deeper, left out for time):
-// outputs, parameter gradients through the staged call, and batch-norm
-// running statistics updated through captured buffers.
+// outputs, parameter gradients through the staged call (whose backward is a
+// staged graph), and batch-norm running statistics updated through captured
+// buffers.
 #include <gtest/gtest.h>
 
 #include <cstring>
 
 #include "tern/autograd/grad_mode.h"
+#include "tern/autograd/node.h"
 #include "tern/graph/function.h"
 #include "tern/nn/models.h"
 #include "tern/ops/ops.h"
@@ -65,7 +67,13 @@ TEST_P(StagedZoo, OutputsGradientsAndBuffersEqualEager) {
   restore(buffers, buffers0);
   manual_seed(21);
   const Tensor staged = f({x})[0];
+  // One tape node for the whole call; its gradient is a staged graph too.
+  const StagedBackward* sb = f.last_backward();
+  ASSERT_NE(sb, nullptr) << name << ": the call was recorded op by op";
+  EXPECT_EQ(staged.grad_fn()->name(), std::string("staged_call")) << name;
   sum(mul(staged, w)).backward();
+  EXPECT_EQ(sb->backward_calls(), 1) << name;
+  EXPECT_GT(sb->backward_graph().nodes().size(), sb->forward_graph().nodes().size() / 2) << name;
   EXPECT_EQ(f.trace_count(), 1);
   EXPECT_TRUE(allclose(staged, eager, 1e-5, 1e-7)) << name;
   for (size_t k = 0; k < params.size(); ++k) {

@@ -1,0 +1,225 @@
+#include "tern/graph/staged_backward.h"
+
+#include <algorithm>
+#include <mutex>
+#include <set>
+#include <unordered_map>
+
+#include "tern/autograd/engine.h"
+#include "tern/autograd/grad_mode.h"
+#include "tern/autograd/node.h"
+#include "tern/graph/state_snapshot.h"
+#include "tern/graph/subgraph.h"
+#include "tern/graph/tracer.h"
+#include "tern/graph/verify.h"
+#include "tern/ops/ops.h"
+
+namespace tern::graph {
+
+namespace {
+
+// The tape node's attrs hold {registry key, number of wrt inputs}: a
+// GradFn is a plain function, so it finds its StagedBackward here.
+std::mutex g_registry_mu;
+std::unordered_map<int64_t, StagedBackward*> g_registry;
+int64_t g_next_id = 1;
+
+void staged_call_grad(GradArgs& a) {
+  StagedBackward* sb = nullptr;
+  {
+    std::lock_guard<std::mutex> lock(g_registry_mu);
+    const auto it = g_registry.find(a.attrs.i(0));
+    TERN_CHECK(it != g_registry.end(), "backward: the staged function of this call was destroyed before backward()");
+    sb = it->second;
+  }
+  const int nwrt = static_cast<int>(a.attrs.i(1));
+  sb->run_backward(a.in + nwrt, a.gout, a.nout, a.needs, a.gin);
+}
+
+const OpDef& staged_call_def() {
+  static const OpDef def = [] {
+    OpDef d;
+    d.name = "staged_call";
+    d.grad = &staged_call_grad;
+    return d;
+  }();
+  return def;
+}
+
+// Where t's gradient goes: its producing node, or its AccumulateGrad node
+// (made here if backward has not made one yet, as the engine would).
+autograd::Edge edge_of(const Tensor& t) {
+  AutogradMeta& meta = const_cast<Tensor&>(t).autograd_meta();
+  if (meta.grad_fn) return {meta.grad_fn, meta.output_nr};
+  if (auto acc = meta.accumulator.lock()) return {acc, 0};
+  auto acc = std::make_shared<autograd::Node>();
+  acc->leaf = t.impl_ptr();
+  acc->in_meta.push_back({t.shape(), t.dtype()});
+  meta.accumulator = acc;
+  return {acc, 0};
+}
+
+}  // namespace
+
+bool needs_grad(const Tensor& t) {
+  const AutogradMeta* m = t.autograd_meta_if();
+  return m && (m->requires_grad || m->grad_fn);
+}
+
+StagedBackward::StagedBackward(const Graph& g, const std::vector<Tensor>& args, PassManager& passes) {
+  TERN_CHECK(g.num_symbols() == 0, "staged backward: graphs with symbolic dims are not supported");
+  const size_t n = args.size();
+  num_outputs_ = g.outputs().size();
+  std::set<int> seen_outputs;
+  for (size_t k = 0; k < num_outputs_; ++k) {
+    const Value& v = g.value(g.outputs()[k]);
+    TERN_CHECK(v.kind == ValueKind::node_output && seen_outputs.insert(v.id).second,
+               "staged backward: output ", k, " is an argument, a capture or a repeated output");
+    out_meta_.push_back({v.example, v.dtype});
+    if (is_floating(v.dtype) && !g.output_detached(k)) float_outputs_.push_back(static_cast<int>(k));
+  }
+  TERN_CHECK(!float_outputs_.empty(), "staged backward: no output takes a gradient");
+  for (size_t i = 0; i < n; ++i)
+    if (is_floating(args[i].dtype()) && needs_grad(args[i])) wrt_args_.push_back(static_cast<int>(i));
+  for (const Value& v : g.values()) {
+    if (v.kind != ValueKind::capture || !needs_grad(v.captured)) continue;
+    TERN_CHECK(v.captured.is_leaf(), "staged backward: a captured tensor is the output of an eager op that needs "
+                                     "gradients; pass it as an argument");
+    wrt_captures_.push_back(v.captured);
+  }
+
+  // The trace: F replayed op by op (the tape records it), then the gradient
+  // of sum_k <output_k, gout_k> (just output 0 weighted by gout_0 when it is
+  // the only one) w.r.t. the wrt set. The trace's own results are dropped.
+  const size_t nf = g.nodes().size();
+  auto fb = [&](const std::vector<Tensor>& a) {
+    std::vector<Tensor> fargs(a.begin(), a.begin() + static_cast<std::ptrdiff_t>(n));
+    std::vector<Tensor> leaves;
+    for (int i : wrt_args_) {
+      fargs[static_cast<size_t>(i)] = a[static_cast<size_t>(i)].detach().set_requires_grad(true);
+      leaves.push_back(fargs[static_cast<size_t>(i)]);
+    }
+    leaves.insert(leaves.end(), wrt_captures_.begin(), wrt_captures_.end());
+    Executor replay(std::make_shared<Graph>(g), /*planned=*/false);
+    std::vector<Tensor> outs = replay.run(fargs);
+    Tensor total, gout;
+    if (float_outputs_.size() == 1) {
+      total = outs[static_cast<size_t>(float_outputs_[0])];
+      gout = a[n];
+    } else {
+      for (size_t j = 0; j < float_outputs_.size(); ++j) {
+        const Tensor term = sum(mul(outs[static_cast<size_t>(float_outputs_[j])], a[n + j]));
+        total = total.defined() ? add(total, term) : term;
+      }
+    }
+    std::vector<Tensor> grads = autograd::grad(total, leaves, gout);
+    outs.insert(outs.end(), grads.begin(), grads.end());
+    return outs;
+  };
+  std::vector<Tensor> trace_args = args;
+  for (int k : float_outputs_) trace_args.push_back(ones(out_meta_[static_cast<size_t>(k)].shape, out_meta_[static_cast<size_t>(k)].dtype));
+  Trace t;
+  {
+    const StateSnapshot state(g);  // the trace runs F once more: running statistics, random draws
+    TERN_CHECK(state.ok(), "staged backward: an op mutates a non-contiguous tensor");
+    t = trace(fb, trace_args);
+    state.restore();
+  }
+  const Graph& tg = t.graph;
+  TERN_ASSERT(tg.nodes().size() >= nf, "staged backward: the replay recorded fewer nodes than the graph has");
+  for (size_t p = 0; p < nf; ++p)
+    TERN_ASSERT(tg.nodes()[p].kind == g.nodes()[p].kind, "staged backward: the replay recorded other ops");
+
+  // Saved: forward values (arguments or forward nodes' outputs) that the
+  // gradient part reads.
+  std::vector<bool> forward_value(tg.values().size(), false);
+  for (size_t i = 0; i < n; ++i) forward_value[static_cast<size_t>(tg.inputs()[i])] = true;
+  for (size_t p = 0; p < nf; ++p)
+    for (int v : tg.nodes()[p].outputs) forward_value[static_cast<size_t>(v)] = true;
+  std::vector<int> saved;
+  std::set<int> saved_set;
+  const auto note = [&](int v) {
+    if (v >= 0 && forward_value[static_cast<size_t>(v)] && saved_set.insert(v).second) saved.push_back(v);
+  };
+  for (size_t p = nf; p < tg.nodes().size(); ++p)
+    for (int v : tg.nodes()[p].inputs) note(v);
+  for (size_t k = num_outputs_; k < tg.outputs().size(); ++k) note(tg.outputs()[k]);
+
+  std::vector<int> f_in(tg.inputs().begin(), tg.inputs().begin() + static_cast<std::ptrdiff_t>(n));
+  std::vector<int> f_out(tg.outputs().begin(), tg.outputs().begin() + static_cast<std::ptrdiff_t>(num_outputs_));
+  f_out.insert(f_out.end(), saved.begin(), saved.end());
+  std::vector<int> b_in(tg.inputs().begin() + static_cast<std::ptrdiff_t>(n), tg.inputs().end());
+  b_in.insert(b_in.end(), saved.begin(), saved.end());
+  std::vector<int> b_out(tg.outputs().begin() + static_cast<std::ptrdiff_t>(num_outputs_), tg.outputs().end());
+  auto fwd = std::make_shared<Graph>(subgraph(tg, 0, nf, f_in, f_out));
+  auto bwd = std::make_shared<Graph>(subgraph(tg, nf, tg.nodes().size(), b_in, b_out));
+  passes.run(*fwd);
+  passes.run(*bwd);
+  verify(*fwd);
+  verify(*bwd);
+  forward_ = std::make_unique<Executor>(fwd);
+  backward_ = std::make_unique<Executor>(bwd);
+
+  std::lock_guard<std::mutex> lock(g_registry_mu);
+  id_ = g_next_id++;
+  g_registry[id_] = this;
+}
+
+StagedBackward::~StagedBackward() {
+  std::lock_guard<std::mutex> lock(g_registry_mu);
+  g_registry.erase(id_);
+}
+
+std::vector<Tensor> StagedBackward::call(const std::vector<Tensor>& args) {
+  std::vector<Tensor> res;
+  {
+    NoGradGuard no_grad;  // F runs off the tape, on the planned path
+    res = forward_->run(args);
+  }
+  std::vector<Tensor> outs(res.begin(), res.begin() + static_cast<std::ptrdiff_t>(num_outputs_));
+  auto node = std::make_shared<autograd::Node>();
+  node->def = &staged_call_def();
+  const size_t nwrt = wrt_args_.size() + wrt_captures_.size();
+  node->attrs.ints = {id_, static_cast<int64_t>(nwrt)};
+  // Inputs: the wrt tensors (edges), then the saved values (no edges).
+  uint64_t sequence = 0;
+  const auto add_wrt = [&](const Tensor& t) {
+    node->next.push_back(edge_of(t));
+    node->in_meta.push_back({t.shape(), t.dtype()});
+    sequence = std::max(sequence, node->next.back().fn->sequence + 1);
+  };
+  for (int i : wrt_args_) add_wrt(args[static_cast<size_t>(i)]);
+  for (const Tensor& c : wrt_captures_) add_wrt(c);
+  node->saved_in.resize(nwrt);
+  for (size_t j = num_outputs_; j < res.size(); ++j) {
+    node->next.emplace_back();
+    node->in_meta.push_back({res[j].shape(), res[j].dtype()});
+    node->saved_in.push_back(res[j].detach());  // detached: no cycle through an output's grad_fn
+  }
+  // The engine orders ready nodes by sequence only; after every input's node is enough.
+  node->sequence = sequence;
+  node->saved_out.resize(num_outputs_);
+  for (const Tensor& o : outs) node->out_meta.push_back({o.shape(), o.dtype()});
+  for (int k : float_outputs_) {
+    AutogradMeta& meta = outs[static_cast<size_t>(k)].autograd_meta();
+    meta.grad_fn = node;
+    meta.output_nr = k;
+  }
+  return outs;
+}
+
+void StagedBackward::run_backward(const Tensor* saved, const Tensor* gout, int nout, const bool* needs, Tensor* gin) {
+  std::vector<Tensor> b_args;
+  for (int k : float_outputs_) {
+    const TensorMeta& m = out_meta_[static_cast<size_t>(k)];
+    b_args.push_back(k < nout && gout[k].defined() ? gout[k] : zeros(m.shape, m.dtype));
+  }
+  const size_t nsaved = backward_->graph().inputs().size() - float_outputs_.size();
+  b_args.insert(b_args.end(), saved, saved + nsaved);
+  std::vector<Tensor> grads = backward_->run(b_args);
+  ++backward_calls_;
+  for (size_t i = 0; i < grads.size(); ++i)
+    if (needs[i]) gin[i] = grads[i];
+}
+
+}  // namespace tern::graph
