@@ -50,6 +50,12 @@ Options:
                       its own link; traffic to (and from) other groups and to
                       its own group are two htb classes on it, each capped at
                       its rate (no sharing of one host NIC among K ranks)
+  --tcp-cc NAME       TCP congestion control inside the namespaces: reno
+                      (default) or bbr (this host's default; a non-initial
+                      namespace may only pick from the host's
+                      net.ipv4.tcp_allowed_congestion_control). With bbr the
+                      htb-shaped links measured only ~60% of the rate here
+  --timeout S         end the job (mpirun --timeout) after S seconds
   --mca NAME VALUE    extra mpirun MCA parameter (repeatable)
   -v, --verbose       print the namespaces, addresses and tc commands
   --check             only test that namespaces, veth, bridge and htb work
@@ -101,6 +107,9 @@ rate_bits() {
 # short messages don't run far above the rate, big enough for 1gbit+ with the
 # kernel's timer slack.
 burst_bytes() { awk -v r="$1" 'BEGIN { b = r / 8 * 0.002; if (b < 15140) b = 15140; printf "%.0f\n", b }'; }
+
+# Leaf queue in bytes: 20 ms at the rate, at least two 64 KiB GSO packets.
+queue_bytes() { awk -v r="$1" 'BEGIN { b = r / 8 * 0.02; if (b < 131072) b = 131072; printf "%.0f\n", b }'; }
 
 # Namespaces this run owns (prefix tern-<pid>-). Owner pid in the name lets
 # --cleanup tell leftovers of killed runs from live ones.
@@ -191,30 +200,47 @@ cleanup_leftovers() {
   say "removed $n leftover namespace(s)"
 }
 
-# Shape one veth end: htb root, class 1:10 (own group / everyone) and, with
-# groups, 1:20 for traffic whose peer address (dst on the rank side, src on the
-# hub side) lies in another group's /24.
+# One shaped class tree under the htb root: 1:<n> capped at RATE, with two
+# leaves sharing it: 1:<n>1 (prio 0) for small packets (TCP ACKs, MPI's
+# rendezvous control messages) and 1:<n>0 (prio 1) for bulk data, so control
+# traffic doesn't wait behind a queue of data, as with fq_codel on a real host
+# (this kernel has no fq_codel/sfq/fq). The bulk queue is bounded (bfifo).
+link_class() {
+  local ns=$1 dev=$2 n=$3 rate=$4 bits b
+  bits=$(rate_bits "$rate")
+  b=$(burst_bytes "$bits")
+  run tc -n "$ns" class add dev "$dev" parent 1: classid "1:$n" htb rate "$rate" ceil "$rate" \
+    burst "$b" cburst "$b" quantum 60000
+  run tc -n "$ns" class add dev "$dev" parent "1:$n" classid "1:${n}1" htb prio 0 \
+    rate "$((bits / 10))bit" ceil "$rate" burst "$b" cburst "$b" quantum 60000
+  run tc -n "$ns" class add dev "$dev" parent "1:$n" classid "1:${n}0" htb prio 1 \
+    rate "$((bits - bits / 10))bit" ceil "$rate" burst "$b" cburst "$b" quantum 60000
+  run tc -n "$ns" qdisc add dev "$dev" parent "1:${n}0" handle "${n}0:" bfifo limit "$(queue_bytes "$bits")"
+}
+
+# Shape one veth end: tree 1:1 for traffic to (rank side, dst) or from (hub
+# side, src) ranks of the same group, or everyone without groups; with groups,
+# tree 1:2 for other groups' /24s. Small = IP total length < 256.
 shape() {
   local ns=$1 dev=$2 peer_field=$3 intra=$4 inter=$5 own_group=$6 ngroups=$7 g
-  local bi bo
-  bi=$(burst_bytes "$(rate_bits "$intra")")
   run tc -n "$ns" qdisc add dev "$dev" root handle 1: htb default 10
-  run tc -n "$ns" class add dev "$dev" parent 1: classid 1:10 htb rate "$intra" ceil "$intra" \
-    burst "$bi" cburst "$bi" quantum 60000
-  ((ngroups > 1)) || return 0
-  bo=$(burst_bytes "$(rate_bits "$inter")")
-  run tc -n "$ns" class add dev "$dev" parent 1: classid 1:20 htb rate "$inter" ceil "$inter" \
-    burst "$bo" cburst "$bo" quantum 60000
-  for ((g = 0; g < ngroups; g++)); do
-    ((g == own_group)) && continue
-    run tc -n "$ns" filter add dev "$dev" parent 1: protocol ip prio 1 u32 \
-      match ip "$peer_field" "10.213.$g.0/24" flowid 1:20
-  done
+  link_class "$ns" "$dev" 1 "$intra"
+  if ((ngroups > 1)); then
+    link_class "$ns" "$dev" 2 "$inter"
+    for ((g = 0; g < ngroups; g++)); do
+      ((g == own_group)) && continue
+      run tc -n "$ns" filter add dev "$dev" parent 1: protocol ip prio 1 u32 \
+        match ip "$peer_field" "10.213.$g.0/24" match u16 0 0xff00 at 2 flowid 1:21
+      run tc -n "$ns" filter add dev "$dev" parent 1: protocol ip prio 2 u32 \
+        match ip "$peer_field" "10.213.$g.0/24" flowid 1:20
+    done
+  fi
+  run tc -n "$ns" filter add dev "$dev" parent 1: protocol ip prio 3 u32 match u16 0 0xff00 at 2 flowid 1:11
 }
 
 main() {
-  local np="" rate="" groups="" intra="" inter="" mode=run
-  local -a mca=()
+  local np="" rate="" groups="" intra="" inter="" mode=run cc=reno
+  local -a mpi_extra=()
   while (($#)); do
     case $1 in
       -h|--help) usage; exit 0 ;;
@@ -225,7 +251,11 @@ main() {
       --groups) (($# >= 2)) || die "--groups needs GxK"; groups=$2; shift 2 ;;
       --intra-rate) (($# >= 2)) || die "--intra-rate needs a value"; intra=$2; shift 2 ;;
       --inter-rate) (($# >= 2)) || die "--inter-rate needs a value"; inter=$2; shift 2 ;;
-      --mca) (($# >= 3)) || die "--mca needs NAME VALUE"; mca+=(--mca "$2" "$3"); shift 3 ;;
+      --tcp-cc) (($# >= 2)) || die "--tcp-cc needs a name"; cc=$2; shift 2 ;;
+      --timeout)
+        [[ ${2:-} =~ ^[1-9][0-9]*$ ]] || die "--timeout needs a number of seconds"
+        mpi_extra+=(--timeout "$2"); shift 2 ;;
+      --mca) (($# >= 3)) || die "--mca needs NAME VALUE"; mpi_extra+=(--mca "$2" "$3"); shift 3 ;;
       -v|--verbose) verbose=1; shift ;;
       --delay|--loss|--jitter)
         die "$1: this kernel has no netem qdisc, so tc cannot add delay or loss here (see --help)" ;;
@@ -256,6 +286,7 @@ main() {
     per_group=$np
   fi
   [[ $np =~ ^[1-9][0-9]*$ ]] || die "-np must be a positive integer (given '$np')"
+  [[ $cc =~ ^[a-z0-9_]+$ ]] || die "--tcp-cc: bad name '$cc'"
   (($# > 0)) || die "no command given (put it after --)"
   local shaped=1
   if [[ ${rate,,} == none ]]; then
@@ -291,6 +322,9 @@ main() {
     run ip -n "$hub" link set "v$i" master br0 up
     run ip -n "$ns" addr add "$addr/16" dev eth0
     run ip -n "$ns" link set eth0 up
+    # Per-namespace sysctl: the host's own setting is untouched.
+    run ip netns exec "$ns" sh -c "echo $cc >/proc/sys/net/ipv4/tcp_congestion_control" 2>/dev/null ||
+      die "--tcp-cc $cc: not allowed in a namespace here (allowed: $(cat /proc/sys/net/ipv4/tcp_allowed_congestion_control))"
     if ((shaped)); then
       shape "$ns" eth0 dst "$intra" "$inter" "$g" "$ngroups"   # rank's upload
       shape "$hub" "v$i" src "$intra" "$inter" "$g" "$ngroups"  # rank's download
@@ -326,7 +360,7 @@ EOF
     --hostfile "$tmpdir/hosts" --mca plm rsh --mca plm_rsh_agent "$tmpdir/agent"
     --mca plm_rsh_no_tree_spawn 1 --mca oob_tcp_if_include "$NET"
     --mca mpi_yield_when_idle 1 --mca btl "self,tcp" --mca btl_tcp_if_include "$NET"
-    "${mca[@]}" -np "$np" "$@")
+    "${mpi_extra[@]}" -np "$np" "$@")
   if ((verbose)); then echo "+ ${cmd[*]}" >&2; fi
   # In the background so that a TERN/INT to this script runs the trap at once
   # (bash defers traps while a foreground child runs).
