@@ -120,15 +120,15 @@ std::vector<int> blueconnect_coordinates(int rank, const std::vector<int>& facto
   return coords;
 }
 
-BlueConnect::BlueConnect(Communicator& world, BlueConnectPlan plan) : world_(world), plan_(std::move(plan)) {
-  validate_blueconnect_plan(plan_, world_.size());
-  const std::vector<int> coords = blueconnect_coordinates(world_.rank(), plan_.factors);
+BlueConnect::BlueConnect(Communicator& world, BlueConnectPlan plan) : plan_(std::move(plan)) {
+  validate_blueconnect_plan(plan_, world.size());
+  const std::vector<int> coords = blueconnect_coordinates(world.rank(), plan_.factors);
   int64_t stride = 1;
   for (size_t i = 0; i < plan_.factors.size(); ++i) {
     // The group's members share every coordinate but c_i; the member with
     // c_i = 0 names the group, and c_i is the rank inside it.
-    const int64_t base = world_.rank() - coords[i] * stride;
-    stage_comms_.push_back(world_.split(static_cast<int>(base), coords[i]));
+    const int64_t base = world.rank() - coords[i] * stride;
+    stage_comms_.push_back(world.split(static_cast<int>(base), coords[i]));
     TERN_ASSERT(stage_comms_.back()->size() == plan_.factors[i] && stage_comms_.back()->rank() == coords[i]);
     stride *= plan_.factors[i];
   }

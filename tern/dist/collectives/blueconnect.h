@@ -64,8 +64,9 @@ std::vector<int> blueconnect_coordinates(int rank, const std::vector<int>& facto
 class BlueConnect {
  public:
   // Collective over world: splits one sub-communicator per factor (so every
-  // rank must construct it with the same plan). Keeps a reference to world;
-  // world must outlive this object. Build once, reuse every step.
+  // rank must construct it with the same plan); those are all it keeps.
+  // Build once, reuse every step. Throws ValueError for a plan that does not
+  // fit world.size().
   BlueConnect(Communicator& world, BlueConnectPlan plan);
   ~BlueConnect();
   BlueConnect(const BlueConnect&) = delete;
@@ -82,7 +83,6 @@ class BlueConnect {
   Communicator& stage_comm(int factor) { return *stage_comms_.at(factor); }
 
  private:
-  Communicator& world_;
   BlueConnectPlan plan_;
   std::vector<std::unique_ptr<Communicator>> stage_comms_;
 };

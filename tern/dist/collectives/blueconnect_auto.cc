@@ -110,4 +110,9 @@ BlueConnectPlan plan_from_model(const netsim::Topology& topo, int64_t bytes) {
   return to_plan(netsim::plan_blueconnect(topo, static_cast<double>(bytes)).schedule);
 }
 
+BlueConnectPlan plan_blueconnect_auto(Communicator& world, int64_t bytes, int ranks_per_node) {
+  if (ranks_per_node <= 0) ranks_per_node = default_ranks_per_node(world.size());
+  return plan_from_model(probe_topology(world, ranks_per_node), bytes);
+}
+
 }  // namespace tern::dist

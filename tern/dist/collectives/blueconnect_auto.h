@@ -29,6 +29,11 @@ netsim::Topology probe_topology(Communicator& world, int ranks_per_node);
 BlueConnectPlan plan_from_model(const netsim::Topology& topo, int64_t bytes);
 BlueConnectPlan to_plan(const netsim::BlueConnectSchedule& schedule);
 
+// What a trainer calls for `--factors auto`: probe_topology (ranks_per_node
+// <= 0: default_ranks_per_node) then plan_from_model for `bytes` (e.g. the
+// bucket size). Collective over world; every rank gets the same plan.
+BlueConnectPlan plan_blueconnect_auto(Communicator& world, int64_t bytes, int ranks_per_node = 0);
+
 // Ranks per node when nothing says otherwise: TERN_LINK_EMULATION's group
 // size, else OpenMPI's OMPI_COMM_WORLD_LOCAL_SIZE, else all ranks.
 int default_ranks_per_node(int world_size);

@@ -10,7 +10,8 @@
 // one host). The receiver's request completes only once
 //     depart  = max(sent, link free)          (link: this sender to us)
 //     release = depart + bytes / bandwidth + delay
-// has passed; until then wait() polls like the MPI wait (yielding the core).
+// has passed; until then wait() polls the backend's progress without
+// yielding the core (a yield on a loaded host can cost milliseconds).
 // Messages inside a group pass through untouched. The header is a real extra
 // message, so an emulated link also costs one small message more than the
 // delay; the measured round times in netsim/README.md include it.

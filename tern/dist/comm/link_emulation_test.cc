@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "tern/dist/collectives/blueconnect.h"
+#include "tern/dist/collectives/blueconnect_auto.h"
 #include "tern/dist/collectives/collectives.h"
 #include "tern/dist/comm/link_emulation.h"
 #include "tern/dist/comm/mpi_communicator.h"
@@ -76,6 +77,20 @@ TEST(LinkEmulation, CollectivesStayExact) {
   for (double x : data) EXPECT_EQ(x, 10.0);
   // MPI's own collectives would bypass the emulated links.
   EXPECT_THROW(allreduce(*c, std::span<double>(data), Algorithm::native), NotImplementedError);
+}
+
+// `--factors auto` on emulated links: the probe sees the slow links between
+// the groups and the planner keeps them for the innermost exchange.
+TEST(LinkEmulation, AutoPlanPutsTheSlowLinksInTheInnermostStage) {
+  if (world().size() != 4) GTEST_SKIP() << "needs 4 ranks";
+  auto c = emulate_links(world().split(0, world().rank()),
+                         parse_link_emulation("groups=2x2,inter_delay_us=1000", world().size()));
+  const netsim::Topology topo = probe_topology(*c, 2);
+  EXPECT_GT(topo.inter.alpha_s, 0.0009);
+  EXPECT_LT(topo.intra.alpha_s, 0.0009);
+  const BlueConnectPlan plan = plan_from_model(topo, 4096);
+  EXPECT_EQ(plan.factors, (std::vector<int>{2, 2})) << format_blueconnect_plan(plan);
+  EXPECT_EQ(plan.order, (std::vector<int>{0, 1})) << format_blueconnect_plan(plan);
 }
 
 TEST(LinkEmulation, ParsesItsConfiguration) {
