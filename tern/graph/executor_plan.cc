@@ -20,7 +20,9 @@ struct Executor::Plan {
   std::vector<TensorMeta> value_meta;          // per value
   std::vector<FusedGroup> groups;              // fused elementwise runs
   std::vector<int> group_at;                   // per node: the group starting there, or -1
-  std::vector<float> scratch;
+  // Reused by every call so a steady-state call allocates no bookkeeping.
+  std::vector<Tensor> slots;                   // per value: its tensor during a call
+  FusedScratch fused;
 };
 
 int64_t Executor::planned_bytes() const { return plan_ ? plan_->bytes : 0; }
@@ -104,8 +106,10 @@ std::vector<Tensor> Executor::make_plan(const std::vector<Tensor>& args, const s
 // argument may not be); returns false to run its nodes one by one instead.
 template <typename Read>
 bool Executor::run_group(Plan& plan, const FusedGroup& fg, std::vector<Tensor>& slots, const Read& read) {
-  std::vector<const float*> ext(fg.externals.size());
-  std::vector<int64_t> ext_numel(fg.externals.size());
+  std::vector<const float*>& ext = plan.fused.ext;
+  std::vector<int64_t>& ext_numel = plan.fused.ext_numel;
+  ext.resize(fg.externals.size());
+  ext_numel.resize(fg.externals.size());
   for (size_t e = 0; e < fg.externals.size(); ++e) {
     const Tensor& t = read(fg.externals[e]);
     if (!t.defined() || t.dtype() != DType::f32 || !t.is_contiguous() || t.device().type != DeviceType::cpu)
@@ -113,7 +117,8 @@ bool Executor::run_group(Plan& plan, const FusedGroup& fg, std::vector<Tensor>& 
     ext[e] = t.data<float>();
     ext_numel[e] = t.numel();
   }
-  std::vector<float*> dst(fg.steps.size(), nullptr);
+  std::vector<float*>& dst = plan.fused.dst;
+  dst.assign(fg.steps.size(), nullptr);
   for (size_t s = 0; s < fg.steps.size(); ++s) {
     const FusedStep& st = fg.steps[s];
     if (!st.write) continue;
@@ -123,7 +128,7 @@ bool Executor::run_group(Plan& plan, const FusedGroup& fg, std::vector<Tensor>& 
     slot = b.defined() ? b : Tensor::empty(m.shape, m.dtype);
     dst[s] = slot.data<float>();
   }
-  run_fused(fg, ext, ext_numel, dst, plan.scratch);
+  run_fused(fg, plan.fused);
   for (size_t p = fg.first; p <= fg.last; ++p)
     for (int v : release_after_[p]) slots[static_cast<size_t>(v)] = Tensor();
   return true;
@@ -136,7 +141,8 @@ std::vector<Tensor> Executor::run_planned(const std::vector<Tensor>& args, const
   ++planned_calls_;
   if (!fresh) return make_plan(args, symbols);
   Plan& plan = *plan_;
-  std::vector<Tensor> slots(g.values().size());
+  std::vector<Tensor>& slots = plan.slots;
+  slots.resize(g.values().size());
   for (size_t i = 0; i < args.size(); ++i) slots[static_cast<size_t>(g.inputs()[i])] = args[i];
   Tensor in[kMaxInputs];
   Tensor out[kMaxOutputs];
@@ -195,6 +201,7 @@ std::vector<Tensor> Executor::run_planned(const std::vector<Tensor>& args, const
     const Value& val = g.values()[static_cast<size_t>(v)];
     result.push_back(val.kind == ValueKind::capture ? val.captured : slots[static_cast<size_t>(v)]);
   }
+  for (Tensor& t : slots) t = Tensor();  // hold nothing between calls
   return result;
 }
 

@@ -29,7 +29,25 @@ bool binary(OpKind k) {
   }
 }
 
+}  // namespace
+
+bool fusable_kind(OpKind kind) { return unary(kind) || binary(kind); }
+
+namespace {
+
+// A linear small enough to evaluate element by element inside a run.
+bool small_linear(const Node& n, const std::vector<TensorMeta>& meta, int64_t* numel) {
+  if (n.kind != OpKind::linear || n.inputs.size() < 2 || n.outputs.size() != 1) return false;
+  for (int v : n.inputs)
+    if (v < 0 || meta[static_cast<size_t>(v)].dtype != DType::f32) return false;
+  const Shape& w = meta[static_cast<size_t>(n.inputs[1])].shape;
+  if (w.size() != 2 || w[1] > kFusedLinearMaxIn || w[1] == 0) return false;
+  *numel = numel_of(meta[static_cast<size_t>(n.outputs[0])].shape);
+  return true;
+}
+
 bool fusable(const Node& n, const std::vector<TensorMeta>& meta, int64_t* numel) {
+  if (n.kind == OpKind::linear) return small_linear(n, meta, numel);
   const size_t arity = unary(n.kind) ? 1 : binary(n.kind) ? 2 : 0;
   if (arity == 0 || n.inputs.size() != arity || n.outputs.size() != 1) return false;
   const TensorMeta& out = meta[static_cast<size_t>(n.outputs[0])];
@@ -67,8 +85,19 @@ std::vector<FusedGroup> find_fused_groups(const Graph& g, const std::vector<Tens
       ++p;
       continue;
     }
-    size_t q = p + 1;
-    while (q < nodes.size() && fusable(nodes[q], meta, &n2) && n2 == numel) ++q;
+    // A linear reads whole operands: none may be made earlier in the run.
+    std::vector<bool> in_run(g.values().size(), false);
+    const auto fits = [&](size_t r) {
+      if (nodes[r].kind != OpKind::linear) return true;
+      for (int v : nodes[r].inputs)
+        if (in_run[static_cast<size_t>(v)]) return false;
+      return true;
+    };
+    size_t q = p;
+    while (q < nodes.size() && fusable(nodes[q], meta, &n2) && n2 == numel && fits(q)) {
+      in_run[static_cast<size_t>(nodes[q].outputs[0])] = true;
+      ++q;
+    }
     if (q - p >= 2) {
       FusedGroup fg;
       fg.first = p;
@@ -81,7 +110,12 @@ std::vector<FusedGroup> find_fused_groups(const Graph& g, const std::vector<Tens
         st.kind = n.kind;
         st.value = n.outputs[0];
         if (!n.attrs.floats.empty()) st.s = n.attrs.floats[0];
-        int* operand[2] = {&st.a, &st.b};
+        const bool linear = n.kind == OpKind::linear;
+        if (linear) {
+          st.out = meta[static_cast<size_t>(n.inputs[1])].shape[0];
+          st.in = meta[static_cast<size_t>(n.inputs[1])].shape[1];
+        }
+        int* operand[3] = {&st.a, &st.b, &st.c};
         for (size_t i = 0; i < n.inputs.size(); ++i) {
           const int v = n.inputs[i];
           if (step_of[static_cast<size_t>(v)] >= 0) {
@@ -108,16 +142,26 @@ std::vector<FusedGroup> find_fused_groups(const Graph& g, const std::vector<Tens
   return groups;
 }
 
-void run_fused(const FusedGroup& fg, const std::vector<const float*>& ext, const std::vector<int64_t>& ext_numel,
-               const std::vector<float*>& dst, std::vector<float>& scratch) {
+void run_fused(const FusedGroup& fg, FusedScratch& io) {
   const size_t ns = fg.steps.size(), ne = fg.externals.size();
-  scratch.resize((ns + ne) * kChunk);
-  std::vector<const float*> res(ns), in(ne);
+  const std::vector<const float*>& ext = io.ext;
+  const std::vector<int64_t>& ext_numel = io.ext_numel;
+  const std::vector<float*>& dst = io.dst;
+  std::vector<float>& scratch = io.chunks;
+  scratch.resize(std::max(scratch.size(), (ns + ne) * kChunk));
+  std::vector<const float*>& res = io.res;
+  std::vector<const float*>& in = io.in;
+  res.resize(ns);
+  in.resize(ne);
   for (int64_t base = 0; base < fg.numel; base += kChunk) {
     const int64_t len = std::min(kChunk, fg.numel - base);
     for (size_t e = 0; e < ne; ++e) {
       if (ext_numel[e] == fg.numel) {
         in[e] = ext[e] + base;
+        continue;
+      }
+      if (ext_numel[e] != 1) {  // a linear's operand, read whole through ext
+        in[e] = nullptr;
         continue;
       }
       float* row = scratch.data() + (ns + e) * kChunk;  // a single element, broadcast
@@ -130,6 +174,21 @@ void run_fused(const FusedGroup& fg, const std::vector<const float*>& ext, const
       const float* x = st.a >= 0 ? res[static_cast<size_t>(st.a)] : in[static_cast<size_t>(-st.a - 1)];
       const float* y = st.b >= 0 ? res[static_cast<size_t>(st.b)] : in[static_cast<size_t>(-st.b - 1)];
       const double sc = st.s;
+      if (st.kind == OpKind::linear) {
+        const float* xs = ext[static_cast<size_t>(-st.a - 1)];
+        const float* w = ext[static_cast<size_t>(-st.b - 1)];
+        const float* bias = st.c < 0 ? ext[static_cast<size_t>(-st.c - 1)] : nullptr;
+        for (int64_t j = 0; j < len; ++j) {
+          const int64_t r = (base + j) / st.out, o = (base + j) % st.out;
+          const float* xr = xs + r * st.in;
+          const float* wr = w + o * st.in;
+          float acc = bias ? bias[o] : 0.0f;
+          for (int64_t k = 0; k < st.in; ++k) acc += xr[k] * wr[k];
+          out[j] = acc;
+        }
+        res[s] = out;
+        continue;
+      }
       switch (st.kind) {
         case OpKind::neg: map1(out, x, len, [](float v) { return -v; }); break;
         case OpKind::exp: map1(out, x, len, [](float v) { return std::exp(v); }); break;

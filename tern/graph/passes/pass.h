@@ -34,7 +34,7 @@ class PassManager {
   std::vector<std::string> names() const;
   bool empty() const { return passes_.empty(); }
 
-  // Constant folding, then CSE, then DCE.
+  // Constant folding, then CSE, then DCE, then fusion scheduling.
   static PassManager default_pipeline();
 
  private:

@@ -41,6 +41,7 @@ PassManager PassManager::default_pipeline() {
   pm.add(std::make_unique<ConstantFolding>());
   pm.add(std::make_unique<CommonSubexpressionElimination>());
   pm.add(std::make_unique<DeadCodeElimination>());
+  pm.add(std::make_unique<FusionScheduling>());
   return pm;
 }
 

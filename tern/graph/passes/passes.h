@@ -32,4 +32,16 @@ class ConstantFolding : public Pass {
   bool run(Graph& g) override;
 };
 
+// Reorders nodes (respecting data dependencies) so that elementwise f32 ops
+// over the same shape run back to back, where the executor fuses them: a
+// ready non-elementwise node (a GEMM, a convolution) is run before a ready
+// elementwise one, and a run of one shape goes on while any of its ops is
+// ready. Graphs with random or mutating ops keep their order (their
+// relative order is the program's).
+class FusionScheduling : public Pass {
+ public:
+  const char* name() const override { return "fusion-scheduling"; }
+  bool run(Graph& g) override;
+};
+
 }  // namespace tern::graph
