@@ -9,6 +9,8 @@
 #include "tern/dist/collectives/blueconnect_auto.h"
 #include "tern/dist/collectives/collectives.h"
 #include "tern/dist/ddp/ddp_trainer.h"
+#include "tern/dist/ddp/powersgd_reducer.h"
+#include "tern/dist/compress/codec.h"
 #include "tern/dist/ps/ps_trainer.h"
 
 namespace tern::cli {
@@ -46,7 +48,9 @@ std::shared_ptr<DistFlags> add_dist_train_options(CLI::App& cmd) {
   cmd.add_flag("--async", f->async, "ps: apply each push as it arrives instead of synchronous rounds");
   cmd.add_option("--staleness", f->staleness, "ps --async: steps the fastest worker may run ahead of the slowest")
       ->capture_default_str();
-  cmd.add_option("--codec", f->codec, "ps: codec for pushes and pulls (see tern codec list)")->capture_default_str();
+  cmd.add_option("--codec", f->codec,
+                 "ps: codec for pushes and pulls (see tern codec list); allreduce: none or powersgd")
+      ->capture_default_str();
   cmd.add_option("--codec-arg", f->codec_args, "ps: codec argument k=v (repeatable), e.g. s=1.9");
   return f;
 }
@@ -59,8 +63,9 @@ bool run_dist_train(const DistFlags& f, train::TrainOptions opt, bool json) {
   td::CountingCommunicator world(*raw, counters);
   const int rank = world.rank();
   try {
-    TERN_CHECK(f.mode != "allreduce" || f.codec == "none", "--codec ", f.codec,
-               " needs --dist ps: a codec's streams cannot be summed inside an all-reduce");
+    TERN_CHECK(f.mode != "allreduce" || f.codec == "none" || f.codec == "powersgd", "--codec ", f.codec,
+               " needs --dist ps: its streams cannot be summed inside an all-reduce (with --dist allreduce ",
+               "use --codec powersgd, whose low-rank factors can)");
     const int workers = f.mode == "ps" ? world.size() - f.servers : world.size();
     TERN_CHECK(workers >= 1, "--servers ", f.servers, " leaves no workers among ", world.size(), " ranks");
     TERN_CHECK(opt.batch_size % workers == 0, "global batch ", opt.batch_size, " does not split evenly over ", workers,
@@ -75,6 +80,16 @@ bool run_dist_train(const DistFlags& f, train::TrainOptions opt, bool json) {
     if (f.mode == "allreduce") {
       td::DdpOptions o;
       o.bucket_bytes = f.bucket_kb * 1024;
+      std::shared_ptr<td::PowerSgdReducer> powersgd;
+      if (f.codec == "powersgd") {
+        td::compress::CodecArgs args;
+        for (const auto& a : f.codec_args) args.add(a);
+        powersgd = std::make_shared<td::PowerSgdReducer>(args.get_int("rank", 4), args.get_int("seed", 0));
+        TERN_CHECK(args.unread().empty(), "--dist allreduce --codec powersgd takes rank=R and seed=S, not ",
+                   args.unread().front());
+        o.reduce_bucket = [powersgd](td::Communicator& c, std::span<float> bucket,
+                                     std::span<const td::BucketSlot> slots) { powersgd->reduce(c, bucket, slots); };
+      }
       if (f.allreduce == "blueconnect") {
         const td::BlueConnectPlan plan =
             f.factors == "auto"

@@ -15,12 +15,15 @@ DataParallel::DataParallel(Communicator& comm, nn::Module& model, DdpOptions opt
   const nn::NamedTensors params = model.named_parameters();
   // Reverse order: backward reaches the last layers first.
   for (auto it = params.rbegin(); it != params.rend(); ++it) {
+    const int64_t id = static_cast<int64_t>(params.rend() - it) - 1;
     const Tensor& p = it->second;
     TERN_CHECK(p.dtype() == DType::f32, "data-parallel training needs float32 parameters; ", it->first, " is ",
                dtype_name(p.dtype()));
     if (buckets_.empty() || static_cast<int64_t>(buckets_.back().buffer.size() * 4) >= options_.bucket_bytes)
       buckets_.emplace_back();
     Bucket& b = buckets_.back();
+    const int64_t rows = p.dim() >= 2 ? p.shape()[0] : 1;
+    b.layout.push_back({id, static_cast<int64_t>(b.buffer.size()), p.numel(), rows, p.numel() / std::max<int64_t>(rows, 1)});
     b.slots.push_back({p, static_cast<int64_t>(b.buffer.size()), p.numel(), false});
     b.buffer.resize(b.buffer.size() + p.numel());
   }
@@ -105,7 +108,8 @@ void DataParallel::finish_step() {
 
 void DataParallel::reduce(Bucket& b) {
   std::span<float> data(b.buffer);
-  if (options_.allreduce) options_.allreduce(comm_, data);
+  if (options_.reduce_bucket) options_.reduce_bucket(comm_, data, b.layout);
+  else if (options_.allreduce) options_.allreduce(comm_, data);
   else allreduce(comm_, data, options_.algorithm);
 }
 

@@ -30,10 +30,23 @@ namespace tern::dist {
 // All-reduces (sums) a buffer over the communicator.
 using AllreduceFn = std::function<void(Communicator&, std::span<float>)>;
 
+// Where one parameter's gradient sits in a bucket, for reducers that need
+// shapes (PowerSGD): a matrix view rows x cols (conv weights as out x rest;
+// rows = 1 for vectors).
+struct BucketSlot {
+  int64_t id = 0;  // the parameter's index in named_parameters()
+  int64_t offset = 0;
+  int64_t numel = 0;
+  int64_t rows = 1, cols = 0;
+};
+// Sums a bucket over the communicator, knowing its layout.
+using BucketReduceFn = std::function<void(Communicator&, std::span<float> bucket, std::span<const BucketSlot> slots)>;
+
 struct DdpOptions {
   int64_t bucket_bytes = 1 << 20;
   Algorithm algorithm = Algorithm::ring;
   AllreduceFn allreduce;  // overrides `algorithm` when set (e.g. BlueConnect)
+  BucketReduceFn reduce_bucket;  // overrides both when set (e.g. PowerSGD)
   bool overlap = true;    // false: all buckets are reduced after backward
 };
 
@@ -63,6 +76,7 @@ class DataParallel {
   };
   struct Bucket {
     std::vector<Slot> slots;
+    std::vector<BucketSlot> layout;
     std::vector<float> buffer;
     int64_t pending = 0;  // slots still waiting for their gradient
     bool reduced = false;

@@ -11,6 +11,7 @@
 #include "tern/dist/comm/mpi_test_main.h"
 #include "tern/dist/ddp/data_parallel.h"
 #include "tern/dist/ddp/model_sync.h"
+#include "tern/dist/ddp/powersgd_reducer.h"
 #include "tern/nn/models.h"
 #include "tern/ops/ops.h"
 
@@ -58,7 +59,11 @@ TEST_P(DdpGradients, AveragedGradientsEqualTheWholeBatchGradient) {
     bc = std::make_unique<BlueConnect>(comm, parse_blueconnect_plan(p == 2 ? "2" : "2x" + std::to_string(p / 2), p));
     custom = [&bc](Communicator&, std::span<float> data) { bc->allreduce(data); };
   }
-  DataParallel ddp(comm, *model, {GetParam().bucket_bytes, Algorithm::ring, custom, GetParam().overlap});
+  DdpOptions options;
+  options.bucket_bytes = GetParam().bucket_bytes;
+  options.allreduce = custom;
+  options.overlap = GetParam().overlap;
+  DataParallel ddp(comm, *model, options);
   EXPECT_GT(ddp.num_buckets(), 0);
   for (int step = 0; step < 2; ++step) {  // the second step checks the per-step reset
     for (auto& [name, t] : model->named_parameters()) t.zero_grad();
@@ -80,6 +85,30 @@ TEST_P(DdpGradients, AveragedGradientsEqualTheWholeBatchGradient) {
 INSTANTIATE_TEST_SUITE_P(Buckets, DdpGradients,
                          ::testing::Values(Case{1 << 20, true}, Case{4096, true}, Case{4096, false}, Case{1, true},
                                            Case{4096, true, true}));
+
+// Rank-1 gradients whose sum is rank 1 are summed exactly by rank-1 PowerSGD,
+// and vectors in the same bucket are summed exactly too.
+TEST(PowerSgd, RankOneSumsAreExact) {
+  Communicator& comm = world();
+  const int64_t rows = 16, cols = 32;
+  std::vector<float> bucket(rows * cols + 5), want(bucket.size(), 0.0f);
+  auto u = [](int q, int64_t i) { return static_cast<float>((i * 3 + q) % 7) - 3.0f; };
+  auto v = [](int64_t j) { return 0.25f * static_cast<float>(j % 5) - 0.5f; };
+  for (int q = 0; q < comm.size(); ++q)
+    for (int64_t i = 0; i < rows; ++i)
+      for (int64_t j = 0; j < cols; ++j) {
+        want[i * cols + j] += u(q, i) * v(j);
+        if (q == comm.rank()) bucket[i * cols + j] = u(q, i) * v(j);
+      }
+  for (int64_t k = 0; k < 5; ++k) {
+    bucket[rows * cols + k] = static_cast<float>(comm.rank() + k);
+    want[rows * cols + k] = static_cast<float>(comm.size() * k + comm.size() * (comm.size() - 1) / 2);
+  }
+  const std::vector<BucketSlot> slots{{0, 0, rows * cols, rows, cols}, {1, rows * cols, 5, 1, 5}};
+  PowerSgdReducer reducer(1, 42);
+  reducer.reduce(comm, bucket, slots);
+  for (size_t i = 0; i < bucket.size(); ++i) ASSERT_NEAR(bucket[i], want[i], 1e-4 * (1 + std::fabs(want[i]))) << i;
+}
 
 TEST(ModelSync, AverageBuffersTakesTheMean) {
   Communicator& comm = world();
