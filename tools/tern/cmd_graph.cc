@@ -58,7 +58,7 @@ Workload l2hmc() {
   return w;
 }
 
-// mode: "train" (forward staged, backward on the tape), "inference", or
+// mode: "train" (loss.backward() through the staged call), "inference", or
 // "step" (the function returns autograd::grad, so backward is staged too).
 Workload model_step(const std::string& name, int64_t batch, int calls, const std::string& mode) {
   const nn::ModelSpec& spec = nn::find_model(name);
@@ -66,7 +66,7 @@ Workload model_step(const std::string& name, int64_t batch, int calls, const std
   Workload w;
   w.what = mode == "inference" ? str_cat(name, " inference (eval mode, no gradients), batch ", batch)
            : mode == "step"    ? str_cat(name, " training step with backward staged (autograd::grad in the function), batch ", batch)
-                               : str_cat(name, " training step (forward staged, backward on the tape), batch ", batch);
+                               : str_cat(name, " training step (loss.backward() through the staged call), batch ", batch);
   if (mode == "inference") m->eval();
   w.body = [m](const Ts& a) { return Ts{cross_entropy((*m)(a[0]), a[1])}; };
   if (mode == "step") {
@@ -97,7 +97,7 @@ void add_bench_staged(CLI::App& root) {
   struct Flags {
     std::string workload = "l2hmc";
     int calls = 0, threads = 0;
-    bool json = false, inference = false, staged_backward = false;
+    bool json = false, inference = false, staged_backward = false, tape_backward = false;
   };
   auto f = std::make_shared<Flags>();
   CLI::App* bench = shared_group(root, "bench", "Benchmarks");
@@ -110,6 +110,9 @@ void add_bench_staged(CLI::App& root) {
   cmd->add_flag("--inference", f->inference, "mlp/resnet20: forward only, no gradients (eval mode)");
   cmd->add_flag("--staged-backward", f->staged_backward,
                 "mlp/resnet20: the function returns autograd::grad, so the backward ops are staged too");
+  cmd->add_flag("--tape-backward", f->tape_backward,
+                "mlp/resnet20 training step: record the staged call op by op on the tape instead of one node "
+                "with a staged gradient graph");
   cmd->add_flag("--json", f->json, "print one JSON object");
   cmd->callback([f] {
     TERN_CHECK(f->calls >= 0, "--calls must be >= 0, got ", f->calls);
@@ -123,7 +126,9 @@ void add_bench_staged(CLI::App& root) {
     std::optional<NoGradGuard> no_grad;
     if (f->inference) no_grad.emplace();
     if (f->calls > 0) w.calls = f->calls;
-    graph::Function staged = graph::function(w.body, graph::FunctionOptions{f->workload});
+    graph::FunctionOptions options{f->workload};
+    options.stage_backward = !f->tape_backward;
+    graph::Function staged = graph::function(w.body, options);
     const auto once = [&](bool use_graph) {
       Timer t;
       std::optional<NoGradGuard> staged_guard;
@@ -148,6 +153,7 @@ void add_bench_staged(CLI::App& root) {
                                           {"calls", w.calls},
                                           {"inference", f->inference},
                                           {"staged_backward", f->staged_backward},
+                                          {"tape_backward", f->tape_backward},
                                           {"graph_nodes", nodes},
                                           {"eager_ms_per_call", e},
                                           {"staged_ms_per_call", s},
