@@ -41,6 +41,33 @@ TEST(Fusion, FusedRunsEqualEager) {
   EXPECT_EQ(unfused.fused_nodes(), 0);
 }
 
+// Tiny layers as in L2HMC: small linears join the elementwise runs (with
+// and without bias); a linear reading a value made earlier in the run
+// starts a new run.
+Ts tiny_layers(const Ts& a) {
+  const Tensor h = relu(linear(a[0], a[1], a[2]));              // [16, 10]
+  const Tensor s = tanh(linear(h, a[3])) * 0.5, t = linear(h, a[3], a[4]);  // [16, 2]
+  const Tensor u = linear(s, a[5]) + s * exp(t);                 // reads s from the run
+  return {u - a[0], t};
+}
+
+TEST(Fusion, SmallLinearsJoinRuns) {
+  NoGradGuard no_grad;
+  const auto args = [] { return Ts{randn({16, 2}), randn({10, 2}), randn({10}), randn({2, 10}), randn({2}), randn({2, 2})}; };
+  auto f = function(tiny_layers);
+  f(args());
+  Executor fused(f.last_graph()), unfused(f.last_graph(), true, false);
+  for (int k = 0; k < 3; ++k) {
+    const Ts in = args();
+    const Ts want = tiny_layers(in), got = fused.run(in), plain = unfused.run(in);
+    for (size_t i = 0; i < want.size(); ++i) {
+      EXPECT_TRUE(allclose(got[i], want[i], 1e-5, 1e-6)) << "output " << i << " call " << k;
+      EXPECT_TRUE(allclose(plain[i], want[i], 1e-5, 1e-6)) << "output " << i << " call " << k;
+    }
+  }
+  EXPECT_GE(fused.fused_nodes(), static_cast<int64_t>(f.last_graph()->nodes().size()) - 1);
+}
+
 TEST(Fusion, NonContiguousArgumentFallsBack) {
   NoGradGuard no_grad;
   auto f = function(body);
