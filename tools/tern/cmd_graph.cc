@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <functional>
 #include <optional>
+#include <time.h>
 
 #include "tern/autograd/engine.h"
 #include "tern/autograd/grad_mode.h"
@@ -88,6 +89,14 @@ Workload model_step(const std::string& name, int64_t batch, int calls, const std
   return w;
 }
 
+// CPU time of the calling thread: on a shared machine, unlike wall time, it
+// does not count the time slices other processes take.
+double thread_cpu_ms() {
+  timespec ts{};
+  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+  return static_cast<double>(ts.tv_sec) * 1e3 + static_cast<double>(ts.tv_nsec) / 1e6;
+}
+
 double median(std::vector<double> v) {
   std::sort(v.begin(), v.end());
   return v[v.size() / 2];
@@ -97,7 +106,7 @@ void add_bench_staged(CLI::App& root) {
   struct Flags {
     std::string workload = "l2hmc";
     int calls = 0, threads = 0;
-    bool json = false, inference = false, staged_backward = false, tape_backward = false;
+    bool json = false, inference = false, staged_backward = false, tape_backward = false, cpu_time = false;
   };
   auto f = std::make_shared<Flags>();
   CLI::App* bench = shared_group(root, "bench", "Benchmarks");
@@ -113,9 +122,13 @@ void add_bench_staged(CLI::App& root) {
   cmd->add_flag("--tape-backward", f->tape_backward,
                 "mlp/resnet20 training step: record the staged call op by op on the tape instead of one node "
                 "with a staged gradient graph");
+  cmd->add_flag("--cpu-time", f->cpu_time,
+                "time calls by the thread's CPU time instead of wall time (needs --threads 1; steadier on a busy "
+                "machine)");
   cmd->add_flag("--json", f->json, "print one JSON object");
   cmd->callback([f] {
     TERN_CHECK(f->calls >= 0, "--calls must be >= 0, got ", f->calls);
+    TERN_CHECK(!f->cpu_time || f->threads == 1, "--cpu-time needs --threads 1 (other threads' time is not counted)");
     if (f->threads > 0) set_num_threads(f->threads);
     manual_seed(1);
     TERN_CHECK(!(f->inference && f->staged_backward), "--inference and --staged-backward exclude each other");
@@ -131,11 +144,14 @@ void add_bench_staged(CLI::App& root) {
     graph::Function staged = graph::function(w.body, options);
     const auto once = [&](bool use_graph) {
       Timer t;
-      std::optional<NoGradGuard> staged_guard;
-      if (use_graph && w.staged_no_grad) staged_guard.emplace();
-      const Ts out = use_graph ? staged(w.args) : w.body(w.args);
-      if (w.backward) out[0].backward();
-      return t.seconds() * 1e3;
+      const double cpu0 = thread_cpu_ms();
+      {
+        std::optional<NoGradGuard> staged_guard;
+        if (use_graph && w.staged_no_grad) staged_guard.emplace();
+        const Ts out = use_graph ? staged(w.args) : w.body(w.args);
+        if (w.backward) out[0].backward();
+      }
+      return f->cpu_time ? thread_cpu_ms() - cpu0 : t.seconds() * 1e3;
     };
     staged(w.args);  // the trace: an eager run (with gradients, if the body takes them)
     for (int k = 0; k < 2; ++k) once(false), once(true);  // warm-up
@@ -154,6 +170,7 @@ void add_bench_staged(CLI::App& root) {
                                           {"inference", f->inference},
                                           {"staged_backward", f->staged_backward},
                                           {"tape_backward", f->tape_backward},
+                                          {"clock", f->cpu_time ? "thread cpu time" : "wall"},
                                           {"graph_nodes", nodes},
                                           {"eager_ms_per_call", e},
                                           {"staged_ms_per_call", s},
@@ -161,8 +178,8 @@ void add_bench_staged(CLI::App& root) {
                                   .dump()
                                   .c_str());
     } else {
-      std::printf("%s\n%d threads, %d calls each (median), staged graph: %zu nodes\n", w.what.c_str(), num_threads(),
-                  w.calls, nodes);
+      std::printf("%s\n%d threads, %d calls each (median, %s), staged graph: %zu nodes\n", w.what.c_str(), num_threads(),
+                  w.calls, f->cpu_time ? "thread cpu time" : "wall time", nodes);
       std::printf("  eager   %10.4f ms/call\n  staged  %10.4f ms/call\n  speedup %10.2fx\n", e, s, e / s);
     }
   });
