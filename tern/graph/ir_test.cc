@@ -162,11 +162,58 @@ TEST(GraphPasses, PassManagerRunsPipelineToFixpoint) {
   const Tensor x = randn({2, 3});
   const Tensor want = run1(g, x);
   const auto log = PassManager::default_pipeline().run(g);
-  EXPECT_EQ(PassManager::default_pipeline().names(), (std::vector<std::string>{"constant-folding", "cse", "dce"}));
+  EXPECT_EQ(PassManager::default_pipeline().names(),
+            (std::vector<std::string>{"constant-folding", "cse", "dce", "fusion-scheduling"}));
   ASSERT_FALSE(log.empty());
   EXPECT_TRUE(log[0].changed);
   EXPECT_EQ(g.nodes().size(), 3u);  // tanh, mul, add
   EXPECT_TRUE(allclose(run1(g, x), want));
+}
+
+// exp(tanh(x)) + linear(tanh(x)) and -exp(sum(tanh(x))), written
+// interleaved: a run goes on while an op of its shape is ready (tanh, exp),
+// then the ready non-elementwise nodes run (linear, sum), then the next runs
+// (exp, neg over [4]); the graph computes the same values.
+TEST(GraphPasses, FusionSchedulingGroupsElementwiseRuns) {
+  Graph g;
+  const int x = g.add_input(DType::f32, {4, 3}, {4, 3});
+  const int w = g.add_capture(randn({3, 3}), false);
+  g.add_node(OpKind::tanh, {}, {x}, {meta({4, 3})});
+  const int t = out0(g);
+  g.add_node(OpKind::linear, {}, {t, w}, {meta({4, 3})});
+  const int l = out0(g);
+  g.add_node(OpKind::sum, Attrs{{1, 0}, {}}, {t}, {meta({4})});  // another shape, interleaved
+  const int s = out0(g);
+  g.add_node(OpKind::exp, {}, {s}, {meta({4})});
+  const int e4 = out0(g);
+  g.add_node(OpKind::exp, {}, {t}, {meta({4, 3})});
+  const int e = out0(g);
+  g.add_node(OpKind::neg, {}, {e4}, {meta({4})});
+  const int n4 = out0(g);
+  g.add_node(OpKind::add, {}, {e, l}, {meta({4, 3})});
+  g.set_outputs({out0(g), n4});
+  const Tensor xin = randn({4, 3});
+  const auto before = Executor(std::make_shared<const Graph>(g)).run({xin});
+  EXPECT_TRUE(FusionScheduling().run(g));
+  ASSERT_EQ(verify_error(g), "");
+  std::vector<OpKind> kinds;
+  for (const Node& node : g.nodes()) kinds.push_back(node.kind);
+  EXPECT_EQ(kinds, (std::vector<OpKind>{OpKind::tanh, OpKind::exp, OpKind::linear, OpKind::sum, OpKind::exp,
+                                        OpKind::neg, OpKind::add}));
+  const auto after = Executor(std::make_shared<const Graph>(g)).run({xin});
+  EXPECT_TRUE(allclose(after[0], before[0]) && allclose(after[1], before[1]));
+  EXPECT_FALSE(FusionScheduling().run(g));  // already scheduled
+}
+
+TEST(GraphPasses, FusionSchedulingKeepsGraphsWithRandomOps) {
+  Graph g;
+  const int x = g.add_input(DType::f32, {4}, {4});
+  g.add_node(OpKind::dropout, Attrs{{1, 0}, {0.5}}, {x}, {meta({4})});
+  const int d = out0(g);
+  g.add_node(OpKind::sum, Attrs{{0, 0}, {}}, {x}, {meta({})});
+  g.add_node(OpKind::exp, {}, {d}, {meta({4})});
+  g.set_outputs({out0(g)});
+  EXPECT_FALSE(FusionScheduling().run(g));
 }
 
 }  // namespace
