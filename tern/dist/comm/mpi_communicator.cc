@@ -167,6 +167,9 @@ class MpiCommunicator final : public Communicator {
   }
 
   std::unique_ptr<Communicator> split(int color, int key) override {
+    // MPI_Comm_split blocks without a deadline; the timed barrier first turns
+    // a rank that never arrives into a PeerTimeout instead of a hang.
+    barrier();
     MPI_Comm sub = MPI_COMM_NULL;
     check_mpi(MPI_Comm_split(comm_, color < 0 ? MPI_UNDEFINED : color, key, &sub), "MPI_Comm_split");
     if (sub == MPI_COMM_NULL) return nullptr;

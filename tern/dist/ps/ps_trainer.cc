@@ -4,13 +4,19 @@
 #include "tern/dist/ddp/model_sync.h"
 #include "tern/dist/ps/server.h"
 #include "tern/dist/ps/worker.h"
+#include "tern/io/checkpoint.h"
 #include "tern/ops/ops.h"
 
 namespace tern::dist::ps {
 
+std::string server_checkpoint_path(const std::string& checkpoint, int k) {
+  return checkpoint + ".server" + std::to_string(k);
+}
+
 PsRunResult train_parameter_server(const train::TrainOptions& opt, const PsOptions& ps, Communicator& world) {
-  TERN_CHECK(opt.resume.empty(), "--resume works with --dist allreduce; a parameter-server checkpoint holds the ",
-             "workers' model but not the servers' optimiser state");
+  TERN_CHECK(!ps.async || (opt.resume.empty() && opt.checkpoint.empty()),
+             "--checkpoint and --resume need synchronous rounds: with --async the servers' state at an epoch end ",
+             "is not the state the workers saw");
   TERN_CHECK(ps.staleness >= 0, "staleness must be >= 0, got ", ps.staleness);
   const auto push_codec = compress::make_codec(ps.codec, ps.codec_args);
   const auto pull_codec = compress::make_codec(ps.codec, ps.codec_args);
@@ -44,12 +50,40 @@ PsRunResult train_parameter_server(const train::TrainOptions& opt, const PsOptio
   c.layout = &layout;
   c.server = layout.server_index(world.rank());
   std::vector<optim::ParamRef> owned;
+  nn::NamedTensors owned_named;
   for (auto& [name, p] : model->named_parameters()) c.params.push_back(p);
-  for (int t : layout.tensors[c.server]) owned.push_back({model->named_parameters()[t].first, c.params[t]});
+  for (int t : layout.tensors[c.server]) {
+    owned.push_back({model->named_parameters()[t].first, c.params[t]});
+    owned_named.emplace_back(model->named_parameters()[t].first, c.params[t]);
+  }
   c.optimizer = train::make_optimizer(opt, owned);
+  int64_t start_epoch = 0;
+  if (!opt.resume.empty()) {
+    const std::string path = server_checkpoint_path(opt.resume, c.server);
+    const io::Checkpoint ck = io::load_checkpoint(path);
+    const io::CheckpointMeta workers_meta = io::load_checkpoint(opt.resume).meta;
+    TERN_CHECK(ck.meta.epoch == workers_meta.epoch, path, " is from epoch ", ck.meta.epoch, " but ", opt.resume,
+               " from epoch ", workers_meta.epoch, "; both must come from the same run");
+    io::assign_tensors(owned_named, ck.model, "checkpoint " + path, "model.", "this server's tensors");
+    c.optimizer->load_state_dict(ck.optim);
+    start_epoch = ck.meta.epoch;
+  }
+  if (!opt.checkpoint.empty()) {
+    // The optimiser moves into the Server with c; the object itself stays put.
+    c.on_epoch_end = [&, optimizer = c.optimizer.get(),
+                      path = server_checkpoint_path(opt.checkpoint, c.server)](int64_t epochs_done) {
+      io::CheckpointMeta meta;
+      meta.model = opt.model;
+      meta.optimizer = opt.optimizer;
+      meta.epoch = epochs_done;
+      meta.step = epochs_done * train::steps_per_epoch(opt, *train_set, layout.workers);
+      io::save_checkpoint(path, owned_named, optimizer->state_dict(), meta);
+    };
+  }
   c.set_epoch = [&opt](optim::Optimizer& o, int64_t epoch) { train::apply_schedule(opt, o, epoch); };
   c.steps_per_epoch = train::steps_per_epoch(opt, *train_set, layout.workers);
-  c.steps = c.steps_per_epoch * opt.epochs;
+  c.first_step = start_epoch * c.steps_per_epoch;
+  c.steps = c.steps_per_epoch * (opt.epochs - start_epoch);
   c.push_codec = push_codec.get();
   c.pull_codec = pull_codec.get();
   MeanAggregator mean;

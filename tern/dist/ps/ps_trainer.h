@@ -4,6 +4,11 @@
 // opt.batch_size each. Pushes and pulls go through the codec named in the
 // options (3LC, ...), with separate error-feedback state per tensor and
 // direction.
+//
+// Checkpoints (synchronous mode): worker 0 writes opt.checkpoint (its
+// replica) and server k writes opt.checkpoint + ".server<k>" (the master copy
+// of its tensors and their optimiser state) after every epoch, atomically.
+// --resume F reads both; codec error buffers restart at zero.
 #pragma once
 #include <string>
 
@@ -25,6 +30,9 @@ struct PsRunResult {
   bool is_server = false;
   train::TrainResult train;  // workers only
 };
+
+// The file server `k` of a job checkpointing to `checkpoint` writes.
+std::string server_checkpoint_path(const std::string& checkpoint, int k);
 
 PsRunResult train_parameter_server(const train::TrainOptions& opt, const PsOptions& ps, Communicator& world);
 

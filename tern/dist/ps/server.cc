@@ -100,6 +100,8 @@ void Server::run_sync(Communicator& world) {
     }
     apply(all, c_.first_step + step);
     send_pull(world, /*all workers*/ -1, 0);
+    const int64_t done = c_.first_step + step + 1;
+    if (c_.on_epoch_end && done % c_.steps_per_epoch == 0) c_.on_epoch_end(done / c_.steps_per_epoch);
   }
 }
 

@@ -36,6 +36,9 @@ struct ServerConfig {
   const Aggregator* aggregator = nullptr;
   bool async = false;
   int staleness = 0;
+  // Synchronous mode: called after the round that completes each epoch
+  // (1-based count of epochs done), e.g. to write the server's checkpoint.
+  std::function<void(int64_t epochs_done)> on_epoch_end;
 };
 
 class Server {

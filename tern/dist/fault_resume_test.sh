@@ -1,14 +1,16 @@
 #!/usr/bin/env bash
-# End-to-end checks of `tern train --dist allreduce` under mpirun:
+# End-to-end checks of `tern train --dist allreduce|ps` under mpirun (3 ranks):
 #  1. resume: epochs 1-2, then resume for epoch 3, gives the same epoch-3
 #     loss and accuracy as an uninterrupted 3-epoch run;
 #  2. a rank that dies (SIGKILL) ends the job with an error well within 30 s;
 #  3. a rank that hangs (SIGSTOP) makes the others exit with a clear timeout
 #     error naming the stuck rank (TERN_COMM_TIMEOUT=3 here).
-# Usage: fault_resume_test.sh TERN_BINARY MPIRUN [MPIRUN ARGS...]
+# Usage: fault_resume_test.sh TERN_BINARY "DIST FLAGS" MPIRUN [MPIRUN ARGS...]
+#   e.g. DIST FLAGS "--dist allreduce" or "--dist ps --servers 1"
 set -euo pipefail
 tern=$1
-shift
+read -r -a dist <<< "$2"
+shift 2
 mpirun=("$@")
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
@@ -19,9 +21,9 @@ history_of_epoch() {  # file epoch -> "loss acc" of that epoch
 }
 
 # 1. Resume continues the same trajectory.
-"${mpirun[@]}" -np 3 "$tern" train --dist allreduce "${args[@]}" --synthetic-size 1200 --epochs 3 > "$work/full.json"
-"${mpirun[@]}" -np 3 "$tern" train --dist allreduce "${args[@]}" --synthetic-size 1200 --epochs 2 --checkpoint "$work/ck.safetensors" > /dev/null
-"${mpirun[@]}" -np 3 "$tern" train --dist allreduce "${args[@]}" --synthetic-size 1200 --epochs 3 --resume "$work/ck.safetensors" > "$work/resumed.json"
+"${mpirun[@]}" -np 3 "$tern" train "${dist[@]}" "${args[@]}" --synthetic-size 1200 --epochs 3 > "$work/full.json"
+"${mpirun[@]}" -np 3 "$tern" train "${dist[@]}" "${args[@]}" --synthetic-size 1200 --epochs 2 --checkpoint "$work/ck.safetensors" > /dev/null
+"${mpirun[@]}" -np 3 "$tern" train "${dist[@]}" "${args[@]}" --synthetic-size 1200 --epochs 3 --resume "$work/ck.safetensors" > "$work/resumed.json"
 full=$(history_of_epoch "$work/full.json" 3)
 resumed=$(history_of_epoch "$work/resumed.json" 3)
 if [[ "$full" != "$resumed" ]]; then
@@ -32,7 +34,7 @@ echo "resume: epoch 3 loss/accuracy identical ($full)"
 
 # Starts a long run in the background; sets job_pid and rank_pids.
 start_long_run() {
-  "${mpirun[@]}" -np 3 "$tern" train --dist allreduce "${args[@]}" --synthetic-size 60000 --epochs 50 \
+  "${mpirun[@]}" -np 3 "$tern" train "${dist[@]}" "${args[@]}" --synthetic-size 6000 --epochs 500 \
     > "$work/out" 2> "$work/err" &
   job_pid=$!
   for _ in $(seq 100); do
