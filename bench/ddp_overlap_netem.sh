@@ -22,8 +22,9 @@ run() {  # model bucket_kb synthetic_size batch mode
 import json, sys
 j = json.loads(sys.stdin.read().strip().splitlines()[-1])
 steps = j["steps"]
-print(f"{sys.argv[1]} {sys.argv[2]} step_ms {1000 * j[\"history\"][0][\"seconds\"] / steps:.2f} "
-      f"exposed_ms {1000 * j[\"exposed_comm_seconds_rank0\"] / steps:.2f}")' "$1" "$5" | tee -a "$out"
+step_ms = 1000 * j["history"][0]["seconds"] / steps
+exposed_ms = 1000 * j["exposed_comm_seconds_rank0"] / steps
+print(sys.argv[1], sys.argv[2], "step_ms", round(step_ms, 2), "exposed_ms", round(exposed_ms, 2))' "$1" "$5" | tee -a "$out"
 }
 
 for _ in $(seq "$rounds"); do
