@@ -39,7 +39,10 @@ int64_t product(const std::vector<int>& factors) {
 
 std::string join_ints(const std::vector<int>& v, const char* sep) {
   std::string s;
-  for (size_t i = 0; i < v.size(); ++i) s += (i ? sep : "") + std::to_string(v[i]);
+  for (size_t i = 0; i < v.size(); ++i) {
+    if (i) s += sep;
+    s += std::to_string(v[i]);
+  }
   return s;
 }
 
@@ -107,7 +110,10 @@ void validate_blueconnect_plan(const BlueConnectPlan& plan, int world_size) {
 
 std::string format_blueconnect_plan(const BlueConnectPlan& plan) {
   std::string algos;
-  for (size_t i = 0; i < plan.stage_algos.size(); ++i) algos += (i ? "," : "") + std::string(algorithm_name(plan.stage_algos[i]));
+  for (size_t i = 0; i < plan.stage_algos.size(); ++i) {
+    if (i) algos += ",";
+    algos += algorithm_name(plan.stage_algos[i]);
+  }
   return join_ints(plan.factors, "x") + " order=" + join_ints(plan.order, ",") + " algos=" + algos;
 }
 

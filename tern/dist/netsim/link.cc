@@ -80,7 +80,10 @@ Link parse_link(std::string_view text) {
     if (text == p.name) return Link{p.name, p.alpha_us * 1e-6, p.gbyte_per_s * 1e9, p.shared};
   if (text.find('=') != std::string_view::npos) return parse_custom(text);
   std::string names;
-  for (const Preset& p : kPresets) names += (names.empty() ? "" : ", ") + std::string(p.name);
+  for (const Preset& p : kPresets) {
+    if (!names.empty()) names += ", ";
+    names += p.name;
+  }
   TERN_FAIL("unknown link '", text, "': expected one of ", names, ", or alpha_us=<us>,gbit=<Gbit/s>");
 }
 

@@ -22,7 +22,10 @@ CostBreakdown total(std::string name, std::vector<StageCost> stages) {
 
 std::string join(const std::vector<int>& v, const char* sep) {
   std::string s;
-  for (size_t i = 0; i < v.size(); ++i) s += (i ? sep : "") + std::to_string(v[i]);
+  for (size_t i = 0; i < v.size(); ++i) {
+    if (i) s += sep;
+    s += std::to_string(v[i]);
+  }
   return s;
 }
 
@@ -30,7 +33,10 @@ std::string join(const std::vector<int>& v, const char* sep) {
 
 std::string BlueConnectSchedule::describe() const {
   std::string a;
-  for (size_t i = 0; i < algos.size(); ++i) a += (i ? "," : "") + std::string(stage_algo_name(algos[i]));
+  for (size_t i = 0; i < algos.size(); ++i) {
+    if (i) a += ",";
+    a += stage_algo_name(algos[i]);
+  }
   return join(factors, "x") + " order=" + join(order, ",") + " algos=" + a;
 }
 
