@@ -66,9 +66,61 @@ bool needs_grad(const Tensor& t) {
   return m && (m->requires_grad || m->grad_fn);
 }
 
+// Forward values (arguments, or outputs of the first `forward_nodes` nodes)
+// that the rest of trace `t` -- the gradient -- reads: what F must return.
+static std::vector<int> saved_values(const Graph& t, size_t num_args, size_t forward_nodes, size_t num_outputs) {
+  std::vector<bool> forward(t.values().size(), false);
+  for (size_t i = 0; i < num_args; ++i) forward[static_cast<size_t>(t.inputs()[i])] = true;
+  for (size_t p = 0; p < forward_nodes; ++p)
+    for (int v : t.nodes()[p].outputs) forward[static_cast<size_t>(v)] = true;
+  std::vector<int> saved;
+  std::set<int> seen;
+  const auto note = [&](int v) {
+    if (v >= 0 && forward[static_cast<size_t>(v)] && seen.insert(v).second) saved.push_back(v);
+  };
+  for (size_t p = forward_nodes; p < t.nodes().size(); ++p)
+    for (int v : t.nodes()[p].inputs) note(v);
+  for (size_t k = num_outputs; k < t.outputs().size(); ++k) note(t.outputs()[k]);
+  return saved;
+}
+
+// ids[first, end) ++ more.
+static std::vector<int> concat(const std::vector<int>& ids, size_t first, size_t end, const std::vector<int>& more = {}) {
+  std::vector<int> out(ids.begin() + static_cast<std::ptrdiff_t>(first), ids.begin() + static_cast<std::ptrdiff_t>(end));
+  out.insert(out.end(), more.begin(), more.end());
+  return out;
+}
+
 StagedBackward::StagedBackward(const Graph& g, const std::vector<Tensor>& args, PassManager& passes) {
   TERN_CHECK(g.num_symbols() == 0, "staged backward: graphs with symbolic dims are not supported");
-  const size_t n = args.size();
+  choose_wrt(g, args);
+  const Trace t = trace_gradient(g, args);
+  const Graph& tg = t.graph;
+  const size_t n = args.size(), nf = g.nodes().size();
+  TERN_ASSERT(tg.nodes().size() >= nf, "staged backward: the replay recorded fewer nodes than the graph has");
+  for (size_t p = 0; p < nf; ++p)
+    TERN_ASSERT(tg.nodes()[p].kind == g.nodes()[p].kind, "staged backward: the replay recorded other ops");
+
+  // Cut: F = the first nf nodes, returning outputs ++ saved; B = the rest,
+  // taking output gradients ++ saved and returning the gradients.
+  const std::vector<int> saved = saved_values(tg, n, nf, num_outputs_);
+  auto fwd = std::make_shared<Graph>(
+      subgraph(tg, 0, nf, concat(tg.inputs(), 0, n), concat(tg.outputs(), 0, num_outputs_, saved)));
+  auto bwd = std::make_shared<Graph>(subgraph(tg, nf, tg.nodes().size(), concat(tg.inputs(), n, tg.inputs().size(), saved),
+                                              concat(tg.outputs(), num_outputs_, tg.outputs().size())));
+  passes.run(*fwd);
+  passes.run(*bwd);
+  verify(*fwd);
+  verify(*bwd);
+  forward_ = std::make_unique<Executor>(fwd);
+  backward_ = std::make_unique<Executor>(bwd);
+
+  std::lock_guard<std::mutex> lock(g_registry_mu);
+  id_ = g_next_id++;
+  g_registry[id_] = this;
+}
+
+void StagedBackward::choose_wrt(const Graph& g, const std::vector<Tensor>& args) {
   num_outputs_ = g.outputs().size();
   std::set<int> seen_outputs;
   for (size_t k = 0; k < num_outputs_; ++k) {
@@ -76,10 +128,10 @@ StagedBackward::StagedBackward(const Graph& g, const std::vector<Tensor>& args, 
     TERN_CHECK(v.kind == ValueKind::node_output && seen_outputs.insert(v.id).second,
                "staged backward: output ", k, " is an argument, a capture or a repeated output");
     out_meta_.push_back({v.example, v.dtype});
-    if (is_floating(v.dtype) && !g.output_detached(k)) float_outputs_.push_back(static_cast<int>(k));
+    if (is_floating(v.dtype) && !g.output_detached(k)) grad_outputs_.push_back(static_cast<int>(k));
   }
-  TERN_CHECK(!float_outputs_.empty(), "staged backward: no output takes a gradient");
-  for (size_t i = 0; i < n; ++i)
+  TERN_CHECK(!grad_outputs_.empty(), "staged backward: no output takes a gradient");
+  for (size_t i = 0; i < args.size(); ++i)
     if (is_floating(args[i].dtype()) && needs_grad(args[i])) wrt_args_.push_back(static_cast<int>(i));
   for (const Value& v : g.values()) {
     if (v.kind != ValueKind::capture || !needs_grad(v.captured)) continue;
@@ -87,11 +139,14 @@ StagedBackward::StagedBackward(const Graph& g, const std::vector<Tensor>& args, 
                                      "gradients; pass it as an argument");
     wrt_captures_.push_back(v.captured);
   }
+}
 
-  // The trace: F replayed op by op (the tape records it), then the gradient
-  // of sum_k <output_k, gout_k> (just output 0 weighted by gout_0 when it is
-  // the only one) w.r.t. the wrt set. The trace's own results are dropped.
-  const size_t nf = g.nodes().size();
+// F replayed op by op (the tape records it), then the gradient of
+// sum_k <output_k, gout_k> (output 0 weighted by gout_0 when it is the only
+// one) w.r.t. the wrt set, all under one trace. The run's results are
+// dropped, and what it changed (running statistics, random draws) restored.
+Trace StagedBackward::trace_gradient(const Graph& g, const std::vector<Tensor>& args) const {
+  const size_t n = args.size();
   auto fb = [&](const std::vector<Tensor>& a) {
     std::vector<Tensor> fargs(a.begin(), a.begin() + static_cast<std::ptrdiff_t>(n));
     std::vector<Tensor> leaves;
@@ -103,12 +158,12 @@ StagedBackward::StagedBackward(const Graph& g, const std::vector<Tensor>& args, 
     Executor replay(std::make_shared<Graph>(g), /*planned=*/false);
     std::vector<Tensor> outs = replay.run(fargs);
     Tensor total, gout;
-    if (float_outputs_.size() == 1) {
-      total = outs[static_cast<size_t>(float_outputs_[0])];
+    if (grad_outputs_.size() == 1) {
+      total = outs[static_cast<size_t>(grad_outputs_[0])];
       gout = a[n];
     } else {
-      for (size_t j = 0; j < float_outputs_.size(); ++j) {
-        const Tensor term = sum(mul(outs[static_cast<size_t>(float_outputs_[j])], a[n + j]));
+      for (size_t j = 0; j < grad_outputs_.size(); ++j) {
+        const Tensor term = sum(mul(outs[static_cast<size_t>(grad_outputs_[j])], a[n + j]));
         total = total.defined() ? add(total, term) : term;
       }
     }
@@ -117,52 +172,15 @@ StagedBackward::StagedBackward(const Graph& g, const std::vector<Tensor>& args, 
     return outs;
   };
   std::vector<Tensor> trace_args = args;
-  for (int k : float_outputs_) trace_args.push_back(ones(out_meta_[static_cast<size_t>(k)].shape, out_meta_[static_cast<size_t>(k)].dtype));
-  Trace t;
-  {
-    const StateSnapshot state(g);  // the trace runs F once more: running statistics, random draws
-    TERN_CHECK(state.ok(), "staged backward: an op mutates a non-contiguous tensor");
-    t = trace(fb, trace_args);
-    state.restore();
+  for (int k : grad_outputs_) {
+    const TensorMeta& m = out_meta_[static_cast<size_t>(k)];
+    trace_args.push_back(ones(m.shape, m.dtype));
   }
-  const Graph& tg = t.graph;
-  TERN_ASSERT(tg.nodes().size() >= nf, "staged backward: the replay recorded fewer nodes than the graph has");
-  for (size_t p = 0; p < nf; ++p)
-    TERN_ASSERT(tg.nodes()[p].kind == g.nodes()[p].kind, "staged backward: the replay recorded other ops");
-
-  // Saved: forward values (arguments or forward nodes' outputs) that the
-  // gradient part reads.
-  std::vector<bool> forward_value(tg.values().size(), false);
-  for (size_t i = 0; i < n; ++i) forward_value[static_cast<size_t>(tg.inputs()[i])] = true;
-  for (size_t p = 0; p < nf; ++p)
-    for (int v : tg.nodes()[p].outputs) forward_value[static_cast<size_t>(v)] = true;
-  std::vector<int> saved;
-  std::set<int> saved_set;
-  const auto note = [&](int v) {
-    if (v >= 0 && forward_value[static_cast<size_t>(v)] && saved_set.insert(v).second) saved.push_back(v);
-  };
-  for (size_t p = nf; p < tg.nodes().size(); ++p)
-    for (int v : tg.nodes()[p].inputs) note(v);
-  for (size_t k = num_outputs_; k < tg.outputs().size(); ++k) note(tg.outputs()[k]);
-
-  std::vector<int> f_in(tg.inputs().begin(), tg.inputs().begin() + static_cast<std::ptrdiff_t>(n));
-  std::vector<int> f_out(tg.outputs().begin(), tg.outputs().begin() + static_cast<std::ptrdiff_t>(num_outputs_));
-  f_out.insert(f_out.end(), saved.begin(), saved.end());
-  std::vector<int> b_in(tg.inputs().begin() + static_cast<std::ptrdiff_t>(n), tg.inputs().end());
-  b_in.insert(b_in.end(), saved.begin(), saved.end());
-  std::vector<int> b_out(tg.outputs().begin() + static_cast<std::ptrdiff_t>(num_outputs_), tg.outputs().end());
-  auto fwd = std::make_shared<Graph>(subgraph(tg, 0, nf, f_in, f_out));
-  auto bwd = std::make_shared<Graph>(subgraph(tg, nf, tg.nodes().size(), b_in, b_out));
-  passes.run(*fwd);
-  passes.run(*bwd);
-  verify(*fwd);
-  verify(*bwd);
-  forward_ = std::make_unique<Executor>(fwd);
-  backward_ = std::make_unique<Executor>(bwd);
-
-  std::lock_guard<std::mutex> lock(g_registry_mu);
-  id_ = g_next_id++;
-  g_registry[id_] = this;
+  const StateSnapshot state(g);
+  TERN_CHECK(state.ok(), "staged backward: an op mutates a non-contiguous tensor");
+  Trace t = trace(fb, trace_args);
+  state.restore();
+  return t;
 }
 
 StagedBackward::~StagedBackward() {
@@ -200,7 +218,7 @@ std::vector<Tensor> StagedBackward::call(const std::vector<Tensor>& args) {
   node->sequence = sequence;
   node->saved_out.resize(num_outputs_);
   for (const Tensor& o : outs) node->out_meta.push_back({o.shape(), o.dtype()});
-  for (int k : float_outputs_) {
+  for (int k : grad_outputs_) {
     AutogradMeta& meta = outs[static_cast<size_t>(k)].autograd_meta();
     meta.grad_fn = node;
     meta.output_nr = k;
@@ -210,11 +228,11 @@ std::vector<Tensor> StagedBackward::call(const std::vector<Tensor>& args) {
 
 void StagedBackward::run_backward(const Tensor* saved, const Tensor* gout, int nout, const bool* needs, Tensor* gin) {
   std::vector<Tensor> b_args;
-  for (int k : float_outputs_) {
+  for (int k : grad_outputs_) {
     const TensorMeta& m = out_meta_[static_cast<size_t>(k)];
     b_args.push_back(k < nout && gout[k].defined() ? gout[k] : zeros(m.shape, m.dtype));
   }
-  const size_t nsaved = backward_->graph().inputs().size() - float_outputs_.size();
+  const size_t nsaved = backward_->graph().inputs().size() - grad_outputs_.size();
   b_args.insert(b_args.end(), saved, saved + nsaved);
   std::vector<Tensor> grads = backward_->run(b_args);
   ++backward_calls_;

@@ -19,6 +19,7 @@
 
 #include "tern/graph/executor.h"
 #include "tern/graph/passes/pass.h"
+#include "tern/graph/tracer.h"
 
 namespace tern::graph {
 
@@ -45,10 +46,15 @@ class StagedBackward {
   void run_backward(const Tensor* saved, const Tensor* gout, int nout, const bool* needs, Tensor* gin);
 
  private:
+  // Sets the outputs that take gradients and the wrt set (arguments and
+  // captured leaves that need gradients).
+  void choose_wrt(const Graph& g, const std::vector<Tensor>& args);
+  Trace trace_gradient(const Graph& g, const std::vector<Tensor>& args) const;
+
   int64_t id_ = 0;                        // key of this object in the gradient function's registry
   std::vector<int> wrt_args_;             // argument positions that get gradients
   std::vector<Tensor> wrt_captures_;      // captured leaves (parameters) that get gradients
-  std::vector<int> float_outputs_;        // outputs that take a gradient (B's first inputs)
+  std::vector<int> grad_outputs_;        // outputs that take a gradient (B's first inputs)
   std::vector<TensorMeta> out_meta_;
   size_t num_outputs_ = 0;
   std::unique_ptr<Executor> forward_, backward_;

@@ -7,7 +7,8 @@ tern=$1
 dir=$(mktemp -d)
 trap 'rm -rf "$dir"' EXIT
 
-"$tern" export --model mlp --format onnx --out "$dir/mlp.onnx" | grep -q "checker ok"
+out=$("$tern" export --model mlp --format onnx --out "$dir/mlp.onnx")
+[[ $out == *"checker ok"* ]] || { echo "unexpected output: $out"; exit 1; }
 [[ -s "$dir/mlp.onnx" && ! -e "$dir/mlp.onnx.tmp" ]]
 if /usr/bin/python3 -c "import onnx" 2>/dev/null; then
   /usr/bin/python3 - "$dir/mlp.onnx" <<'PY'
