@@ -54,7 +54,9 @@ struct AllreduceRunner {
     }
     td::BlueConnectPlan plan;
     if (f.factors == "auto") {
-      TERN_CHECK(probed, "--factors auto needs the probe (internal)");
+      TERN_CHECK(f.order.empty() && f.stage_algos.empty(),
+                 "--order and --stage-algos go with explicit --factors, not auto (the planner picks them)");
+      TERN_ASSERT(probed, "--factors auto runs the probe first");
       plan = td::plan_from_model(*probed, f.bytes);
     } else {
       plan = td::parse_blueconnect_plan(f.factors, p);
