@@ -335,14 +335,18 @@ main() {
   done
 
   # OpenMPI's rsh launcher calls "<agent> [opts] <host> <orted command>"; start
-  # that orted in the host's (= rank's) namespace instead of over ssh.
+  # that orted in the host's (= rank's) namespace instead of over ssh. Each
+  # orted gets its own tmpdir: all share one hostname, so they would otherwise
+  # share one session directory and crash on each other's hwloc topology and
+  # PMIx dstore files there (seen: segfault in hwloc_shmem_topology_write).
   cat >"$tmpdir/agent" <<EOF
 #!/bin/sh
 while [ "\${1#-}" != "\$1" ]; do shift; done
 host=\$1; shift
 ns=\$(awk -v h="\$host" '\$1 == h { print \$2 }' "$tmpdir/nsmap")
 [ -n "\$ns" ] || { echo "$PROG agent: unknown host \$host" >&2; exit 1; }
-exec ip netns exec "\$ns" /bin/sh -c "\$*"
+mkdir -p "$tmpdir/\$ns"
+OMPI_MCA_orte_tmpdir_base="$tmpdir/\$ns" exec ip netns exec "\$ns" /bin/sh -c "\$*"
 EOF
   chmod +x "$tmpdir/agent"
 
@@ -358,7 +362,7 @@ EOF
 
   local -a cmd=(ip netns exec "$hub" mpirun --allow-run-as-root --oversubscribe --bind-to none
     --hostfile "$tmpdir/hosts" --mca plm rsh --mca plm_rsh_agent "$tmpdir/agent"
-    --mca plm_rsh_no_tree_spawn 1 --mca oob_tcp_if_include "$NET"
+    --mca plm_rsh_no_tree_spawn 1 --leave-session-attached --mca oob_tcp_if_include "$NET"
     --mca mpi_yield_when_idle 1 --mca btl "self,tcp" --mca btl_tcp_if_include "$NET"
     "${mpi_extra[@]}" -np "$np" "$@")
   if ((verbose)); then echo "+ ${cmd[*]}" >&2; fi
