@@ -4,10 +4,13 @@
 //    node boundary once);
 //  - hd: recursive halving-doubling over all ranks;
 //  - tree: binomial reduce to rank 0, then binomial broadcast;
-//  - hierarchical (2-level, as Horovod's hierarchical all-reduce and Jia et
-//    al. 2018): inside each node reduce to the node's first device
-//    (reduce-scatter + gather), all-reduce among those leaders (ring or hd),
-//    then broadcast inside each node (scatter + all-gather);
+//  - hierarchical (2-level through node leaders, as in Jia et al. 2018):
+//    inside each node reduce to the node's first device (reduce-scatter +
+//    gather), all-reduce among those leaders (ring or hd), then broadcast
+//    inside each node (scatter + all-gather). The variant in which every
+//    device all-reduces its own shard across nodes (Horovod's hierarchical
+//    mode) is BlueConnect with factors devices x nodes, order 0,1, which
+//    the planner considers;
 //  - blueconnect: reduce-scatter stages over coordinate groups in the given
 //    order, then all-gather stages in reverse (collectives/blueconnect.h);
 //    an innermost factor of 2 runs as one exchange, as the collective does.
