@@ -18,15 +18,6 @@ std::string spec_str(const Shape& s) {
   return out + "]";
 }
 
-// `x` grown by `delta` along dim d, repeating its last slice (so index
-// tensors stay valid).
-Tensor grow(const Tensor& x, int64_t d, int64_t delta) {
-  const int64_t n = x.size(d);
-  const Tensor last = slice(x, d, n - 1, n);
-  std::vector<Tensor> parts{x};
-  for (int64_t k = 0; k < delta; ++k) parts.push_back(last);
-  return contiguous(cat(parts, d));
-}
 
 }  // namespace
 
@@ -108,7 +99,7 @@ std::vector<Tensor> Function::trace_new(const std::vector<Tensor>& args, const s
             NoGradGuard no_grad;
             Tensor a = args[i].detach();
             for (size_t d = 0; d < (*signature_)[i].shape.size(); ++d)
-              if ((*signature_)[i].shape[d] == -(j + 1)) a = grow(a, static_cast<int64_t>(d), delta);
+              if ((*signature_)[i].shape[d] == -(j + 1)) a = grow_dim(a, static_cast<int64_t>(d), delta);
             grown.push_back(a);
           }
           ++probes_;
@@ -153,22 +144,24 @@ std::vector<Tensor> Function::trace_new(const std::vector<Tensor>& args, const s
 std::vector<Tensor> Function::operator()(const std::vector<Tensor>& args) {
   std::vector<int64_t> symbols;
   if (signature_) symbols = check_signature(args);
-  last_backward_ = nullptr;
   if (symbolic_) {
     last_ = symbolic_->graph_ptr();
-    return symbolic_->run(args, symbols);
+    last_backward_ = staged_backward("symbolic", *symbolic_, args, symbols);
+    return last_backward_ ? last_backward_->call(args, symbols) : symbolic_->run(args, symbols);
   }
+  last_backward_ = nullptr;
   for (const Tensor& a : args) TERN_CHECK(a.defined(), options_.name, ": an argument is an undefined tensor");
   const std::string key = signature_key(args);
   if (auto it = cache_.find(key); it != cache_.end()) {
     last_ = it->second->graph_ptr();
-    last_backward_ = staged_backward(key, *it->second, args);
+    last_backward_ = staged_backward(key, *it->second, args, {});
     return last_backward_ ? last_backward_->call(args) : it->second->run(args);
   }
   return trace_new(args, symbols);
 }
 
-StagedBackward* Function::staged_backward(const std::string& key, const Executor& ex, const std::vector<Tensor>& args) {
+StagedBackward* Function::staged_backward(const std::string& key, const Executor& ex, const std::vector<Tensor>& args,
+                                          const std::vector<int64_t>& symbols) {
   if (!options_.stage_backward || !grad_enabled() || tracing_now()) return nullptr;
   // Which arguments and captures need gradients: part of the key, and none means no tape.
   std::string mask = key + "|";
@@ -181,7 +174,7 @@ StagedBackward* Function::staged_backward(const std::string& key, const Executor
   if (it == backward_.end()) {
     std::unique_ptr<StagedBackward> sb;
     try {
-      sb = std::make_unique<StagedBackward>(ex.graph(), args, passes_);
+      sb = std::make_unique<StagedBackward>(ex.graph(), args, symbols, passes_);
     } catch (const Error&) {
       // Not differentiable as a whole (see StagedBackward): record op by op.
     }

@@ -43,9 +43,9 @@ struct FunctionOptions {
   int retrace_warning = 5;        // warn (once) after this many traces
   // A call that autograd must see (an argument or capture needs gradients)
   // runs the forward graph off the tape and records one node whose gradient
-  // is a staged backward graph (staged_backward.h). Off: every op of the
-  // call is recorded on the tape, as eager. Graphs with symbolic dims, and
-  // graphs the staged backward cannot take, always record op by op.
+  // is a staged backward graph (staged_backward.h; with symbolic dims, one
+  // for all sizes). Off: every op of the call is recorded on the tape, as
+  // eager. Graphs the staged backward cannot take always record op by op.
   bool stage_backward = true;
 };
 
@@ -78,7 +78,8 @@ class Function {
   void count_trace();
   // The staged backward for this call, built on first use; nullptr if the
   // call needs no tape or its graph cannot be differentiated as a whole.
-  StagedBackward* staged_backward(const std::string& key, const Executor& ex, const std::vector<Tensor>& args);
+  StagedBackward* staged_backward(const std::string& key, const Executor& ex, const std::vector<Tensor>& args,
+                                  const std::vector<int64_t>& symbols);
 
   StagedFn fn_;
   std::optional<std::vector<ArgSpec>> signature_;

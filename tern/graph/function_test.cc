@@ -232,13 +232,15 @@ TEST(Function, BadSignatureNamesArgumentAndShapes) {
 }
 
 // One trace under a -1 batch signature serves 100 batch sizes, outputs and
-// parameter gradients equal eager.
+// parameter gradients equal eager; the gradient is one staged backward
+// graph (symbolic too) for every size.
 void check_one_trace_serves_all_batches(const std::string& model) {
   manual_seed(1);
   nn::ModulePtr m = nn::make_model(model, nn::find_model(model).defaults);
   auto f = function([&](const Ts& a) { return Ts{cross_entropy((*m)(a[0]), a[1])}; },
                     {{DType::f32, {-1, 1, 28, 28}}, {DType::i64, {-1}}}, FunctionOptions{model});
   const auto params = m->parameters();
+  const StagedBackward* backward = nullptr;  // one for every size
   for (int64_t n = 1; n <= 100; ++n) {
     const Tensor x = randn({n, 1, 28, 28});
     std::vector<int64_t> labels;
@@ -250,6 +252,11 @@ void check_one_trace_serves_all_batches(const std::string& model) {
       continue;
     }
     const Tensor staged = f({x, y})[0];  // a few sizes: outputs and gradients
+    if (n > 1) {  // after the first call (the trace): a staged backward, the same at every size
+      EXPECT_NE(f.last_backward(), nullptr) << model << " batch " << n;
+      if (backward == nullptr) backward = f.last_backward();
+      EXPECT_EQ(f.last_backward(), backward) << model << " batch " << n;
+    }
     staged.backward();
     std::vector<Tensor> staged_grads;
     for (Tensor p : params) {
@@ -265,6 +272,9 @@ void check_one_trace_serves_all_batches(const std::string& model) {
     }
   }
   EXPECT_EQ(f.trace_count(), 1) << model;
+  ASSERT_NE(backward, nullptr);
+  EXPECT_EQ(backward->backward_calls(), 3) << model;
+  EXPECT_EQ(backward->backward_graph().num_symbols(), 1) << model;
   EXPECT_FALSE(f.polymorphism_failed()) << model;
   EXPECT_EQ(f.cache_size(), 1u);
   EXPECT_NE(to_text(*f.last_graph()).find("*s0"), std::string::npos) << to_text(*f.last_graph());

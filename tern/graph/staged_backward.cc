@@ -10,6 +10,7 @@
 #include "tern/autograd/node.h"
 #include "tern/graph/state_snapshot.h"
 #include "tern/graph/subgraph.h"
+#include "tern/graph/symbolic.h"
 #include "tern/graph/tracer.h"
 #include "tern/graph/verify.h"
 #include "tern/ops/ops.h"
@@ -18,8 +19,10 @@ namespace tern::graph {
 
 namespace {
 
-// The tape node's attrs hold {registry key, number of wrt inputs}: a
-// GradFn is a plain function, so it finds its StagedBackward here.
+// The tape node's attrs hold {registry key, number of wrt inputs, number of
+// symbols, the symbols' values, then per gradient input its rank and dims}:
+// a GradFn is a plain function, so it finds its StagedBackward and the
+// call's sizes there.
 std::mutex g_registry_mu;
 std::unordered_map<int64_t, StagedBackward*> g_registry;
 int64_t g_next_id = 1;
@@ -33,7 +36,15 @@ void staged_call_grad(GradArgs& a) {
     sb = it->second;
   }
   const int nwrt = static_cast<int>(a.attrs.i(1));
-  sb->run_backward(a.in + nwrt, a.gout, a.nout, a.needs, a.gin);
+  size_t k = 3 + static_cast<size_t>(a.attrs.i(2));
+  const std::vector<int64_t> symbols(a.attrs.ints.begin() + 3, a.attrs.ints.begin() + static_cast<std::ptrdiff_t>(k));
+  std::vector<Shape> gout_shapes;
+  while (k < a.attrs.ints.size()) {
+    const size_t rank = static_cast<size_t>(a.attrs.i(k));
+    gout_shapes.push_back(a.attrs.shape_at(k + 1, rank));
+    k += 1 + rank;
+  }
+  sb->run_backward(a.in + nwrt, a.gout, a.nout, a.needs, a.gin, symbols, gout_shapes);
 }
 
 const OpDef& staged_call_def() {
@@ -91,10 +102,10 @@ static std::vector<int> concat(const std::vector<int>& ids, size_t first, size_t
   return out;
 }
 
-StagedBackward::StagedBackward(const Graph& g, const std::vector<Tensor>& args, PassManager& passes) {
-  TERN_CHECK(g.num_symbols() == 0, "staged backward: graphs with symbolic dims are not supported");
+StagedBackward::StagedBackward(const Graph& g, const std::vector<Tensor>& args, const std::vector<int64_t>& symbols,
+                               PassManager& passes) {
   choose_wrt(g, args);
-  const Trace t = trace_gradient(g, args);
+  const Trace t = g.num_symbols() > 0 ? trace_symbolic_gradient(g, args, symbols) : trace_gradient(g, args, symbols);
   const Graph& tg = t.graph;
   const size_t n = args.size(), nf = g.nodes().size();
   TERN_ASSERT(tg.nodes().size() >= nf, "staged backward: the replay recorded fewer nodes than the graph has");
@@ -108,6 +119,7 @@ StagedBackward::StagedBackward(const Graph& g, const std::vector<Tensor>& args, 
       subgraph(tg, 0, nf, concat(tg.inputs(), 0, n), concat(tg.outputs(), 0, num_outputs_, saved)));
   auto bwd = std::make_shared<Graph>(subgraph(tg, nf, tg.nodes().size(), concat(tg.inputs(), n, tg.inputs().size(), saved),
                                               concat(tg.outputs(), num_outputs_, tg.outputs().size())));
+  fwd->set_input_symbols(g.input_symbols());
   passes.run(*fwd);
   passes.run(*bwd);
   verify(*fwd);
@@ -127,7 +139,7 @@ void StagedBackward::choose_wrt(const Graph& g, const std::vector<Tensor>& args)
     const Value& v = g.value(g.outputs()[k]);
     TERN_CHECK(v.kind == ValueKind::node_output && seen_outputs.insert(v.id).second,
                "staged backward: output ", k, " is an argument, a capture or a repeated output");
-    out_meta_.push_back({v.example, v.dtype});
+    out_dtype_.push_back(v.dtype);
     if (is_floating(v.dtype) && !g.output_detached(k)) grad_outputs_.push_back(static_cast<int>(k));
   }
   TERN_CHECK(!grad_outputs_.empty(), "staged backward: no output takes a gradient");
@@ -145,8 +157,19 @@ void StagedBackward::choose_wrt(const Graph& g, const std::vector<Tensor>& args)
 // sum_k <output_k, gout_k> (output 0 weighted by gout_0 when it is the only
 // one) w.r.t. the wrt set, all under one trace. The run's results are
 // dropped, and what it changed (running statistics, random draws) restored.
-Trace StagedBackward::trace_gradient(const Graph& g, const std::vector<Tensor>& args) const {
+Trace StagedBackward::trace_gradient(const Graph& g, const std::vector<Tensor>& args,
+                                     const std::vector<int64_t>& symbols) const {
   const size_t n = args.size();
+  const StateSnapshot state(g);
+  TERN_CHECK(state.ok(), "staged backward: an op mutates a non-contiguous tensor");
+  // The gradient inputs have the outputs' shapes at these sizes: one run to learn them.
+  std::vector<Tensor> trace_args = args;
+  {
+    NoGradGuard no_grad;
+    const std::vector<Tensor> outs = Executor(std::make_shared<Graph>(g), /*planned=*/false).run(args, symbols);
+    for (int k : grad_outputs_) trace_args.push_back(ones(outs[static_cast<size_t>(k)].shape(), out_dtype_[static_cast<size_t>(k)]));
+  }
+  state.restore();
   auto fb = [&](const std::vector<Tensor>& a) {
     std::vector<Tensor> fargs(a.begin(), a.begin() + static_cast<std::ptrdiff_t>(n));
     std::vector<Tensor> leaves;
@@ -156,7 +179,7 @@ Trace StagedBackward::trace_gradient(const Graph& g, const std::vector<Tensor>& 
     }
     leaves.insert(leaves.end(), wrt_captures_.begin(), wrt_captures_.end());
     Executor replay(std::make_shared<Graph>(g), /*planned=*/false);
-    std::vector<Tensor> outs = replay.run(fargs);
+    std::vector<Tensor> outs = replay.run(fargs, symbols);
     Tensor total, gout;
     if (grad_outputs_.size() == 1) {
       total = outs[static_cast<size_t>(grad_outputs_[0])];
@@ -171,15 +194,35 @@ Trace StagedBackward::trace_gradient(const Graph& g, const std::vector<Tensor>& 
     outs.insert(outs.end(), grads.begin(), grads.end());
     return outs;
   };
-  std::vector<Tensor> trace_args = args;
-  for (int k : grad_outputs_) {
-    const TensorMeta& m = out_meta_[static_cast<size_t>(k)];
-    trace_args.push_back(ones(m.shape, m.dtype));
-  }
-  const StateSnapshot state(g);
-  TERN_CHECK(state.ok(), "staged backward: an op mutates a non-contiguous tensor");
   Trace t = trace(fb, trace_args);
   state.restore();
+  return t;
+}
+
+Trace StagedBackward::trace_symbolic_gradient(const Graph& g, const std::vector<Tensor>& args,
+                                              const std::vector<int64_t>& symbols) const {
+  Trace t = trace_gradient(g, args, symbols);
+  const auto& dims = g.input_symbols();
+  TERN_CHECK(dims.size() == args.size(), "staged backward: the graph does not say which input dims are symbolic");
+  std::vector<std::vector<Trace>> probes(symbols.size());
+  for (size_t j = 0; j < symbols.size(); ++j)
+    for (int64_t delta = 1; delta <= 2; ++delta) {
+      std::vector<Tensor> grown;
+      for (size_t i = 0; i < args.size(); ++i) {
+        NoGradGuard no_grad;
+        Tensor a = args[i].detach();
+        for (size_t d = 0; d < dims[i].size(); ++d)
+          if (dims[i][d] == static_cast<int>(j)) a = grow_dim(a, static_cast<int64_t>(d), delta);
+        grown.push_back(a);
+      }
+      std::vector<int64_t> grown_symbols = symbols;
+      grown_symbols[j] += delta;
+      probes[j].push_back(trace_gradient(g, grown, grown_symbols));
+    }
+  std::vector<std::vector<const Graph*>> probe_graphs;
+  for (const auto& pj : probes) probe_graphs.push_back({&pj[0].graph, &pj[1].graph});
+  const std::string why = make_symbolic(t.graph, symbols, probe_graphs);
+  TERN_CHECK(why.empty(), "staged backward: the gradient cannot serve all sizes: ", why);
   return t;
 }
 
@@ -188,17 +231,24 @@ StagedBackward::~StagedBackward() {
   g_registry.erase(id_);
 }
 
-std::vector<Tensor> StagedBackward::call(const std::vector<Tensor>& args) {
+std::vector<Tensor> StagedBackward::call(const std::vector<Tensor>& args, const std::vector<int64_t>& symbols) {
   std::vector<Tensor> res;
   {
     NoGradGuard no_grad;  // F runs off the tape, on the planned path
-    res = forward_->run(args);
+    res = forward_->run(args, symbols);
   }
   std::vector<Tensor> outs(res.begin(), res.begin() + static_cast<std::ptrdiff_t>(num_outputs_));
   auto node = std::make_shared<autograd::Node>();
   node->def = &staged_call_def();
   const size_t nwrt = wrt_args_.size() + wrt_captures_.size();
-  node->attrs.ints = {id_, static_cast<int64_t>(nwrt)};
+  std::vector<int64_t>& ints = node->attrs.ints;
+  ints = {id_, static_cast<int64_t>(nwrt), static_cast<int64_t>(symbols.size())};
+  ints.insert(ints.end(), symbols.begin(), symbols.end());  // B runs at these sizes
+  for (int k : grad_outputs_) {
+    const Shape& shape = outs[static_cast<size_t>(k)].shape();
+    ints.push_back(static_cast<int64_t>(shape.size()));
+    ints.insert(ints.end(), shape.begin(), shape.end());
+  }
   // Inputs: the wrt tensors (edges), then the saved values (no edges).
   uint64_t sequence = 0;
   const auto add_wrt = [&](const Tensor& t) {
@@ -226,15 +276,16 @@ std::vector<Tensor> StagedBackward::call(const std::vector<Tensor>& args) {
   return outs;
 }
 
-void StagedBackward::run_backward(const Tensor* saved, const Tensor* gout, int nout, const bool* needs, Tensor* gin) {
+void StagedBackward::run_backward(const Tensor* saved, const Tensor* gout, int nout, const bool* needs, Tensor* gin,
+                                  const std::vector<int64_t>& symbols, const std::vector<Shape>& gout_shapes) {
   std::vector<Tensor> b_args;
-  for (int k : grad_outputs_) {
-    const TensorMeta& m = out_meta_[static_cast<size_t>(k)];
-    b_args.push_back(k < nout && gout[k].defined() ? gout[k] : zeros(m.shape, m.dtype));
+  for (size_t j = 0; j < grad_outputs_.size(); ++j) {
+    const int k = grad_outputs_[j];  // the engine leaves the gradient of an unused output undefined
+    b_args.push_back(k < nout && gout[k].defined() ? gout[k] : zeros(gout_shapes[j], out_dtype_[static_cast<size_t>(k)]));
   }
   const size_t nsaved = backward_->graph().inputs().size() - grad_outputs_.size();
   b_args.insert(b_args.end(), saved, saved + nsaved);
-  std::vector<Tensor> grads = backward_->run(b_args);
+  std::vector<Tensor> grads = backward_->run(b_args, symbols);
   ++backward_calls_;
   for (size_t i = 0; i < grads.size(); ++i)
     if (needs[i]) gin[i] = grads[i];

@@ -69,4 +69,12 @@ std::string make_symbolic(Graph& g, const std::vector<int64_t>& s0, const std::v
   return "";
 }
 
+Tensor grow_dim(const Tensor& x, int64_t d, int64_t delta) {
+  const int64_t n = x.size(d);
+  const Tensor last = slice(x, d, n - 1, n);
+  std::vector<Tensor> parts{x};
+  for (int64_t k = 0; k < delta; ++k) parts.push_back(last);
+  return contiguous(cat(parts, d));
+}
+
 }  // namespace tern::graph

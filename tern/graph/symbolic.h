@@ -20,4 +20,8 @@ namespace tern::graph {
 // otherwise returns why the function's structure depends on the sizes.
 std::string make_symbolic(Graph& g, const std::vector<int64_t>& s0, const std::vector<std::vector<const Graph*>>& probes);
 
+// `x` grown by `delta` along dim d, repeating its last slice (so index
+// tensors stay valid): a probe's argument.
+Tensor grow_dim(const Tensor& x, int64_t d, int64_t delta);
+
 }  // namespace tern::graph
