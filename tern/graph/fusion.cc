@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cmath>
 
+#include "tern/base/parallel.h"
+
 namespace tern::graph {
 
 namespace {
@@ -142,19 +144,22 @@ std::vector<FusedGroup> find_fused_groups(const Graph& g, const std::vector<Tens
   return groups;
 }
 
-void run_fused(const FusedGroup& fg, FusedScratch& io) {
+namespace {
+
+// Elements [begin, end) of the run, chunk by chunk.
+void run_range(const FusedGroup& fg, const FusedScratch& io, FusedWork& work, int64_t begin, int64_t end) {
   const size_t ns = fg.steps.size(), ne = fg.externals.size();
   const std::vector<const float*>& ext = io.ext;
   const std::vector<int64_t>& ext_numel = io.ext_numel;
   const std::vector<float*>& dst = io.dst;
-  std::vector<float>& scratch = io.chunks;
+  std::vector<float>& scratch = work.chunks;
   scratch.resize(std::max(scratch.size(), (ns + ne) * kChunk));
-  std::vector<const float*>& res = io.res;
-  std::vector<const float*>& in = io.in;
+  std::vector<const float*>& res = work.res;
+  std::vector<const float*>& in = work.in;
   res.resize(ns);
   in.resize(ne);
-  for (int64_t base = 0; base < fg.numel; base += kChunk) {
-    const int64_t len = std::min(kChunk, fg.numel - base);
+  for (int64_t base = begin; base < end; base += kChunk) {
+    const int64_t len = std::min(kChunk, end - base);
     for (size_t e = 0; e < ne; ++e) {
       if (ext_numel[e] == fg.numel) {
         in[e] = ext[e] + base;
@@ -217,6 +222,21 @@ void run_fused(const FusedGroup& fg, FusedScratch& io) {
       res[s] = out;
     }
   }
+}
+
+}  // namespace
+
+void run_fused(const FusedGroup& fg, FusedScratch& io) {
+  if (fg.numel <= kFusedParallelGrain || num_threads() == 1 || in_parallel_region()) {
+    run_range(fg, io, io.work, 0, fg.numel);
+    return;
+  }
+  // Split at chunk boundaries so every thread's chunks are whole.
+  const int64_t chunks = (fg.numel + kChunk - 1) / kChunk;
+  parallel_for(chunks, kFusedParallelGrain / kChunk, [&](int64_t c0, int64_t c1) {
+    FusedWork work;
+    run_range(fg, io, work, c0 * kChunk, std::min(c1 * kChunk, fg.numel));
+  });
 }
 
 }  // namespace tern::graph

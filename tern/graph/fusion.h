@@ -45,15 +45,25 @@ bool fusable_kind(OpKind kind);
 // shape for this plan.
 std::vector<FusedGroup> find_fused_groups(const Graph& g, const std::vector<TensorMeta>& meta);
 
-// The inputs and outputs of one fused run, and its working memory (kept by
-// the caller across calls, so running a group allocates nothing).
+// Working memory of one thread running a fused run over chunks.
+struct FusedWork {
+  std::vector<float> chunks;  // per step and external: one chunk
+  std::vector<const float*> res, in;
+};
+
+// The inputs and outputs of one fused run, and the working memory of a
+// serial run (kept by the caller across calls, so a small run allocates
+// nothing).
 struct FusedScratch {
   std::vector<const float*> ext;   // external k's data
   std::vector<int64_t> ext_numel;  // its element count: the run's, 1, or (a linear's operand) any
   std::vector<float*> dst;         // where a written step goes (unused for others)
-  std::vector<float> chunks;       // per step and external: one chunk
-  std::vector<const float*> res, in;
+  FusedWork work;
 };
+
+// Runs of more than this many elements are split over threads, as the
+// elementwise kernels are (each thread with its own working memory).
+inline constexpr int64_t kFusedParallelGrain = 32768;
 
 void run_fused(const FusedGroup& fg, FusedScratch& io);
 

@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include "tern/autograd/grad_mode.h"
+#include "tern/base/parallel.h"
 #include "tern/graph/function.h"
 #include "tern/ops/ops.h"
 
@@ -66,6 +67,24 @@ TEST(Fusion, SmallLinearsJoinRuns) {
     }
   }
   EXPECT_GE(fused.fused_nodes(), static_cast<int64_t>(f.last_graph()->nodes().size()) - 1);
+}
+
+// A run longer than kFusedParallelGrain is split over threads at chunk
+// boundaries: same values as eager.
+TEST(Fusion, LongRunsSplitOverThreadsEqualEager) {
+  NoGradGuard no_grad;
+  const int threads = num_threads();
+  set_num_threads(2);
+  auto f = function(body);
+  const Ts a = {randn({7, 10001}), randn({7, 10001})};  // 70007 elements: two threads, a partial last chunk
+  f(a);
+  Executor fused(f.last_graph());
+  for (int k = 0; k < 2; ++k) {
+    const Ts got = fused.run(a), want = body(a);
+    for (size_t i = 0; i < want.size(); ++i) EXPECT_TRUE(allclose(got[i], want[i], 1e-5, 1e-6)) << "output " << i;
+  }
+  EXPECT_GE(fused.fused_nodes(), 10);
+  set_num_threads(threads);
 }
 
 TEST(Fusion, NonContiguousArgumentFallsBack) {
