@@ -200,43 +200,58 @@ cleanup_leftovers() {
   say "removed $n leftover namespace(s)"
 }
 
-# One shaped class tree under the htb root: 1:<n> capped at RATE, with two
-# leaves sharing it: 1:<n>1 (prio 0) for small packets (TCP ACKs, MPI's
-# rendezvous control messages) and 1:<n>0 (prio 1) for bulk data, so control
-# traffic doesn't wait behind a queue of data, as with fq_codel on a real host
-# (this kernel has no fq_codel/sfq/fq). The bulk queue is bounded (bfifo).
-link_class() {
-  local ns=$1 dev=$2 n=$3 rate=$4 bits b
-  bits=$(rate_bits "$rate")
-  b=$(burst_bytes "$bits")
-  run tc -n "$ns" class add dev "$dev" parent 1: classid "1:$n" htb rate "$rate" ceil "$rate" \
-    burst "$b" cburst "$b" quantum 60000
-  run tc -n "$ns" class add dev "$dev" parent "1:$n" classid "1:${n}1" htb prio 0 \
-    rate "$((bits / 10))bit" ceil "$rate" burst "$b" cburst "$b" quantum 60000
-  run tc -n "$ns" class add dev "$dev" parent "1:$n" classid "1:${n}0" htb prio 1 \
-    rate "$((bits - bits / 10))bit" ceil "$rate" burst "$b" cburst "$b" quantum 60000
-  run tc -n "$ns" qdisc add dev "$dev" parent "1:${n}0" handle "${n}0:" bfifo limit "$(queue_bytes "$bits")"
+# Shape one veth end (egress). The kernel here has htb, bfifo and u32 but no
+# fq_codel, sfq or drr, so flow fairness is built from htb classes:
+#   1:1 parent at the intra-group rate (everyone, without groups), 1:2 parent
+#   at the inter-group rate; under each, one leaf per peer rank (prio 1, its
+#   own bounded bfifo) and one leaf for pure TCP ACKs (prio 0). htb serves
+#   backlogged leaves in turn, so a rank's small messages to one peer (MPI's
+#   rendezvous replies) don't wait behind its bulk data to another, and a
+#   peer's packets stay in one FIFO (no reordering within a connection).
+# peer_field: dst on the rank side (its upload), src on the hub side (its
+# download). Writes a tc batch file and runs it: thousands of classes for
+# large -np would be slow one tc call at a time.
+shape() {
+  local ns=$1 dev=$2 peer_field=$3 me=$4 intra=$5 inter=$6 per_group=$7 np=$8
+  local f="$tmpdir/tc.$ns.$dev" j n rate bits b peers leaf
+  local -a count=(0 0) pbits=(0 0)
+  for ((j = 0; j < np; j++)); do
+    ((j == me)) && continue
+    n=$((j / per_group == me / per_group ? 1 : 2))
+    count[n-1]=$((count[n - 1] + 1))
+  done
+  {
+    echo "qdisc add dev $dev root handle 1: htb default ff"
+    for n in 1 2; do
+      ((n == 1 || count[1] > 0)) || continue
+      rate=$intra; ((n == 1)) || rate=$inter
+      bits=$(rate_bits "$rate"); pbits[n-1]=$bits
+      b=$(burst_bytes "$bits")
+      echo "class add dev $dev parent 1: classid 1:$n htb rate $rate ceil $rate burst $b cburst $b quantum 60000"
+      echo "class add dev $dev parent 1:$n classid 1:${n}1 htb prio 0 rate $((bits / 10 + 8000))bit ceil $rate burst $b cburst $b quantum 60000"
+    done
+    # Anything else (ARP, mpirun's control traffic to the hub) shares 1:1.
+    b=$(burst_bytes "${pbits[0]}")
+    echo "class add dev $dev parent 1:1 classid 1:ff htb prio 1 rate 8000bit ceil $intra burst $b cburst $b quantum 60000"
+    for ((j = 0; j < np; j++)); do
+      ((j == me)) && continue
+      n=$((j / per_group == me / per_group ? 1 : 2))
+      rate=$intra; ((n == 1)) || rate=$inter
+      bits=${pbits[n-1]} peers=${count[n-1]}
+      b=$(burst_bytes "$bits")
+      leaf=$(printf '%x' $((0x100 + j)))
+      echo "class add dev $dev parent 1:$n classid 1:$leaf htb prio 1 rate $((bits * 9 / 10 / peers + 8000))bit ceil $rate burst $b cburst $b quantum 60000"
+      echo "qdisc add dev $dev parent 1:$leaf handle $leaf: bfifo limit $(queue_bytes "$bits")"
+      # Pure ACK: TCP, IP length < 64 (no payload), ACK flag only.
+      echo "filter add dev $dev parent 1: protocol ip prio 1 u32 match ip $peer_field $(rank_addr "$j" "$per_group")/32 match ip protocol 6 0xff match u16 0 0xffc0 at 2 match u8 0x10 0xff at 33 flowid 1:${n}1"
+      echo "filter add dev $dev parent 1: protocol ip prio 2 u32 match ip $peer_field $(rank_addr "$j" "$per_group")/32 flowid 1:$leaf"
+    done
+  } >"$f"
+  if ((verbose)); then sed "s/^/+ tc -n $ns /" "$f" >&2; fi
+  tc -n "$ns" -batch "$f"
 }
 
-# Shape one veth end: tree 1:1 for traffic to (rank side, dst) or from (hub
-# side, src) ranks of the same group, or everyone without groups; with groups,
-# tree 1:2 for other groups' /24s. Small = IP total length < 256.
-shape() {
-  local ns=$1 dev=$2 peer_field=$3 intra=$4 inter=$5 own_group=$6 ngroups=$7 g
-  run tc -n "$ns" qdisc add dev "$dev" root handle 1: htb default 10
-  link_class "$ns" "$dev" 1 "$intra"
-  if ((ngroups > 1)); then
-    link_class "$ns" "$dev" 2 "$inter"
-    for ((g = 0; g < ngroups; g++)); do
-      ((g == own_group)) && continue
-      run tc -n "$ns" filter add dev "$dev" parent 1: protocol ip prio 1 u32 \
-        match ip "$peer_field" "10.213.$g.0/24" match u16 0 0xff00 at 2 flowid 1:21
-      run tc -n "$ns" filter add dev "$dev" parent 1: protocol ip prio 2 u32 \
-        match ip "$peer_field" "10.213.$g.0/24" flowid 1:20
-    done
-  fi
-  run tc -n "$ns" filter add dev "$dev" parent 1: protocol ip prio 3 u32 match u16 0 0xff00 at 2 flowid 1:11
-}
+rank_addr() { echo "10.213.$(($1 / $2)).$(($1 % $2 + 1))"; }
 
 main() {
   local np="" rate="" groups="" intra="" inter="" mode=run cc=reno
@@ -309,12 +324,12 @@ main() {
   run ip -n "$hub" addr add "$HUB_ADDR/16" dev br0
   run ip -n "$hub" link set br0 up
 
-  local i g k ns addr
+  local i g ns addr
   : >"$tmpdir/hosts"
   : >"$tmpdir/nsmap"
   for ((i = 0; i < np; i++)); do
-    g=$((i / per_group)) k=$((i % per_group))
-    ns="$prefix-r$i" addr="10.213.$g.$((k + 1))"
+    g=$((i / per_group))
+    ns="$prefix-r$i" addr=$(rank_addr "$i" "$per_group")
     add_ns "$ns"
     # Created inside the hub with its peer straight in the rank's namespace:
     # the host namespace never sees either end.
@@ -325,14 +340,17 @@ main() {
     # Per-namespace sysctl: the host's own setting is untouched.
     run ip netns exec "$ns" sh -c "echo $cc >/proc/sys/net/ipv4/tcp_congestion_control" 2>/dev/null ||
       die "--tcp-cc $cc: not allowed in a namespace here (allowed: $(cat /proc/sys/net/ipv4/tcp_allowed_congestion_control))"
-    if ((shaped)); then
-      shape "$ns" eth0 dst "$intra" "$inter" "$g" "$ngroups"   # rank's upload
-      shape "$hub" "v$i" src "$intra" "$inter" "$g" "$ngroups"  # rank's download
-    fi
     echo "$addr slots=1" >>"$tmpdir/hosts"
     echo "$addr $ns" >>"$tmpdir/nsmap"
     if ((verbose)); then say "rank $i: namespace $ns, address $addr, group $g"; fi
   done
+
+  if ((shaped)); then
+    for ((i = 0; i < np; i++)); do
+      shape "$prefix-r$i" eth0 dst "$i" "$intra" "$inter" "$per_group" "$np"  # rank's upload
+      shape "$hub" "v$i" src "$i" "$intra" "$inter" "$per_group" "$np"        # rank's download
+    done
+  fi
 
   # OpenMPI's rsh launcher calls "<agent> [opts] <host> <orted command>"; start
   # that orted in the host's (= rank's) namespace instead of over ssh. Each
