@@ -90,12 +90,14 @@ void simulate_allreduce(const ClusterFlags& c, int64_t bytes, const std::string&
     else if (a == "hd") results.push_back(ns::hd_allreduce_cost(topo, n));
     else if (a == "tree") results.push_back(ns::tree_allreduce_cost(topo, n));
     else if (a == "hierarchical") results.push_back(ns::hierarchical_allreduce_cost(topo, n));
+    else if (a == "hierarchical-sharded") results.push_back(ns::sharded_hierarchical_allreduce_cost(topo, n));
     else if (a == "blueconnect") {
       plan = ns::plan_blueconnect(topo, n);
       planned = true;
       results.push_back(plan.cost);
     } else {
-      TERN_FAIL("unknown --algo '", a, "': expected a list of ring, hd, tree, hierarchical, blueconnect");
+      TERN_FAIL("unknown --algo '", a,
+                "': expected a list of ring, hd, tree, hierarchical, hierarchical-sharded, blueconnect");
     }
   }
   if (c.json) {
@@ -157,9 +159,9 @@ void simulate_data_parallel(const ClusterFlags& c, const DataParallelFlags& f) {
               static_cast<long long>(f.bucket));
   std::printf("backward pass %.2f ms, %zu buckets\n", results.front().timeline.backward_s * 1e3,
               results.front().timeline.buckets.size());
-  std::printf("%-14s %14s %14s %16s\n", "schedule", "all-reduce ms", "exposed ms", "exposed vs ring");
+  std::printf("%-20s %14s %14s %16s\n", "schedule", "all-reduce ms", "exposed ms", "exposed vs ring");
   for (const auto& r : results)
-    std::printf("%-14s %14.3f %14.3f %15.1f%%\n", r.schedule.c_str(), r.timeline.comm_s * 1e3,
+    std::printf("%-20s %14.3f %14.3f %15.1f%%\n", r.schedule.c_str(), r.timeline.comm_s * 1e3,
                 r.timeline.exposed_s * 1e3, ring > 0 ? 100 * r.timeline.exposed_s / ring : 0.0);
   for (const std::string& p : results.back().plans) std::printf("blueconnect plan: %s\n", p.c_str());
 }
@@ -176,7 +178,8 @@ void setup(CLI::App& root) {
   ar->add_option("--size", *size, "bytes per rank (suffixes K, M, G; KB = 1024)")
       ->transform(CLI::AsSizeValue(false))
       ->capture_default_str();
-  ar->add_option("--algo", *algos, "comma list of ring, hd, tree, hierarchical, blueconnect")->capture_default_str();
+  ar->add_option("--algo", *algos, "comma list of ring, hd, tree, hierarchical, hierarchical-sharded, blueconnect")
+      ->capture_default_str();
   ar->callback([cluster, size, algos] { simulate_allreduce(*cluster, *size, *algos); });
 
   auto* dp = sim->add_subcommand("dataparallel",

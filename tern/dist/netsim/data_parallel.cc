@@ -19,6 +19,10 @@ std::vector<ScheduleOverhead> compare_overlapped_allreduce(const Topology& topo,
                    return hierarchical_allreduce_cost(topo, b).seconds;
                  }),
                  {}});
+  out.push_back({"hierarchical-sharded", simulate_overlapped_backward(backward, bucket_bytes, [&](double b) {
+                   return sharded_hierarchical_allreduce_cost(topo, b).seconds;
+                 }),
+                 {}});
   std::map<double, PlannedSchedule> plans;  // one plan per bucket size, as a trainer would cache it
   ScheduleOverhead bc{"blueconnect", simulate_overlapped_backward(backward, bucket_bytes, [&](double b) {
                         auto it = plans.find(b);

@@ -1,7 +1,8 @@
 // The BlueConnect paper's experiment as a reusable call: one data-parallel
 // iteration on a topology, its backward pass overlapped with bucketed
 // gradient all-reduces, for the flat ring, the 2-level hierarchical
-// all-reduce and planned BlueConnect (planned per bucket size), reporting
+// all-reduce (through node leaders, and Horovod's sharded variant) and
+// planned BlueConnect (planned per bucket size), reporting
 // each one's exposed communication overhead.
 #pragma once
 
@@ -14,12 +15,12 @@
 namespace tern::dist::netsim {
 
 struct ScheduleOverhead {
-  std::string schedule;       // "ring", "hierarchical (leaders ring)", "blueconnect"
+  std::string schedule;       // "ring", "hierarchical", "hierarchical-sharded", "blueconnect"
   IterationTimeline timeline;
   std::vector<std::string> plans;  // blueconnect: the plan chosen for each distinct bucket size
 };
 
-// Runs the three schedules on the same backward pass and bucket size.
+// Runs the four schedules, in that order, on the same backward pass and bucket size.
 std::vector<ScheduleOverhead> compare_overlapped_allreduce(const Topology& topo,
                                                             const std::vector<BackwardLayer>& backward,
                                                             double bucket_bytes);

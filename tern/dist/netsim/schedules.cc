@@ -72,6 +72,20 @@ CostBreakdown hierarchical_allreduce_cost(const Topology& topo, double bytes, St
                 scatter_cost(topo, nodes, bytes), all_gather_cost(topo, nodes, bytes, StageAlgo::ring)});
 }
 
+CostBreakdown sharded_hierarchical_allreduce_cost(const Topology& topo, double bytes) {
+  BlueConnectSchedule s;
+  for (int f : {topo.devices_per_node, topo.nodes})
+    if (f > 1) s.factors.push_back(f);
+  if (s.factors.empty()) s.factors.push_back(1);
+  for (size_t i = 0; i < s.factors.size(); ++i) {
+    s.order.push_back(static_cast<int>(i));
+    s.algos.push_back(StageAlgo::ring);
+  }
+  CostBreakdown b = blueconnect_cost(topo, bytes, s);
+  b.schedule = "hierarchical-sharded (" + s.describe() + ")";
+  return b;
+}
+
 CostBreakdown blueconnect_cost(const Topology& topo, double bytes, const BlueConnectSchedule& s) {
   const int64_t product = std::accumulate(s.factors.begin(), s.factors.end(), int64_t{1}, std::multiplies<>());
   TERN_CHECK(!s.factors.empty() && product == topo.size(), "BlueConnect factors ", join(s.factors, "x"),

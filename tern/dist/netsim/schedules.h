@@ -45,6 +45,10 @@ CostBreakdown ring_allreduce_cost(const Topology& topo, double bytes);
 CostBreakdown hd_allreduce_cost(const Topology& topo, double bytes);
 CostBreakdown tree_allreduce_cost(const Topology& topo, double bytes);
 CostBreakdown hierarchical_allreduce_cost(const Topology& topo, double bytes, StageAlgo leaders = StageAlgo::ring);
+// Horovod's hierarchical mode: reduce-scatter inside nodes, each device
+// all-reduces its shard across nodes, all-gather inside nodes (ring
+// everywhere), i.e. BlueConnect devices x nodes in order 0,1.
+CostBreakdown sharded_hierarchical_allreduce_cost(const Topology& topo, double bytes);
 // Throws ValueError if the schedule does not fit topo.size().
 CostBreakdown blueconnect_cost(const Topology& topo, double bytes, const BlueConnectSchedule& schedule);
 
