@@ -30,12 +30,13 @@ Usage: scripts/netem.sh [options] -np N -- COMMAND [ARGS...]
        scripts/netem.sh --check | --cleanup | --help
 
 Runs COMMAND under mpirun with N ranks, each rank in its own network
-namespace joined to a bridge by a veth pair whose two ends are shaped with
-tc htb at the given rate (so every rank's link is limited in both
-directions, full duplex). MPI is forced onto TCP over these links
-(btl self,tcp). Needs root (CAP_NET_ADMIN, CAP_SYS_ADMIN), iproute2 and
-OpenMPI's mpirun. The host's own interfaces are never touched; everything
-is removed on exit, error or Ctrl-C.
+namespace (with its own orted) joined to a bridge by a veth pair whose two
+ends are shaped with tc htb at the given rate, so every rank's link is
+limited in both directions (full duplex). Within a link, traffic to each
+peer has its own queue, served in turn, and pure TCP ACKs go first. MPI is
+forced onto TCP over these links (btl self,tcp). Needs root (CAP_NET_ADMIN,
+CAP_SYS_ADMIN), iproute2 and OpenMPI's mpirun. The host's own interfaces
+are never touched; everything is removed on exit, error or Ctrl-C.
 
 Options:
   --rate RATE         rate of every rank's link, each direction: tc units,
@@ -47,14 +48,14 @@ Options:
                       and --inter-rate instead of --rate; -np defaults to G*K
   --intra-rate RATE   a rank's rate to ranks in its own group
   --inter-rate RATE   a rank's rate to ranks in other groups. Each rank has
-                      its own link; traffic to (and from) other groups and to
-                      its own group are two htb classes on it, each capped at
-                      its rate (no sharing of one host NIC among K ranks)
+                      its own link; its traffic to (and from) its own group
+                      and other groups are capped separately, each at its
+                      rate (K ranks of a group don't share one NIC's rate)
   --tcp-cc NAME       TCP congestion control inside the namespaces: reno
-                      (default) or bbr (this host's default; a non-initial
-                      namespace may only pick from the host's
-                      net.ipv4.tcp_allowed_congestion_control). With bbr the
-                      htb-shaped links measured only ~60% of the rate here
+                      (default) or bbr (this host's default); a namespace may
+                      only pick from the host's
+                      net.ipv4.tcp_allowed_congestion_control. bbr measured
+                      no closer to the rate than reno here
   --timeout S         end the job (mpirun --timeout) after S seconds
   --mca NAME VALUE    extra mpirun MCA parameter (repeatable)
   -v, --verbose       print the namespaces, addresses and tc commands
