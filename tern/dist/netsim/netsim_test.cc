@@ -147,7 +147,8 @@ TEST(Planner, PlannedBlueConnectIsNeverSlowerThanRingTreeOrHierarchical) {
     const double ring = ring_allreduce_cost(t, n).seconds;
     const double best_other = std::min({ring, tree_allreduce_cost(t, n).seconds, hd_allreduce_cost(t, n).seconds,
                                         hierarchical_allreduce_cost(t, n, StageAlgo::ring).seconds,
-                                        hierarchical_allreduce_cost(t, n, StageAlgo::halving_doubling).seconds});
+                                        hierarchical_allreduce_cost(t, n, StageAlgo::halving_doubling).seconds,
+                                        sharded_hierarchical_allreduce_cost(t, n).seconds});
     EXPECT_LE(plan.cost.seconds, best_other * (1 + 1e-12)) << n << " bytes: " << plan.schedule.describe();
     // Latency-bound: at least 90% of the ring's time is its 2(p-1) alphas
     // (README.md reports the whole sweep, including the sizes in between).
