@@ -40,16 +40,13 @@ struct AllreduceRunner {
   td::Algorithm algo = td::Algorithm::ring;
   std::unique_ptr<td::BlueConnect> blueconnect;
   std::string name;
-  td::netsim::BlueConnectSchedule schedule;  // the same schedule as the model sees it
+  td::netsim::BlueConnectSchedule schedule;  // blueconnect: the same schedule as the model sees it
 
   AllreduceRunner(td::Communicator& comm, const AllreduceFlags& f, const td::netsim::Topology* probed) {
-    const int p = comm.size();
     if (f.algo != "blueconnect") {
       algo = td::parse_algorithm(f.algo);
       name = td::algorithm_name(algo);
       TERN_CHECK(algo != td::Algorithm::native || !f.predict, "--predict models ring and hd only, not ", f.algo);
-      schedule = {{p}, {0}, {algo == td::Algorithm::ring ? td::netsim::StageAlgo::ring
-                                                         : td::netsim::StageAlgo::halving_doubling}};
       return;
     }
     td::BlueConnectPlan plan;
@@ -59,7 +56,7 @@ struct AllreduceRunner {
       TERN_ASSERT(probed, "--factors auto runs the probe first");
       plan = td::plan_from_model(*probed, f.bytes);
     } else {
-      plan = td::parse_blueconnect_plan(f.factors, p);
+      plan = td::parse_blueconnect_plan(f.factors, comm.size());
       if (!f.order.empty()) plan.order = td::parse_stage_order(f.order);
       if (!f.stage_algos.empty()) plan.stage_algos = td::parse_stage_algorithms(f.stage_algos);
     }
@@ -71,6 +68,12 @@ struct AllreduceRunner {
       schedule.algos.push_back(a == td::Algorithm::ring ? td::netsim::StageAlgo::ring
                                                         : td::netsim::StageAlgo::halving_doubling);
     }
+  }
+  // The cost model's time for this all-reduce on a probed topology.
+  double predicted_seconds(const td::netsim::Topology& topo, double bytes) const {
+    if (blueconnect) return td::netsim::blueconnect_cost(topo, bytes, schedule).seconds;
+    return algo == td::Algorithm::ring ? td::netsim::ring_allreduce_cost(topo, bytes).seconds
+                                       : td::netsim::hd_allreduce_cost(topo, bytes).seconds;
   }
   void operator()(td::Communicator& comm, std::span<float> data) {
     if (blueconnect) blueconnect->allreduce(data);
@@ -101,7 +104,7 @@ void bench_allreduce(const AllreduceFlags& f) {
   if (f.predict || (f.algo == "blueconnect" && f.factors == "auto"))
     probed = td::probe_topology(*comm, emulation ? emulation->group_size : td::default_ranks_per_node(p));
   AllreduceRunner run(*comm, f, probed ? &*probed : nullptr);
-  const double predicted = probed ? td::netsim::blueconnect_cost(*probed, f.bytes, run.schedule).seconds : 0;
+  const double predicted = probed ? run.predicted_seconds(*probed, static_cast<double>(f.bytes)) : 0;
   std::vector<float> data(static_cast<size_t>(f.bytes / 4));
 
   // The first run doubles as a correctness check: rank q contributes q + 1.
