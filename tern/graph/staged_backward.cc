@@ -162,6 +162,10 @@ Trace StagedBackward::trace_gradient(const Graph& g, const std::vector<Tensor>& 
   const size_t n = args.size();
   const StateSnapshot state(g);
   TERN_CHECK(state.ok(), "staged backward: an op mutates a non-contiguous tensor");
+  struct RestoreOnExit {  // also when tracing throws: the caller then runs the call for real
+    const StateSnapshot& state;
+    ~RestoreOnExit() { state.restore(); }
+  } restore_on_exit{state};
   // The gradient inputs have the outputs' shapes at these sizes: one run to learn them.
   std::vector<Tensor> trace_args = args;
   {
@@ -194,9 +198,7 @@ Trace StagedBackward::trace_gradient(const Graph& g, const std::vector<Tensor>& 
     outs.insert(outs.end(), grads.begin(), grads.end());
     return outs;
   };
-  Trace t = trace(fb, trace_args);
-  state.restore();
-  return t;
+  return trace(fb, trace_args);
 }
 
 Trace StagedBackward::trace_symbolic_gradient(const Graph& g, const std::vector<Tensor>& args,
