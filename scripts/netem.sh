@@ -61,8 +61,8 @@ Options:
   -v, --verbose       print the namespaces, addresses and tc commands
   --check             only test that namespaces, veth, bridge and htb work
                       here (exit 0), or say why not (exit 3)
-  --cleanup           remove namespaces left by a killed run (those whose
-                      owning netns.sh process is gone), then exit
+  --cleanup           remove namespaces and temporary directories left by a
+                      killed run (those whose netem.sh process is gone)
   -h, --help          this text
 
 Not supported: link delay / loss. This machine's kernel has no netem qdisc,
@@ -198,6 +198,16 @@ cleanup_leftovers() {
     kill_ns_pids "$ns"
     ip netns del "$ns" && n=$((n + 1))
   done < <(ip netns list)
+  # Temporary directories (hostfile, agent, orted session dirs) of gone runs.
+  local d
+  for d in /tmp/tern-netem.*; do
+    [[ -f $d/nsmap ]] || continue
+    ns=$(awk 'NR == 1 { print $2 }' "$d/nsmap")
+    [[ $ns =~ ^tern-([0-9]+)- ]] || continue
+    pid=${BASH_REMATCH[1]}
+    kill -0 "$pid" 2>/dev/null && grep -q netem /proc/"$pid"/cmdline 2>/dev/null && continue
+    rm -rf "$d"
+  done
   say "removed $n leftover namespace(s)"
 }
 
