@@ -112,7 +112,8 @@ class Communicator {
   virtual void native_broadcast(std::span<std::byte> data, int root) = 0;
 
   std::chrono::milliseconds timeout() const { return timeout_; }
-  void set_timeout(std::chrono::milliseconds timeout);
+  // Wrapping communicators pass it on to the one they wrap.
+  virtual void set_timeout(std::chrono::milliseconds timeout);
 
  protected:
   Communicator();

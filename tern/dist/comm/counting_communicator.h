@@ -33,6 +33,10 @@ class CountingCommunicator final : public Communicator {
   RequestPtr isend(std::span<const std::byte> src, int dst_rank, int tag) override;
   RequestPtr irecv(std::span<std::byte> dst, int src_rank, int tag) override;
   void barrier() override { inner_->barrier(); }
+  void set_timeout(std::chrono::milliseconds timeout) override {
+    Communicator::set_timeout(timeout);
+    inner_->set_timeout(timeout);
+  }
   std::unique_ptr<Communicator> split(int color, int key) override;
   void native_allreduce(std::span<std::byte> data, ElemType type) override;
   void native_reduce_scatter(std::span<std::byte> data, ElemType type) override;

@@ -93,11 +93,16 @@ void Server::send_pull(Communicator& world, int w, int encoder) {
 void Server::run_sync(Communicator& world) {
   const int workers = c_.layout->workers;
   std::vector<std::vector<float>*> all(workers);
+  const auto timeout = world.timeout();
   for (int64_t step = 0; step < c_.steps; ++step) {
+    // Between epochs the workers evaluate and checkpoint while servers wait.
+    const bool after_epoch = step > 0 && (c_.first_step + step) % c_.steps_per_epoch == 0;
+    if (after_epoch) world.set_timeout(timeout * kEpochEndSlack);
     for (int w = 0; w < workers; ++w) {
       receive_push(world, w, nullptr);
       all[w] = grads_[w].data();
     }
+    if (after_epoch) world.set_timeout(timeout);
     apply(all, c_.first_step + step);
     send_pull(world, /*all workers*/ -1, 0);
     const int64_t done = c_.first_step + step + 1;
@@ -147,7 +152,7 @@ void Server::run_async(Communicator& world) {
     const auto now = std::chrono::steady_clock::now();
     if (progressed) {
       last_progress = now;
-    } else if (now - last_progress > 4 * world.timeout()) {
+    } else if (now - last_progress > kEpochEndSlack * world.timeout()) {  // workers may be evaluating
       const int behind = static_cast<int>(std::min_element(clock.begin(), clock.end()) - clock.begin());
       throw PeerTimeout(str_cat("parameter server: no push from any worker for ",
                                 std::chrono::duration<double>(now - last_progress).count(), " s (worker ", behind,

@@ -43,6 +43,10 @@ struct ServerConfig {
 
 class Server {
  public:
+  // How many communicator timeouts a server waits for the first push after
+  // an epoch end (the workers evaluate and checkpoint meanwhile).
+  static constexpr int kEpochEndSlack = 20;
+
   explicit Server(ServerConfig config);
   // Serves until every worker has made config.steps pushes and got its pulls.
   void run(Communicator& world);
