@@ -20,11 +20,11 @@ using testing::world;
 
 double now_s() { return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count(); }
 
-constexpr double kDelay = 0.004;  // large against scheduling noise on 2 shared cores
+constexpr double kDelay = 0.05;  // large against scheduling noise on 2 shared cores (4 ms was not)
 
 std::unique_ptr<Communicator> emulated() {
   return emulate_links(world().split(0, world().rank()),
-                       parse_link_emulation("groups=2x2,inter_delay_us=4000", world().size()));
+                       parse_link_emulation("groups=2x2,inter_delay_us=50000", world().size()));
 }
 
 // One-way time of a message from `from` to `to`: the receiver learns the
