@@ -92,10 +92,8 @@ bool run_dist_train(const DistFlags& f, train::TrainOptions opt, bool json) {
       }
       if (f.allreduce == "blueconnect") {
         const td::BlueConnectPlan plan =
-            f.factors == "auto"
-                ? td::plan_from_model(td::probe_topology(world, td::default_ranks_per_node(world.size())),
-                                      o.bucket_bytes)
-                : td::parse_blueconnect_plan(f.factors, world.size());
+            f.factors == "auto" ? td::plan_blueconnect_auto(world, o.bucket_bytes)
+                                : td::parse_blueconnect_plan(f.factors, world.size());
         blueconnect = std::make_unique<td::BlueConnect>(world, plan);
         if (rank == 0 && !json) std::printf("blueconnect plan: %s\n", td::format_blueconnect_plan(plan).c_str());
         o.allreduce = [bc = blueconnect.get()](td::Communicator&, std::span<float> data) { bc->allreduce(data); };
