@@ -34,6 +34,9 @@ expect_error "nope" train --nope
 expect_error "unknown dataset" train --model mlp --dataset cifar
 expect_error "optimizer" train --model mlp --dataset synthetic --optimizer lamb
 expect_error "steps" bench train --model mlp --steps 0
+expect_error "needs --dist ps" train --dist allreduce --codec topk --dataset synthetic
+expect_error "unknown codec" train --dist ps --codec 3lcx --dataset synthetic
+expect_error "staleness" train --dist ps --async --staleness -1 --dataset synthetic
 
 echo "$passed passed, $failures failed"
 [[ $failures -eq 0 ]]

@@ -58,14 +58,24 @@ std::shared_ptr<DistFlags> add_dist_train_options(CLI::App& cmd) {
 bool run_dist_train(const DistFlags& f, train::TrainOptions opt, bool json) {
   if (f.mode == "none") return false;
   namespace td = tern::dist;
+  // Flag mistakes are reported before MPI starts, so they are one line each
+  // and not an MPI_ABORT.
+  TERN_CHECK(f.mode != "allreduce" || f.codec == "none" || f.codec == "powersgd", "--codec ", f.codec,
+             " needs --dist ps: its streams cannot be summed inside an all-reduce (with --dist allreduce ",
+             "use --codec powersgd, whose low-rank factors can)");
+  TERN_CHECK(f.servers >= 1, "--servers must be >= 1, got ", f.servers);
+  TERN_CHECK(f.staleness >= 0, "--staleness must be >= 0, got ", f.staleness);
+  TERN_CHECK(f.bucket_kb > 0, "--bucket-kb must be positive, got ", f.bucket_kb);
+  if (f.mode == "ps") {
+    td::compress::CodecArgs args;
+    for (const auto& a : f.codec_args) args.add(a);
+    (void)td::compress::make_codec(f.codec, args);  // unknown codec or argument: a clear error now
+  }
   auto raw = td::mpi_world();
   auto counters = std::make_shared<td::TrafficCounters>();
   td::CountingCommunicator world(*raw, counters);
   const int rank = world.rank();
   try {
-    TERN_CHECK(f.mode != "allreduce" || f.codec == "none" || f.codec == "powersgd", "--codec ", f.codec,
-               " needs --dist ps: its streams cannot be summed inside an all-reduce (with --dist allreduce ",
-               "use --codec powersgd, whose low-rank factors can)");
     const int workers = f.mode == "ps" ? world.size() - f.servers : world.size();
     TERN_CHECK(workers >= 1, "--servers ", f.servers, " leaves no workers among ", world.size(), " ranks");
     TERN_CHECK(opt.batch_size % workers == 0, "global batch ", opt.batch_size, " does not split evenly over ", workers,
