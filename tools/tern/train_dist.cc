@@ -66,10 +66,18 @@ bool run_dist_train(const DistFlags& f, train::TrainOptions opt, bool json) {
   TERN_CHECK(f.servers >= 1, "--servers must be >= 1, got ", f.servers);
   TERN_CHECK(f.staleness >= 0, "--staleness must be >= 0, got ", f.staleness);
   TERN_CHECK(f.bucket_kb > 0, "--bucket-kb must be positive, got ", f.bucket_kb);
+  td::compress::CodecArgs codec_args;
+  for (const auto& a : f.codec_args) codec_args.add(a);
+  int64_t powersgd_rank = 0, powersgd_seed = 0;
   if (f.mode == "ps") {
-    td::compress::CodecArgs args;
-    for (const auto& a : f.codec_args) args.add(a);
-    (void)td::compress::make_codec(f.codec, args);  // unknown codec or argument: a clear error now
+    (void)td::compress::make_codec(f.codec, codec_args);  // unknown codec or argument: a clear error now
+  } else if (f.codec == "powersgd") {
+    td::compress::CodecArgs args = codec_args;
+    powersgd_rank = args.get_int("rank", 4);
+    powersgd_seed = args.get_int("seed", 0);
+    TERN_CHECK(powersgd_rank >= 1, "PowerSGD rank must be >= 1, got ", powersgd_rank);
+    TERN_CHECK(args.unread().empty(), "--dist allreduce --codec powersgd takes rank=R and seed=S, not ",
+               args.unread().front());
   }
   auto raw = td::mpi_world();
   auto counters = std::make_shared<td::TrafficCounters>();
@@ -92,11 +100,7 @@ bool run_dist_train(const DistFlags& f, train::TrainOptions opt, bool json) {
       o.bucket_bytes = f.bucket_kb * 1024;
       std::shared_ptr<td::PowerSgdReducer> powersgd;
       if (f.codec == "powersgd") {
-        td::compress::CodecArgs args;
-        for (const auto& a : f.codec_args) args.add(a);
-        powersgd = std::make_shared<td::PowerSgdReducer>(args.get_int("rank", 4), args.get_int("seed", 0));
-        TERN_CHECK(args.unread().empty(), "--dist allreduce --codec powersgd takes rank=R and seed=S, not ",
-                   args.unread().front());
+        powersgd = std::make_shared<td::PowerSgdReducer>(powersgd_rank, powersgd_seed);
         o.reduce_bucket = [powersgd](td::Communicator& c, std::span<float> bucket,
                                      std::span<const td::BucketSlot> slots) { powersgd->reduce(c, bucket, slots); };
       }
@@ -119,7 +123,7 @@ bool run_dist_train(const DistFlags& f, train::TrainOptions opt, bool json) {
       o.async = f.async;
       o.staleness = f.staleness;
       o.codec = f.codec;
-      for (const auto& a : f.codec_args) o.codec_args.add(a);
+      o.codec_args = codec_args;
       const td::ps::PsRunResult r = td::ps::train_parameter_server(opt, o, world);
       result = r.train;
       is_server = r.is_server;

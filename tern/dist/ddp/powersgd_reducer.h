@@ -24,7 +24,6 @@ class PowerSgdReducer {
   explicit PowerSgdReducer(int64_t rank, uint64_t seed = 0);
   // Sums `bucket` over comm (approximately for compressed matrices), in place.
   void reduce(Communicator& comm, std::span<float> bucket, std::span<const BucketSlot> slots);
-  // Floats this reducer sent per step for `slots` vs plain all-reduce (for logs).
   int64_t rank() const { return rank_; }
 
  private:

@@ -38,7 +38,6 @@ PsRunResult train_parameter_server(const train::TrainOptions& opt, const PsOptio
   PsRunResult result;
   result.is_server = server;
   if (!server) {
-    MeanAggregator unused;
     BackwardOrderScheduler scheduler;
     WorkerContext context(world, *group, layout, *push_codec, *pull_codec, scheduler);
     result.train = train::train(opt, {}, &context);

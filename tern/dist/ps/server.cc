@@ -23,6 +23,7 @@ Server::Server(ServerConfig config) : c_(std::move(config)) {
   owned_ = c_.layout->tensors[c_.server];
   local_.assign(c_.params.size(), -1);
   for (size_t i = 0; i < owned_.size(); ++i) local_[owned_[i]] = static_cast<int>(i);
+  for (int t : owned_) max_push_bytes_ = std::max(max_push_bytes_, max_stream_bytes(*c_.push_codec, c_.params[t]));
   const int workers = c_.layout->workers;
   grads_.assign(workers, {});
   for (auto& g : grads_)
@@ -45,10 +46,8 @@ void Server::run(Communicator& world) {
 void Server::receive_push(Communicator& world, int w, const TensorHeader* first) {
   const auto n_tensors = static_cast<uint32_t>(c_.params.size());
   for (size_t j = 0; j < owned_.size(); ++j) {
-    uint64_t max_bytes = 0;
-    for (int t : owned_) max_bytes = std::max(max_bytes, max_stream_bytes(*c_.push_codec, c_.params[t]));
-    ReceivedTensor r = j == 0 && first ? receive_payload(world, w, *first, n_tensors, max_bytes)
-                                       : receive_tensor(world, w, n_tensors, max_bytes);
+    ReceivedTensor r = j == 0 && first ? receive_payload(world, w, *first, n_tensors, max_push_bytes_)
+                                       : receive_tensor(world, w, n_tensors, max_push_bytes_);
     const int local = local_[r.tensor];
     TERN_CHECK(local >= 0, "worker ", w, " pushed tensor ", r.tensor, " to a server that does not own it");
     c_.push_codec->decode(r.payload, grads_[w][local]);
@@ -56,7 +55,8 @@ void Server::receive_push(Communicator& world, int w, const TensorHeader* first)
 }
 
 void Server::apply(const std::vector<std::vector<float>*>& grads_per_worker, int64_t global_step) {
-  c_.set_epoch(*c_.optimizer, global_step / c_.steps_per_epoch);
+  const int64_t epoch = global_step / c_.steps_per_epoch;
+  if (epoch != epoch_) c_.set_epoch(*c_.optimizer, epoch_ = epoch);
   std::vector<std::vector<float>> before;
   for (size_t j = 0; j < owned_.size(); ++j) {
     Tensor& p = c_.params[owned_[j]];

@@ -63,6 +63,8 @@ class Server {
   ServerConfig c_;
   std::vector<int> owned_;                        // tensor indices
   std::vector<int> local_;                        // tensor -> position in owned_, or -1
+  uint64_t max_push_bytes_ = 0;                   // largest valid push stream of an owned tensor
+  int64_t epoch_ = -1;                            // the epoch the learning rate was last set for
   std::vector<std::vector<std::vector<float>>> grads_;  // worker -> owned tensor -> values
   std::vector<std::vector<std::vector<float>>> pending_;  // encoder -> owned tensor -> update since its last pull
   std::vector<std::unique_ptr<class TensorEncoder>> pull_encoders_;  // sync: one; async: one per worker

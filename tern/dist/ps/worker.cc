@@ -1,5 +1,7 @@
 #include "tern/dist/ps/worker.h"
 
+#include <algorithm>
+
 #include "tern/dist/collectives/collectives.h"
 #include "tern/dist/ddp/model_sync.h"
 #include "tern/dist/ps/messages.h"
@@ -26,6 +28,11 @@ void WorkerContext::start(nn::Module& model, optim::Optimizer& optimizer) {
   TERN_CHECK(params_.size() == layout_.owner.size(), "the layout covers ", layout_.owner.size(),
              " tensors but the model has ", params_.size());
   encoder_ = std::make_unique<TensorEncoder>(push_codec_, shapes);
+  max_pull_bytes_.assign(layout_.servers, 0);
+  for (size_t t = 0; t < params_.size(); ++t) {
+    uint64_t& bound = max_pull_bytes_[layout_.owner[t]];
+    bound = std::max<uint64_t>(bound, pull_codec_.max_encoded_size(params_[t].numel(), shapes[t]));
+  }
   streams_.assign(params_.size(), {});
 }
 
@@ -47,11 +54,7 @@ bool WorkerContext::after_backward(nn::Module& model, int64_t epoch) {
   const auto n_tensors = static_cast<uint32_t>(params_.size());
   for (int s = 0; s < layout_.servers; ++s)
     for (size_t j = 0; j < layout_.tensors[s].size(); ++j) {
-      uint64_t max_bytes = 0;
-      for (int t : layout_.tensors[s])
-        max_bytes = std::max<uint64_t>(max_bytes, pull_codec_.max_encoded_size(params_[t].numel(),
-                                                                               matrix_shape_of(params_[t])));
-      ReceivedTensor r = receive_tensor(world_, layout_.server_rank(s), n_tensors, max_bytes);
+      ReceivedTensor r = receive_tensor(world_, layout_.server_rank(s), n_tensors, max_pull_bytes_[s]);
       TERN_CHECK(layout_.owner[r.tensor] == s, "server ", s, " sent tensor ", r.tensor, " it does not own");
       Tensor& p = params_[r.tensor];
       delta_.resize(p.numel());

@@ -39,6 +39,7 @@ class WorkerContext final : public train::RunContext {
   std::vector<Tensor> params_;
   std::unique_ptr<TensorEncoder> encoder_;
   std::vector<std::vector<uint8_t>> streams_;
+  std::vector<uint64_t> max_pull_bytes_;  // per server: the largest valid pull stream
   std::vector<float> delta_;
 };
 
