@@ -43,7 +43,7 @@ class EmulatedRecv final : public Request {
   bool test() override;
 
  private:
-  double release_time();
+  double release_time(double host_transfer);
 
   EmulatedLinkCommunicator& comm_;
   int src_;
@@ -116,12 +116,17 @@ class EmulatedLinkCommunicator final : public Communicator {
     progress_->test();
   }
 
-  // The emulated link from `src` to us is busy until the returned time.
-  double reserve_link(int src, double sent, double bytes) {
+  // When a message from `src`, sent at `sent`, may be handed over, given how
+  // long the host's own transfer of it was seen to take. The emulated link
+  // serialises it after the previous one, and the latency counts from when
+  // the last byte is through, whether the emulated rate or the host's copy
+  // was the slower: a real link's propagation delay follows serialisation
+  // instead of overlapping it.
+  double release_time(int src, double sent, double host_transfer, double bytes) {
     const double depart = std::max(sent, link_free_[src]);
     const double on_wire = config_.inter_bytes_per_s > 0 ? bytes / config_.inter_bytes_per_s : 0;
     link_free_[src] = depart + on_wire;
-    return depart + on_wire + config_.inter_delay_s;
+    return std::max(depart + on_wire, sent + host_transfer) + config_.inter_delay_s;
   }
 
  private:
@@ -151,24 +156,33 @@ EmulatedRecv::EmulatedRecv(EmulatedLinkCommunicator& comm, Communicator& inner, 
   data_ = inner.irecv(dst, src, tag);
 }
 
-double EmulatedRecv::release_time() {
-  if (release_ < 0) release_ = comm_.reserve_link(src_, sent_, bytes_);
+double EmulatedRecv::release_time(double host_transfer) {
+  if (release_ < 0) release_ = comm_.release_time(src_, sent_, host_transfer, bytes_);
   return release_;
 }
 
 void EmulatedRecv::wait() {
   header_->wait();
-  data_->wait();
+  // The host's transfer is timed from when we start watching it (or from
+  // the send, if later): before that, a receiver busy elsewhere may have
+  // stalled it, which a network would not. Data already here took an
+  // unknown time, counted as none.
+  double host_transfer = 0;
+  if (!data_->test()) {
+    const double watched_from = std::max(sent_, now_s());
+    data_->wait();
+    host_transfer = now_s() - watched_from;
+  }
+  const double release = release_time(host_transfer);
   // Busy-wait: the data is here and only time must pass. Yielding instead
   // would, on a loaded host, turn a 50 us delay into a scheduler slice of
   // milliseconds.
-  const double release = release_time();
   while (now_s() < release) comm_.drive_progress();
 }
 
 bool EmulatedRecv::test() {
   if (!header_->test() || !data_->test()) return false;
-  return now_s() >= release_time();
+  return now_s() >= release_time(0);  // how long the transfer took is not known
 }
 
 int parse_positive(std::string_view s, std::string_view whole) {

@@ -9,9 +9,16 @@
 // (steady_clock, which is CLOCK_MONOTONIC and so shared by all processes of
 // one host). The receiver's request completes only once
 //     depart  = max(sent, link free)          (link: this sender to us)
-//     release = depart + bytes / bandwidth + delay
-// has passed; until then wait() polls the backend's progress without
-// yielding the core (a yield on a loaded host can cost milliseconds).
+//     release = max(depart + bytes / bandwidth, sent + host transfer) + delay
+// has passed: the delay follows the transfer, as a real link's propagation
+// delay follows serialisation (a large message pays alpha + n/beta, what
+// netsim charges). `host transfer` is how long wait() watched the backend
+// take to deliver the data, from the later of the send and the start of
+// wait(); data already in (or found by test()) counts as 0, so a receiver
+// busy elsewhere, which would stall MPI's rendezvous but not a network, is
+// not charged for it. Until release, wait() polls the backend's progress
+// without yielding the core (a yield on a loaded host can cost
+// milliseconds).
 // Messages inside a group pass through untouched. The header is a real extra
 // message, so an emulated link also costs one small message more than the
 // delay; the measured round times in netsim/README.md include it.

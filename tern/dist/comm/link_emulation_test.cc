@@ -1,9 +1,11 @@
 // Link emulation under mpirun -np 4 (groups=2x2): messages between groups
-// arrive no earlier than the configured delay, messages inside a group are
+// arrive no earlier than the configured delay (counted after the transfer), messages inside a group are
 // untouched, and collectives (BlueConnect included) still sum exactly.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <chrono>
+#include <thread>
 #include <vector>
 
 #include "tern/dist/collectives/blueconnect.h"
@@ -57,6 +59,52 @@ TEST(LinkEmulation, DelaysOnlyMessagesBetweenGroups) {
   const double split_across = one_way_seconds(*pair, 0, 1);
   if (c->rank() == 2) {
     EXPECT_GE(split_across, kDelay);
+  }
+}
+
+// Receiver's time from the send to the end of a watched transfer of `n`
+// floats from `from` to `to` (the receiver waits before the data is sent).
+double watched_transfer_seconds(Communicator& c, int from, int to, size_t n) {
+  std::vector<float> big(n);
+  double sent = 0, done = 0;
+  c.barrier();
+  if (c.rank() == from) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));  // the receiver is waiting by now
+    sent = now_s();
+    c.send(std::span<const float>(big), to, 6);
+    c.send(std::span<const double>(&sent, 1), to, 7);
+  } else if (c.rank() == to) {
+    c.recv(std::span<float>(big), from, 6);
+    done = now_s();
+    c.recv(std::span<double>(&sent, 1), from, 7);
+  }
+  c.barrier();
+  return done - sent;
+}
+
+// The delay follows the host's transfer instead of overlapping it, as a
+// real link's propagation delay follows serialisation (netsim charges
+// alpha + n/beta): a 64 MB message takes its copy time plus the delay.
+TEST(LinkEmulation, DelayFollowsTheTransfer) {
+  if (world().size() != 4) GTEST_SKIP() << "needs 4 ranks";
+  auto c = emulated();
+  constexpr size_t kFloats = size_t{16} << 20;
+  watched_transfer_seconds(*c, 3, 2, kFloats);  // warm-up: the first large transfer maps MPI's buffers
+  watched_transfer_seconds(*c, 1, 2, kFloats);
+  // Inside a group: the host's copy alone; the fastest of three, since a
+  // loaded host can only make a copy slower.
+  double copy = 1e9;
+  for (int i = 0; i < 3; ++i) copy = std::min(copy, watched_transfer_seconds(*c, 3, 2, kFloats));
+  const double across = watched_transfer_seconds(*c, 1, 2, kFloats);
+  double copy_on_2 = copy;  // rank 2 measured it; every rank decides alike
+  broadcast(*c, std::span<double>(&copy_on_2, 1), 2);
+  // A host so loaded that copying 64 MB takes longer than half the delay
+  // cannot tell max(delay, copy) from delay + copy reliably.
+  if (copy_on_2 > kDelay / 2) GTEST_SKIP() << "host too loaded: copying 64 MB took " << copy_on_2 << " s";
+  if (c->rank() == 2) {
+    // Half the copy time is margin; overlapping the two would give
+    // max(delay, copy) instead.
+    EXPECT_GE(across, kDelay + 0.5 * copy) << "copy alone took " << copy << " s";
   }
 }
 
