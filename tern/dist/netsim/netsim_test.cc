@@ -82,6 +82,20 @@ TEST(Schedules, RingAndHalvingDoublingMatchTheTextbookFormulas) {
   EXPECT_EQ(hd6.stages[1].rounds, 4);
 }
 
+// 2 nodes x 2 devices: the ring alternates intra and inter edges, and a
+// chain of steps goes through both, while each link carries one message a
+// step; a step is the longer of the mean hop and the slowest transfer.
+TEST(Schedules, RingStepIsTheMeanHopOrTheSlowestTransfer) {
+  const double n = 4e6, chunk = n / 4;
+  // Latency-bound: 100 us across, 1 us inside, fast links.
+  const Topology slow_alpha = parse_topology("2x2", link(1, 100), link(100, 100));
+  const double hop = ((1e-6 + chunk / 100e9) + (100e-6 + chunk / 100e9)) / 2;
+  EXPECT_NEAR(ring_allreduce_cost(slow_alpha, n).seconds, 6 * hop, 1e-12);
+  // Bandwidth-bound: 1 GB/s across (1 ms per chunk) hides the alphas.
+  const Topology slow_wire = parse_topology("2x2", link(1, 100), link(100, 1));
+  EXPECT_NEAR(ring_allreduce_cost(slow_wire, n).seconds, 6 * chunk / 1e9, 1e-12);
+}
+
 TEST(Schedules, BlueConnectWithOneFactorIsTheFlatAlgorithm) {
   const Topology t = paper_cluster();
   for (double n : {1e3, 1e8}) {

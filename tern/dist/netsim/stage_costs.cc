@@ -38,27 +38,28 @@ std::vector<Flow> ring_flows(const Groups& groups, double bytes_each) {
 }
 
 // A ring is a pipeline, not a sequence of barriers: step s of a rank waits
-// only for step s-1 of its left neighbour. So its p-1 steps cost
-//  - latency: the alphas along a chain of p-1 ring edges; with fast and slow
-//    edges mixed, p-1 times the group's mean edge alpha (exact for a whole
-//    number of turns, which an all-reduce's 2(p-1) steps nearly are);
-//  - transfer: p-1 times the slowest edge's transfer, which paces the pipeline;
-// whichever group is slowest.
+// only for step s-1 of its left neighbour, and a link carries step s while
+// the next hop handles step s-1. So each of its p-1 steps takes the longer of
+//  - the mean hop (alpha + transfer) along the ring: a chain of steps goes
+//    round it, through fast and slow edges alike (exact for a whole number
+//    of turns, which an all-reduce's 2(p-1) steps nearly are);
+//  - the slowest edge's transfer: that link must carry one message a step;
+// whichever group is slowest. With equal edges both give alpha + transfer.
 void add_ring_steps(StageCost& c, const Topology& topo, const Groups& groups, double bytes_each, double reduced) {
   const int p = c.group_size;
   const std::vector<Flow> flows = ring_flows(groups, bytes_each);
   const std::vector<FlowTime> times = flow_times(topo, flows);
-  double latency = 0, transfer = 0;
+  double step = 0;
   for (size_t g = 0; g < groups.size(); ++g) {
-    double alpha_sum = 0;
+    double hop_sum = 0, slowest_transfer = 0;
     for (int j = 0; j < p; ++j) {
-      alpha_sum += times[g * p + j].alpha_s;
-      transfer = std::max(transfer, times[g * p + j].transfer_s);
+      hop_sum += times[g * p + j].alpha_s + times[g * p + j].transfer_s;
+      slowest_transfer = std::max(slowest_transfer, times[g * p + j].transfer_s);
     }
-    latency = std::max(latency, alpha_sum / p);
+    step = std::max(step, std::max(hop_sum / p, slowest_transfer));
   }
   const double summing = topo.reduce_bytes_per_s > 0 ? reduced / topo.reduce_bytes_per_s : 0;
-  c.seconds += (p - 1) * (latency + transfer + summing);
+  c.seconds += (p - 1) * (step + summing);
   c.rounds += p - 1;
   c.fabric = fabric_of(topo, flows);
 }

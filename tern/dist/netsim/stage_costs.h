@@ -5,8 +5,8 @@
 //
 // Each block mirrors the flows of the algorithm Tern runs (collectives/):
 //  - ring reduce-scatter / all-gather: size-1 pipelined steps, each member
-//    sending 1/size of the range to its right neighbour (the latency is the
-//    mean alpha along the ring, the pace the slowest edge's transfer);
+//    sending 1/size of the range to its right neighbour (a step takes the
+//    mean hop along the ring or the slowest edge's transfer, if longer);
 //  - halving-doubling: log2 rounds of halving (doubling) messages, plus one
 //    fold and one unfold round when size is not a power of two;
 //  - binomial tree reduce / broadcast of the whole range to/from member 0;
