@@ -26,6 +26,8 @@ struct DistFlags {
   int staleness = 0;
   std::string codec = "none";
   std::vector<std::string> codec_args;
+  std::string pull_codec;
+  std::vector<std::string> pull_codec_args;
 };
 
 std::shared_ptr<DistFlags> add_dist_train_options(CLI::App& cmd) {
@@ -52,6 +54,8 @@ std::shared_ptr<DistFlags> add_dist_train_options(CLI::App& cmd) {
                  "ps: codec for pushes and pulls (see tern codec list); allreduce: none or powersgd")
       ->capture_default_str();
   cmd.add_option("--codec-arg", f->codec_args, "ps: codec argument k=v (repeatable), e.g. s=1.9");
+  cmd.add_option("--pull-codec", f->pull_codec, "ps: codec for the servers' model deltas (default: --codec)");
+  cmd.add_option("--pull-codec-arg", f->pull_codec_args, "ps: pull codec argument k=v (repeatable)");
   return f;
 }
 
@@ -63,14 +67,20 @@ bool run_dist_train(const DistFlags& f, train::TrainOptions opt, bool json) {
   TERN_CHECK(f.mode != "allreduce" || f.codec == "none" || f.codec == "powersgd", "--codec ", f.codec,
              " needs --dist ps: its streams cannot be summed inside an all-reduce (with --dist allreduce ",
              "use --codec powersgd, whose low-rank factors can)");
+  TERN_CHECK(f.mode == "ps" || (f.pull_codec.empty() && f.pull_codec_args.empty()),
+             "--pull-codec and --pull-codec-arg need --dist ps (data-parallel training has no pulls)");
+  TERN_CHECK(!f.pull_codec_args.empty() <= !f.pull_codec.empty(), "--pull-codec-arg needs --pull-codec NAME");
   TERN_CHECK(f.servers >= 1, "--servers must be >= 1, got ", f.servers);
   TERN_CHECK(f.staleness >= 0, "--staleness must be >= 0, got ", f.staleness);
   TERN_CHECK(f.bucket_kb > 0, "--bucket-kb must be positive, got ", f.bucket_kb);
   td::compress::CodecArgs codec_args;
   for (const auto& a : f.codec_args) codec_args.add(a);
+  td::compress::CodecArgs pull_codec_args;
+  for (const auto& a : f.pull_codec_args) pull_codec_args.add(a);
   int64_t powersgd_rank = 0, powersgd_seed = 0;
   if (f.mode == "ps") {
     (void)td::compress::make_codec(f.codec, codec_args);  // unknown codec or argument: a clear error now
+    if (!f.pull_codec.empty()) (void)td::compress::make_codec(f.pull_codec, pull_codec_args);
   } else if (f.codec == "powersgd") {
     td::compress::CodecArgs args = codec_args;
     powersgd_rank = args.get_int("rank", 4);
@@ -124,6 +134,8 @@ bool run_dist_train(const DistFlags& f, train::TrainOptions opt, bool json) {
       o.staleness = f.staleness;
       o.codec = f.codec;
       o.codec_args = codec_args;
+      o.pull_codec = f.pull_codec;
+      o.pull_codec_args = pull_codec_args;
       const td::ps::PsRunResult r = td::ps::train_parameter_server(opt, o, world);
       result = r.train;
       is_server = r.is_server;
@@ -144,6 +156,7 @@ bool run_dist_train(const DistFlags& f, train::TrainOptions opt, bool json) {
                           {"steps", result.steps}};
       if (f.mode == "allreduce") j["exposed_comm_seconds_rank0"] = exposed;
       if (f.mode == "ps") j["codec"] = f.codec;
+      if (f.mode == "ps") j["pull_codec"] = f.pull_codec.empty() ? f.codec : f.pull_codec;
       for (const auto& e : result.epochs)
         j["history"].push_back({{"epoch", e.epoch}, {"train_loss", e.train_loss}, {"test_accuracy", e.test_accuracy},
                                 {"seconds", e.seconds}});

@@ -19,7 +19,8 @@ PsRunResult train_parameter_server(const train::TrainOptions& opt, const PsOptio
              "is not the state the workers saw");
   TERN_CHECK(ps.staleness >= 0, "staleness must be >= 0, got ", ps.staleness);
   const auto push_codec = compress::make_codec(ps.codec, ps.codec_args);
-  const auto pull_codec = compress::make_codec(ps.codec, ps.codec_args);
+  const auto pull_codec = ps.pull_codec.empty() ? compress::make_codec(ps.codec, ps.codec_args)
+                                                : compress::make_codec(ps.pull_codec, ps.pull_codec_args);
 
   // Every rank builds the model to agree on the tensors and who owns them.
   if (opt.threads > 0) set_num_threads(opt.threads);

@@ -1,9 +1,9 @@
 // `tern train --dist ps --servers K`: parameter-server training. The last K
 // ranks are servers (tern/dist/ps/server.h), the others workers
 // (worker.h) that run the ordinary training loop on their shard with batch
-// opt.batch_size each. Pushes and pulls go through the codec named in the
-// options (3LC, ...), with separate error-feedback state per tensor and
-// direction.
+// opt.batch_size each. Pushes and pulls go through the codecs named in the
+// options (3LC, ...; the same one both ways unless the pull codec is set),
+// with separate error-feedback state per tensor and direction.
 //
 // Checkpoints (synchronous mode): worker 0 writes opt.checkpoint (its
 // replica) and server k writes opt.checkpoint + ".server<k>" (the master copy
@@ -22,8 +22,10 @@ struct PsOptions {
   int servers = 1;
   bool async = false;  // false: synchronous rounds
   int staleness = 0;   // async: steps the fastest worker may run ahead of the slowest
-  std::string codec = "none";
+  std::string codec = "none";  // pushes, and pulls unless pull_codec is set
   compress::CodecArgs codec_args;
+  std::string pull_codec;       // empty: the push codec with its arguments
+  compress::CodecArgs pull_codec_args;
 };
 
 struct PsRunResult {
