@@ -3,6 +3,8 @@
 
 #include <gtest/gtest.h>
 
+#include <unistd.h>
+
 #include <fstream>
 #include <string>
 #include <vector>
@@ -10,8 +12,13 @@
 namespace tern::dv::testing {
 
 // Writes `text` to a fresh file under the test temp dir and returns its path.
+// The name carries the process id: ctest runs each test in its own process,
+// in parallel, and tests share helpers that write the same names.
 inline std::string write_temp(const std::string& name, const std::string& text) {
-  const std::string path = ::testing::TempDir() + "/tern_dv_" + name;
+  std::string path = ::testing::TempDir();
+  path += "/tern_dv_" + std::to_string(::getpid());
+  path += '_';
+  path += name;
   std::ofstream f(path, std::ios::binary);
   f << text;
   return path;
