@@ -17,7 +17,7 @@
 #   TARGET   test accuracy to reach [0.85]
 #   EPOCHS   epochs of the recipe [3]
 #   RATES    link rates, tc units; "none" = veth without shaping [none 10mbit 100mbit 1gbit]
-#   CODECS   space-separated labels from the list below [all of them]
+#   CODECS   space-separated labels from the list below [all but topk-1%-mc]
 #   STOP_AT_TARGET  "codec@rate" runs that are stopped (killed) at the end of
 #            the first epoch that reaches TARGET, to cap the wall time; their
 #            final accuracy and traffic are not measured (they are printed as
@@ -44,8 +44,11 @@ stop_at_target=${STOP_AT_TARGET:-}
 mkdir -p "$out"
 
 # label -> codec and its arguments
-declare -A codec_name=([fp32]=none [3lc-s1.0]=3lc [3lc-s1.9]=3lc [powersgd-r4]=powersgd [topk-1%]=topk)
-declare -A codec_args=([fp32]="" [3lc-s1.0]="s=1.0" [3lc-s1.9]="s=1.9" [powersgd-r4]="rank=4" [topk-1%]="ratio=0.01")
+declare -A codec_name=([fp32]=none [3lc-s1.0]=3lc [3lc-s1.9]=3lc [powersgd-r4]=powersgd [topk-1%]=topk
+                       [topk-1%-mc]=topk)
+declare -A codec_args=([fp32]="" [3lc-s1.0]="s=1.0" [3lc-s1.9]="s=1.9" [powersgd-r4]="rank=4" [topk-1%]="ratio=0.01"
+                       [topk-1%-mc]="ratio=0.01")
+declare -A extra_flags=([topk-1%-mc]="--momentum-correction")  # DGC's momentum correction
 labels=${CODECS:-"fp32 3lc-s1.0 3lc-s1.9 powersgd-r4 topk-1%"}
 workers=4
 servers=1
@@ -62,6 +65,7 @@ run_one() {  # label rate
   local cmd=("$here/scripts/netem.sh" --rate "$rate" -np $((workers + servers)) --
              "$tern" train --dist ps --servers "$servers" --codec "${codec_name[$label]}" "${recipe[@]}")
   [[ -n ${codec_args[$label]} ]] && cmd+=(--codec-arg "${codec_args[$label]}")
+  [[ -n ${extra_flags[$label]:-} ]] && cmd+=(${extra_flags[$label]})
   local stop=0
   [[ " $stop_at_target " == *" $label@$rate "* ]] && stop=1
   echo "[$(date -u +%H:%M:%S)] $label at $rate$([[ $stop == 1 ]] && echo ' (stopped at target)')" >&2

@@ -39,6 +39,9 @@ expect_error "unknown codec" train --dist ps --codec 3lcx --dataset synthetic
 expect_error "need --dist ps" train --dist allreduce --pull-codec 3lc --dataset synthetic
 expect_error "needs --pull-codec NAME" train --dist ps --pull-codec-arg s=1.0 --dataset synthetic
 expect_error "unknown codec" train --dist ps --pull-codec 3lcx --dataset synthetic
+expect_error "need --dist ps" train --dist allreduce --momentum-correction --dataset synthetic
+expect_error "sparsifying push codec" train --dist ps --momentum-correction --codec fp16 --dataset synthetic
+expect_error "momentum > 0" train --dist ps --momentum-correction --codec topk --momentum 0 --dataset synthetic
 expect_error "staleness" train --dist ps --async --staleness -1 --dataset synthetic
 
 echo "$passed passed, $failures failed"

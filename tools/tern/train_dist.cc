@@ -28,6 +28,7 @@ struct DistFlags {
   std::vector<std::string> codec_args;
   std::string pull_codec;
   std::vector<std::string> pull_codec_args;
+  bool momentum_correction = false;
 };
 
 std::shared_ptr<DistFlags> add_dist_train_options(CLI::App& cmd) {
@@ -56,6 +57,9 @@ std::shared_ptr<DistFlags> add_dist_train_options(CLI::App& cmd) {
   cmd.add_option("--codec-arg", f->codec_args, "ps: codec argument k=v (repeatable), e.g. s=1.9");
   cmd.add_option("--pull-codec", f->pull_codec, "ps: codec for the servers' model deltas (default: --codec)");
   cmd.add_option("--pull-codec-arg", f->pull_codec_args, "ps: pull codec argument k=v (repeatable)");
+  cmd.add_flag("--momentum-correction", f->momentum_correction,
+               "ps: DGC momentum correction: workers keep the SGD momentum and push their velocity through a "
+               "sparsifying codec (topk, randomk, 3lc); servers step without momentum");
   return f;
 }
 
@@ -67,8 +71,8 @@ bool run_dist_train(const DistFlags& f, train::TrainOptions opt, bool json) {
   TERN_CHECK(f.mode != "allreduce" || f.codec == "none" || f.codec == "powersgd", "--codec ", f.codec,
              " needs --dist ps: its streams cannot be summed inside an all-reduce (with --dist allreduce ",
              "use --codec powersgd, whose low-rank factors can)");
-  TERN_CHECK(f.mode == "ps" || (f.pull_codec.empty() && f.pull_codec_args.empty()),
-             "--pull-codec and --pull-codec-arg need --dist ps (data-parallel training has no pulls)");
+  TERN_CHECK(f.mode == "ps" || (f.pull_codec.empty() && f.pull_codec_args.empty() && !f.momentum_correction),
+             "--pull-codec, --pull-codec-arg and --momentum-correction need --dist ps");
   TERN_CHECK(!f.pull_codec_args.empty() <= !f.pull_codec.empty(), "--pull-codec-arg needs --pull-codec NAME");
   TERN_CHECK(f.servers >= 1, "--servers must be >= 1, got ", f.servers);
   TERN_CHECK(f.staleness >= 0, "--staleness must be >= 0, got ", f.staleness);
@@ -78,9 +82,19 @@ bool run_dist_train(const DistFlags& f, train::TrainOptions opt, bool json) {
   td::compress::CodecArgs pull_codec_args;
   for (const auto& a : f.pull_codec_args) pull_codec_args.add(a);
   int64_t powersgd_rank = 0, powersgd_seed = 0;
+  td::ps::PsOptions ps;
   if (f.mode == "ps") {
     (void)td::compress::make_codec(f.codec, codec_args);  // unknown codec or argument: a clear error now
     if (!f.pull_codec.empty()) (void)td::compress::make_codec(f.pull_codec, pull_codec_args);
+    ps.servers = f.servers;
+    ps.async = f.async;
+    ps.staleness = f.staleness;
+    ps.codec = f.codec;
+    ps.codec_args = codec_args;
+    ps.pull_codec = f.pull_codec;
+    ps.pull_codec_args = pull_codec_args;
+    ps.momentum_correction = f.momentum_correction;
+    td::ps::check_ps_options(opt, ps);
   } else if (f.codec == "powersgd") {
     td::compress::CodecArgs args = codec_args;
     powersgd_rank = args.get_int("rank", 4);
@@ -128,15 +142,7 @@ bool run_dist_train(const DistFlags& f, train::TrainOptions opt, bool json) {
       if (o.overlap) td::set_wait_backoff(std::chrono::microseconds(50));  // leave the core to backward
       result = td::train_data_parallel(opt, o, world, &exposed);
     } else {
-      td::ps::PsOptions o;
-      o.servers = f.servers;
-      o.async = f.async;
-      o.staleness = f.staleness;
-      o.codec = f.codec;
-      o.codec_args = codec_args;
-      o.pull_codec = f.pull_codec;
-      o.pull_codec_args = pull_codec_args;
-      const td::ps::PsRunResult r = td::ps::train_parameter_server(opt, o, world);
+      const td::ps::PsRunResult r = td::ps::train_parameter_server(opt, ps, world);
       result = r.train;
       is_server = r.is_server;
     }
@@ -157,6 +163,7 @@ bool run_dist_train(const DistFlags& f, train::TrainOptions opt, bool json) {
       if (f.mode == "allreduce") j["exposed_comm_seconds_rank0"] = exposed;
       if (f.mode == "ps") j["codec"] = f.codec;
       if (f.mode == "ps") j["pull_codec"] = f.pull_codec.empty() ? f.codec : f.pull_codec;
+      if (f.mode == "ps") j["momentum_correction"] = f.momentum_correction;
       for (const auto& e : result.epochs)
         j["history"].push_back({{"epoch", e.epoch}, {"train_loss", e.train_loss}, {"test_accuracy", e.test_accuracy},
                                 {"seconds", e.seconds}});

@@ -13,11 +13,21 @@ std::string server_checkpoint_path(const std::string& checkpoint, int k) {
   return checkpoint + ".server" + std::to_string(k);
 }
 
-PsRunResult train_parameter_server(const train::TrainOptions& opt, const PsOptions& ps, Communicator& world) {
+void check_ps_options(const train::TrainOptions& opt, const PsOptions& ps) {
   TERN_CHECK(!ps.async || (opt.resume.empty() && opt.checkpoint.empty()),
              "--checkpoint and --resume need synchronous rounds: with --async the servers' state at an epoch end ",
              "is not the state the workers saw");
   TERN_CHECK(ps.staleness >= 0, "staleness must be >= 0, got ", ps.staleness);
+  TERN_CHECK(!ps.momentum_correction || (opt.optimizer == "sgd" && opt.momentum > 0 && !opt.nesterov),
+             "momentum correction needs --optimizer sgd with --momentum > 0 (not Nesterov): the workers take over ",
+             "that momentum");
+  TERN_CHECK(!ps.momentum_correction || ps.codec == "topk" || ps.codec == "randomk" || ps.codec == "3lc",
+             "momentum correction needs a sparsifying push codec (topk, randomk or 3lc), not ", ps.codec,
+             ": it zeroes the velocity of every element a push sends");
+}
+
+PsRunResult train_parameter_server(const train::TrainOptions& opt, const PsOptions& ps, Communicator& world) {
+  check_ps_options(opt, ps);
   const auto push_codec = compress::make_codec(ps.codec, ps.codec_args);
   const auto pull_codec = ps.pull_codec.empty() ? compress::make_codec(ps.codec, ps.codec_args)
                                                 : compress::make_codec(ps.pull_codec, ps.pull_codec_args);
@@ -41,6 +51,7 @@ PsRunResult train_parameter_server(const train::TrainOptions& opt, const PsOptio
   if (!server) {
     BackwardOrderScheduler scheduler;
     WorkerContext context(world, *group, layout, *push_codec, *pull_codec, scheduler);
+    if (ps.momentum_correction) context.set_momentum_correction(static_cast<float>(opt.momentum));
     result.train = train::train(opt, {}, &context);
     return result;
   }
@@ -56,7 +67,9 @@ PsRunResult train_parameter_server(const train::TrainOptions& opt, const PsOptio
     owned.push_back({model->named_parameters()[t].first, c.params[t]});
     owned_named.emplace_back(model->named_parameters()[t].first, c.params[t]);
   }
-  c.optimizer = train::make_optimizer(opt, owned);
+  train::TrainOptions server_opt = opt;
+  if (ps.momentum_correction) server_opt.momentum = 0;  // the workers' velocity already carries it
+  c.optimizer = train::make_optimizer(server_opt, owned);
   int64_t start_epoch = 0;
   if (!opt.resume.empty()) {
     const std::string path = server_checkpoint_path(opt.resume, c.server);

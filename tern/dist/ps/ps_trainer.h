@@ -26,6 +26,12 @@ struct PsOptions {
   compress::CodecArgs codec_args;
   std::string pull_codec;       // empty: the push codec with its arguments
   compress::CodecArgs pull_codec_args;
+  // DGC's momentum correction: workers keep the SGD momentum and push their
+  // velocity through the codec (zeroing it where an element was sent); the
+  // servers then step without momentum. Needs --optimizer sgd, momentum > 0
+  // and a sparsifying push codec (topk, randomk, 3lc): with a dense one every
+  // element is sent each step and the masking would leave no momentum.
+  bool momentum_correction = false;
 };
 
 struct PsRunResult {
@@ -35,6 +41,10 @@ struct PsRunResult {
 
 // The file server `k` of a job checkpointing to `checkpoint` writes.
 std::string server_checkpoint_path(const std::string& checkpoint, int k);
+
+// Throws ValueError (one line) on options that cannot work together; run it
+// before MPI starts to report them without an MPI abort.
+void check_ps_options(const train::TrainOptions& opt, const PsOptions& ps);
 
 PsRunResult train_parameter_server(const train::TrainOptions& opt, const PsOptions& ps, Communicator& world);
 

@@ -47,7 +47,12 @@ bool WorkerContext::after_backward(nn::Module& model, int64_t epoch) {
     Tensor g = params_[t].grad();
     if (!g.defined()) g = zeros(params_[t].shape());
     g = contiguous(cast(g, DType::f32));
-    encoder_->encode(t, std::span<const float>(g.data<float>(), g.numel()), streams_[t]);
+    const std::span<const float> gs(g.data<float>(), g.numel());
+    if (momentum_correction_) {
+      momentum_correction_->push(*encoder_, t, gs, streams_[t]);
+    } else {
+      encoder_->encode(t, gs, streams_[t]);
+    }
     headers[t] = {static_cast<uint32_t>(t), 0, streams_[t].size()};
     post_tensor(world_, layout_.server_rank(items[i].server), headers[t], streams_[t], requests);
   }

@@ -5,12 +5,14 @@
 // deltas the servers send back.
 #pragma once
 #include <memory>
+#include <optional>
 #include <vector>
 
 #include "tern/dist/comm/communicator.h"
 #include "tern/dist/compress/codec.h"
 #include "tern/dist/ps/hooks.h"
 #include "tern/dist/ps/layout.h"
+#include "tern/dist/ps/momentum_correction.h"
 #include "tern/dist/ps/tensor_codec_table.h"
 #include "tern/train/trainer.h"
 
@@ -28,6 +30,9 @@ class WorkerContext final : public train::RunContext {
   void end_epoch(nn::Module& model) override;
   void sum(std::span<double> values) override;
   bool is_leader() const override { return workers_.rank() == 0; }
+  // Pushes through DGC's momentum correction (momentum_correction.h) with
+  // momentum m; the servers must then step without momentum.
+  void set_momentum_correction(float m) { momentum_correction_.emplace(m); }
 
  private:
   Communicator& world_;
@@ -41,6 +46,7 @@ class WorkerContext final : public train::RunContext {
   std::vector<std::vector<uint8_t>> streams_;
   std::vector<uint64_t> max_pull_bytes_;  // per server: the largest valid pull stream
   std::vector<float> delta_;
+  std::optional<MomentumCorrection> momentum_correction_;
 };
 
 }  // namespace tern::dist::ps
