@@ -73,7 +73,7 @@ bool run_dist_train(const DistFlags& f, train::TrainOptions opt, bool json) {
              "use --codec powersgd, whose low-rank factors can)");
   TERN_CHECK(f.mode == "ps" || (f.pull_codec.empty() && f.pull_codec_args.empty() && !f.momentum_correction),
              "--pull-codec, --pull-codec-arg and --momentum-correction need --dist ps");
-  TERN_CHECK(!f.pull_codec_args.empty() <= !f.pull_codec.empty(), "--pull-codec-arg needs --pull-codec NAME");
+  TERN_CHECK(f.pull_codec_args.empty() || !f.pull_codec.empty(), "--pull-codec-arg needs --pull-codec NAME");
   TERN_CHECK(f.servers >= 1, "--servers must be >= 1, got ", f.servers);
   TERN_CHECK(f.staleness >= 0, "--staleness must be >= 0, got ", f.staleness);
   TERN_CHECK(f.bucket_kb > 0, "--bucket-kb must be positive, got ", f.bucket_kb);
@@ -161,9 +161,11 @@ bool run_dist_train(const DistFlags& f, train::TrainOptions opt, bool json) {
                           {"train_samples_per_second", result.samples_per_second},
                           {"steps", result.steps}};
       if (f.mode == "allreduce") j["exposed_comm_seconds_rank0"] = exposed;
-      if (f.mode == "ps") j["codec"] = f.codec;
-      if (f.mode == "ps") j["pull_codec"] = f.pull_codec.empty() ? f.codec : f.pull_codec;
-      if (f.mode == "ps") j["momentum_correction"] = f.momentum_correction;
+      if (f.mode == "ps") {
+        j["codec"] = f.codec;
+        j["pull_codec"] = f.pull_codec.empty() ? f.codec : f.pull_codec;
+        j["momentum_correction"] = f.momentum_correction;
+      }
       for (const auto& e : result.epochs)
         j["history"].push_back({{"epoch", e.epoch}, {"train_loss", e.train_loss}, {"test_accuracy", e.test_accuracy},
                                 {"seconds", e.seconds}});
