@@ -155,6 +155,7 @@ TrainResult train(const TrainOptions& opt, const std::function<void(const EpochR
                " of ", opt.epochs, "; ask for more epochs");
   }
   ctx.start(*model, *optimizer);
+  if (!opt.resume.empty()) ctx.restore_state(opt.resume, start_epoch);
   const bool leader = ctx.is_leader();
 
   data::LoaderOptions lo;
@@ -223,6 +224,7 @@ TrainResult train(const TrainOptions& opt, const std::function<void(const EpochR
       meta.epoch = epoch + 1;
       io::save_checkpoint(opt.checkpoint, model->state(), optimizer->state_dict(), meta);
     }
+    if (!opt.checkpoint.empty()) ctx.save_state(opt.checkpoint, epoch + 1);
     if (on_epoch) on_epoch(er);
   }
   result.test_accuracy = result.epochs.empty() ? 0 : result.epochs.back().test_accuracy;

@@ -77,6 +77,11 @@ class RunContext {
   virtual void sum(std::span<double> values) {}
   // Whether this process shows progress and writes checkpoints and dumps.
   virtual bool is_leader() const { return true; }
+  // With a checkpoint, on every process once the leader has written it for
+  // `epochs_done` epochs: state of this process's own to keep beside it.
+  virtual void save_state(const std::string& checkpoint, int64_t epochs_done) {}
+  // With --resume, after start(): restores what save_state kept.
+  virtual void restore_state(const std::string& checkpoint, int64_t epochs_done) {}
 };
 
 // The train and test sets named by the options (synthetic: generated).

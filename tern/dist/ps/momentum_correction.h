@@ -30,6 +30,8 @@ class MomentumCorrection {
       if (sent_[i] != 0.0f) u[i] = 0.0f;
   }
 
+  std::vector<std::vector<float>>& velocities() { return velocity_; }  // per tensor, for checkpoints
+
  private:
   float m_;
   std::vector<std::vector<float>> velocity_;  // per tensor

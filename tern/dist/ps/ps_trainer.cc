@@ -93,6 +93,8 @@ PsRunResult train_parameter_server(const train::TrainOptions& opt, const PsOptio
       io::save_checkpoint(path, owned_named, optimizer->state_dict(), meta);
     };
   }
+  if (!opt.checkpoint.empty()) c.save_codec_state = server_checkpoint_path(opt.checkpoint, c.server) + ".codec";
+  if (!opt.resume.empty()) c.resume_codec_state = server_checkpoint_path(opt.resume, c.server) + ".codec";
   c.set_epoch = [&opt](optim::Optimizer& o, int64_t epoch) { train::apply_schedule(opt, o, epoch); };
   c.steps_per_epoch = train::steps_per_epoch(opt, *train_set, layout.workers);
   c.first_step = start_epoch * c.steps_per_epoch;

@@ -7,8 +7,9 @@
 //
 // Checkpoints (synchronous mode): worker 0 writes opt.checkpoint (its
 // replica) and server k writes opt.checkpoint + ".server<k>" (the master copy
-// of its tensors and their optimiser state) after every epoch, atomically.
-// --resume F reads both; codec error buffers restart at zero.
+// of its tensors and their optimiser state) after every epoch, atomically;
+// each side's codec state goes beside them (F.worker<k>.codec,
+// F.server<k>.codec). --resume F reads them all.
 #pragma once
 #include <string>
 

@@ -5,6 +5,7 @@
 #include <cstring>
 #include <thread>
 
+#include "tern/dist/ps/codec_state_file.h"
 #include "tern/dist/ps/messages.h"
 #include "tern/dist/ps/tensor_codec_table.h"
 
@@ -39,6 +40,13 @@ Server::Server(ServerConfig config) : c_(std::move(config)) {
 }
 
 void Server::run(Communicator& world) {
+  TERN_CHECK(!c_.async || (c_.save_codec_state.empty() && c_.resume_codec_state.empty()),
+             "the asynchronous server keeps no codec state across runs");
+  if (!c_.resume_codec_state.empty()) {
+    std::vector<std::vector<float>> no_velocities;
+    load_codec_states(c_.resume_codec_state, c_.first_step / c_.steps_per_epoch, pull_encoders_[0]->states(),
+                      no_velocities);
+  }
   if (c_.async) run_async(world);
   else run_sync(world);
 }
@@ -106,7 +114,10 @@ void Server::run_sync(Communicator& world) {
     apply(all, c_.first_step + step);
     send_pull(world, /*all workers*/ -1, 0);
     const int64_t done = c_.first_step + step + 1;
-    if (c_.on_epoch_end && done % c_.steps_per_epoch == 0) c_.on_epoch_end(done / c_.steps_per_epoch);
+    if (done % c_.steps_per_epoch != 0) continue;
+    if (c_.on_epoch_end) c_.on_epoch_end(done / c_.steps_per_epoch);
+    if (!c_.save_codec_state.empty())
+      save_codec_states(c_.save_codec_state, done / c_.steps_per_epoch, pull_encoders_[0]->states(), {});
   }
 }
 

@@ -12,6 +12,7 @@
 #pragma once
 #include <functional>
 #include <memory>
+#include <string>
 #include <vector>
 
 #include "tern/dist/comm/communicator.h"
@@ -39,6 +40,11 @@ struct ServerConfig {
   // Synchronous mode: called after the round that completes each epoch
   // (1-based count of epochs done), e.g. to write the server's checkpoint.
   std::function<void(int64_t epochs_done)> on_epoch_end;
+  // Synchronous mode: where the pull codec's state goes after each epoch
+  // (empty: nowhere), and where a resumed run reads it from (empty: start
+  // at zero); see codec_state_file.h.
+  std::string save_codec_state;
+  std::string resume_codec_state;
 };
 
 class Server {

@@ -25,6 +25,7 @@ class TensorEncoder {
     codec_.encode(src, states_[t], out, shapes_[t]);
   }
   const compress::Codec& codec() const { return codec_; }
+  std::vector<compress::CodecState>& states() { return states_; }  // per tensor, for checkpoints
 
  private:
   const compress::Codec& codec_;

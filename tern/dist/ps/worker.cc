@@ -4,6 +4,7 @@
 
 #include "tern/dist/collectives/collectives.h"
 #include "tern/dist/ddp/model_sync.h"
+#include "tern/dist/ps/codec_state_file.h"
 #include "tern/dist/ps/messages.h"
 #include "tern/ops/ops.h"
 
@@ -69,6 +70,23 @@ bool WorkerContext::after_backward(nn::Module& model, int64_t epoch) {
     }
   wait_all(requests);
   return false;  // the servers took the optimiser step
+}
+
+std::string WorkerContext::state_path(const std::string& checkpoint) const {
+  return checkpoint + ".worker" + std::to_string(rank()) + ".codec";
+}
+
+void WorkerContext::save_state(const std::string& checkpoint, int64_t epochs_done) {
+  static const std::vector<std::vector<float>> none;
+  save_codec_states(state_path(checkpoint), epochs_done, encoder_->states(),
+                    momentum_correction_ ? momentum_correction_->velocities() : none);
+}
+
+void WorkerContext::restore_state(const std::string& checkpoint, int64_t epochs_done) {
+  std::vector<std::vector<float>> scratch(params_.size());
+  std::vector<std::vector<float>>& velocities = momentum_correction_ ? momentum_correction_->velocities() : scratch;
+  velocities.resize(params_.size());
+  load_codec_states(state_path(checkpoint), epochs_done, encoder_->states(), velocities);
 }
 
 void WorkerContext::end_epoch(nn::Module& model) { average_buffers(workers_, model); }

@@ -6,6 +6,7 @@
 #pragma once
 #include <memory>
 #include <optional>
+#include <string>
 #include <vector>
 
 #include "tern/dist/comm/communicator.h"
@@ -33,8 +34,13 @@ class WorkerContext final : public train::RunContext {
   // Pushes through DGC's momentum correction (momentum_correction.h) with
   // momentum m; the servers must then step without momentum.
   void set_momentum_correction(float m) { momentum_correction_.emplace(m); }
+  // The pushes' codec state (and velocities) in checkpoint + ".worker<k>.codec".
+  void save_state(const std::string& checkpoint, int64_t epochs_done) override;
+  void restore_state(const std::string& checkpoint, int64_t epochs_done) override;
 
  private:
+  std::string state_path(const std::string& checkpoint) const;
+
   Communicator& world_;
   Communicator& workers_;
   const Layout& layout_;
