@@ -39,8 +39,9 @@ void save_codec_states(const std::string& path, int64_t epochs_done, const std::
   io::save_safetensors(path, tensors, meta);
 }
 
-bool load_codec_states(const std::string& path, int64_t epochs_done, std::vector<compress::CodecState>& states,
-                       std::vector<std::vector<float>>& velocities) {
+bool load_codec_states(const std::string& path, int64_t epochs_done, const std::vector<int64_t>& numel,
+                       std::vector<compress::CodecState>& states, std::vector<std::vector<float>>& velocities) {
+  TERN_ASSERT(numel.size() == states.size() && velocities.size() == states.size());
   if (!std::filesystem::exists(path)) {
     warn_restart(path, "does not exist");
     return false;
@@ -74,6 +75,10 @@ bool load_codec_states(const std::string& path, int64_t epochs_done, std::vector
     }
   }
   for (size_t t = 0; t < loaded.size(); ++t) {
+    const auto fits = [&](const std::vector<float>& v) { return v.empty() || static_cast<int64_t>(v.size()) == numel[t]; };
+    TERN_CHECK_T(IOError, fits(loaded[t].error) && fits(loaded_velocities[t]), path, ": tensor ", t,
+                 " has ", numel[t], " elements but its saved error buffer ", loaded[t].error.size(),
+                 " and velocity ", loaded_velocities[t].size());
     const std::string step = meta("state." + std::to_string(t) + ".step");
     const auto [end, ec] = std::from_chars(step.data(), step.data() + step.size(), loaded[t].step);
     TERN_CHECK_T(IOError, !step.empty() && ec == std::errc() && end == step.data() + step.size(), path,

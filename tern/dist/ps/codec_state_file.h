@@ -22,8 +22,9 @@ void save_codec_states(const std::string& path, int64_t epochs_done, const std::
 // `epochs_done` epochs for as many tensors, and returns true. Otherwise (a
 // missing file, another epoch, or another layout) leaves them as they are,
 // prints a one-line warning that the codec state restarts at zero, and
-// returns false. A corrupt file throws tern::IOError.
-bool load_codec_states(const std::string& path, int64_t epochs_done, std::vector<compress::CodecState>& states,
-                       std::vector<std::vector<float>>& velocities);
+// returns false. A corrupt file, or one whose error buffer or velocity for
+// tensor t is not numel[t] long, throws tern::IOError.
+bool load_codec_states(const std::string& path, int64_t epochs_done, const std::vector<int64_t>& numel,
+                       std::vector<compress::CodecState>& states, std::vector<std::vector<float>>& velocities);
 
 }  // namespace tern::dist::ps

@@ -34,7 +34,7 @@ TEST(CodecStateFile, RoundTripKeepsBuffersStepsAndVelocities) {
   save_codec_states(path, 4, sample_states(), {{}, {0.25f}, {}});
   std::vector<compress::CodecState> got(3);
   std::vector<std::vector<float>> velocities(3);
-  ASSERT_TRUE(load_codec_states(path, 4, got, velocities));
+  ASSERT_TRUE(load_codec_states(path, 4, {2, 1, 1}, got, velocities));
   const auto want = sample_states();
   for (size_t t = 0; t < 3; ++t) {
     EXPECT_EQ(got[t].error, want[t].error) << t;
@@ -48,12 +48,13 @@ TEST(CodecStateFile, MissingOrStaleFileLeavesTheStateAlone) {
   std::vector<compress::CodecState> states(3);
   states[1].error = {9};
   std::vector<std::vector<float>> velocities(3);
-  EXPECT_FALSE(load_codec_states(temp_path("absent"), 4, states, velocities));
+  EXPECT_FALSE(load_codec_states(temp_path("absent"), 4, {2, 1, 1}, states, velocities));
   const std::string path = temp_path("stale");
   save_codec_states(path, 3, sample_states(), {});
-  EXPECT_FALSE(load_codec_states(path, 4, states, velocities));  // another epoch
+  EXPECT_FALSE(load_codec_states(path, 4, {2, 1, 1}, states, velocities));  // another epoch
   std::vector<compress::CodecState> two(2);
-  EXPECT_FALSE(load_codec_states(path, 3, two, velocities));  // another layout
+  std::vector<std::vector<float>> two_velocities(2);
+  EXPECT_FALSE(load_codec_states(path, 3, {2, 1}, two, two_velocities));  // another layout
   EXPECT_EQ(states[1].error, std::vector<float>{9});
 }
 
@@ -63,7 +64,15 @@ TEST(CodecStateFile, UnexpectedTensorIsAnIoError) {
                        {{"tern.epoch", "1"}, {"tern.tensors", "3"}});
   std::vector<compress::CodecState> states(3);
   std::vector<std::vector<float>> velocities(3);
-  EXPECT_THROW(load_codec_states(path, 1, states, velocities), IOError);
+  EXPECT_THROW(load_codec_states(path, 1, {2, 1, 1}, states, velocities), IOError);
+}
+
+TEST(CodecStateFile, BufferOfAnotherSizeIsAnIoError) {
+  const std::string path = temp_path("resized");
+  save_codec_states(path, 2, sample_states(), {});
+  std::vector<compress::CodecState> states(3);
+  std::vector<std::vector<float>> velocities(3);
+  EXPECT_THROW(load_codec_states(path, 2, {5, 1, 1}, states, velocities), IOError);  // tensor 0 saved with 2
 }
 
 }  // namespace

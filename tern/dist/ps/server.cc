@@ -43,8 +43,10 @@ void Server::run(Communicator& world) {
   TERN_CHECK(!c_.async || (c_.save_codec_state.empty() && c_.resume_codec_state.empty()),
              "the asynchronous server keeps no codec state across runs");
   if (!c_.resume_codec_state.empty()) {
-    std::vector<std::vector<float>> no_velocities;
-    load_codec_states(c_.resume_codec_state, c_.first_step / c_.steps_per_epoch, pull_encoders_[0]->states(),
+    std::vector<std::vector<float>> no_velocities(c_.params.size());
+    std::vector<int64_t> numel;
+    for (const Tensor& p : c_.params) numel.push_back(p.numel());
+    load_codec_states(c_.resume_codec_state, c_.first_step / c_.steps_per_epoch, numel, pull_encoders_[0]->states(),
                       no_velocities);
   }
   if (c_.async) run_async(world);

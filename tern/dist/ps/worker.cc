@@ -86,7 +86,9 @@ void WorkerContext::restore_state(const std::string& checkpoint, int64_t epochs_
   std::vector<std::vector<float>> scratch(params_.size());
   std::vector<std::vector<float>>& velocities = momentum_correction_ ? momentum_correction_->velocities() : scratch;
   velocities.resize(params_.size());
-  load_codec_states(state_path(checkpoint), epochs_done, encoder_->states(), velocities);
+  std::vector<int64_t> numel;
+  for (const Tensor& p : params_) numel.push_back(p.numel());
+  load_codec_states(state_path(checkpoint), epochs_done, numel, encoder_->states(), velocities);
 }
 
 void WorkerContext::end_epoch(nn::Module& model) { average_buffers(workers_, model); }
