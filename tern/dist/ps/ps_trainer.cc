@@ -9,6 +9,10 @@
 
 namespace tern::dist::ps {
 
+namespace {
+constexpr const char* kMomentumCorrectionKey = "ps.momentum_correction";  // server checkpoints: "1" or "0"
+}  // namespace
+
 std::string server_checkpoint_path(const std::string& checkpoint, int k) {
   return checkpoint + ".server" + std::to_string(k);
 }
@@ -77,6 +81,11 @@ PsRunResult train_parameter_server(const train::TrainOptions& opt, const PsOptio
     const io::CheckpointMeta workers_meta = io::load_checkpoint(opt.resume).meta;
     TERN_CHECK(ck.meta.epoch == workers_meta.epoch, path, " is from epoch ", ck.meta.epoch, " but ", opt.resume,
                " from epoch ", workers_meta.epoch, "; both must come from the same run");
+    // The servers' optimiser keeps momentum only without momentum correction,
+    // so its state cannot cross from one setting to the other.
+    const auto mc = ck.meta.extra.find(kMomentumCorrectionKey);
+    TERN_CHECK(mc == ck.meta.extra.end() || (mc->second == "1") == ps.momentum_correction, path, " was written ",
+               ps.momentum_correction ? "without" : "with", " --momentum-correction; resume with the same setting");
     io::assign_tensors(owned_named, ck.model, "checkpoint " + path, "model.", "this server's tensors");
     c.optimizer->load_state_dict(ck.optim);
     start_epoch = ck.meta.epoch;
@@ -90,6 +99,7 @@ PsRunResult train_parameter_server(const train::TrainOptions& opt, const PsOptio
       meta.optimizer = opt.optimizer;
       meta.epoch = epochs_done;
       meta.step = epochs_done * train::steps_per_epoch(opt, *train_set, layout.workers);
+      meta.extra[kMomentumCorrectionKey] = std::to_string(static_cast<int>(ps.momentum_correction));
       io::save_checkpoint(path, owned_named, optimizer->state_dict(), meta);
     };
   }
