@@ -12,6 +12,7 @@
 #   EPOCHS   epochs of the recipe [10]
 #   LR       learning rate [lenet5: 0.05, resnet20: 0.1]
 #   WARMUP   linear warm-up epochs [0]
+#   SEED     initialisation and shuffling seed [1]
 #   RUNS     space-separated labels from the list below [fp32 3lc-s1.0 3lc-s1.9]
 # Labels: fp32, 3lc-s1.0, 3lc-s1.9 (both directions), 3lc-s1.9-push (pulls in
 # fp32), 3lc-s1.9-mc (plus DGC momentum correction), 3lc-s1.9-push-mc.
@@ -29,6 +30,7 @@ out=${2:-/tmp/ps_accuracy}
 model=${MODEL:-lenet5}
 epochs=${EPOCHS:-10}
 warmup=${WARMUP:-0}
+seed=${SEED:-1}
 runs=${RUNS:-"fp32 3lc-s1.0 3lc-s1.9"}
 mkdir -p "$out"
 
@@ -38,7 +40,7 @@ case "$model" in
   *) echo "ps_accuracy.sh: MODEL must be lenet5 or resnet20, got '$model'" >&2; exit 2 ;;
 esac
 recipe+=(--model "$model" --epochs "$epochs" --optimizer sgd --lr "$lr" --momentum 0.9 --schedule cosine
-         --warmup-epochs "$warmup" --threads 1 --seed 1 --json)
+         --warmup-epochs "$warmup" --threads 1 --seed "$seed" --json)
 
 declare -A flags=(
   [fp32]="--codec none"
@@ -51,7 +53,7 @@ declare -A flags=(
 mpi=(mpirun --allow-run-as-root --oversubscribe --bind-to none --mca mpi_yield_when_idle 1 --mca btl self,vader
      --mca btl_vader_single_copy_mechanism none -np 5)
 
-tag="${model}_e${epochs}_lr${lr}_w${warmup}"
+tag="${model}_e${epochs}_lr${lr}_w${warmup}_seed${seed}"
 for label in $runs; do
   [[ -v "flags[$label]" ]] || { echo "ps_accuracy.sh: unknown label '$label'" >&2; exit 2; }
   f="$out/${tag}_${label}"
