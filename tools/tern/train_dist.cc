@@ -9,6 +9,7 @@
 #include "tern/dist/collectives/blueconnect_auto.h"
 #include "tern/dist/collectives/collectives.h"
 #include "tern/dist/ddp/ddp_trainer.h"
+#include "tern/dist/ddp/fp16_reducer.h"
 #include "tern/dist/ddp/powersgd_reducer.h"
 #include "tern/dist/compress/codec.h"
 #include "tern/dist/ps/ps_trainer.h"
@@ -52,7 +53,7 @@ std::shared_ptr<DistFlags> add_dist_train_options(CLI::App& cmd) {
   cmd.add_option("--staleness", f->staleness, "ps --async: steps the fastest worker may run ahead of the slowest")
       ->capture_default_str();
   cmd.add_option("--codec", f->codec,
-                 "ps: codec for pushes and pulls (see tern codec list); allreduce: none or powersgd")
+                 "ps: codec for pushes and pulls (see tern codec list); allreduce: none, fp16 or powersgd")
       ->capture_default_str();
   cmd.add_option("--codec-arg", f->codec_args, "ps: codec argument k=v (repeatable), e.g. s=1.9");
   cmd.add_option("--pull-codec", f->pull_codec, "ps: codec for the servers' model deltas (default: --codec)");
@@ -68,9 +69,14 @@ bool run_dist_train(const DistFlags& f, train::TrainOptions opt, bool json) {
   namespace td = tern::dist;
   // Flag mistakes are reported before MPI starts, so they are one line each
   // and not an MPI_ABORT.
-  TERN_CHECK(f.mode != "allreduce" || f.codec == "none" || f.codec == "powersgd", "--codec ", f.codec,
-             " needs --dist ps: its streams cannot be summed inside an all-reduce (with --dist allreduce ",
-             "use --codec powersgd, whose low-rank factors can)");
+  TERN_CHECK(f.mode != "allreduce" || f.codec == "none" || f.codec == "powersgd" || f.codec == "fp16", "--codec ",
+             f.codec, " needs --dist ps: its streams cannot be summed inside an all-reduce (with --dist allreduce ",
+             "use --codec fp16 or powersgd, whose values or low-rank factors can)");
+  TERN_CHECK(f.mode != "allreduce" || f.codec != "fp16" || f.allreduce == "ring" || f.allreduce == "hd",
+             "--codec fp16 needs --allreduce ring or hd (tern's own collectives sum in half precision; ",
+             f.allreduce, " cannot)");
+  TERN_CHECK(f.mode != "allreduce" || f.codec != "fp16" || f.codec_args.empty(),
+             "--dist allreduce --codec fp16 takes no --codec-arg");
   TERN_CHECK(f.mode == "ps" || (f.pull_codec.empty() && f.pull_codec_args.empty() && !f.momentum_correction),
              "--pull-codec, --pull-codec-arg and --momentum-correction need --dist ps");
   TERN_CHECK(f.pull_codec_args.empty() || !f.pull_codec.empty(), "--pull-codec-arg needs --pull-codec NAME");
@@ -127,6 +133,11 @@ bool run_dist_train(const DistFlags& f, train::TrainOptions opt, bool json) {
         powersgd = std::make_shared<td::PowerSgdReducer>(powersgd_rank, powersgd_seed);
         o.reduce_bucket = [powersgd](td::Communicator& c, std::span<float> bucket,
                                      std::span<const td::BucketSlot> slots) { powersgd->reduce(c, bucket, slots); };
+      } else if (f.codec == "fp16") {
+        o.reduce_bucket = [algo = td::parse_algorithm(f.allreduce)](td::Communicator& c, std::span<float> bucket,
+                                                                    std::span<const td::BucketSlot>) {
+          td::fp16_allreduce(c, bucket, algo);
+        };
       }
       if (f.allreduce == "blueconnect") {
         const td::BlueConnectPlan plan =
@@ -161,8 +172,8 @@ bool run_dist_train(const DistFlags& f, train::TrainOptions opt, bool json) {
                           {"train_samples_per_second", result.samples_per_second},
                           {"steps", result.steps}};
       if (f.mode == "allreduce") j["exposed_comm_seconds_rank0"] = exposed;
+      j["codec"] = f.codec;
       if (f.mode == "ps") {
-        j["codec"] = f.codec;
         j["pull_codec"] = f.pull_codec.empty() ? f.codec : f.pull_codec;
         j["momentum_correction"] = f.momentum_correction;
       }

@@ -148,5 +148,8 @@ template void hd_all_gather<float>(Communicator&, std::span<float>);
 template void hd_all_gather<double>(Communicator&, std::span<double>);
 template void hd_allreduce<float>(Communicator&, std::span<float>);
 template void hd_allreduce<double>(Communicator&, std::span<double>);
+template void hd_reduce_scatter<Half>(Communicator&, std::span<Half>);
+template void hd_all_gather<Half>(Communicator&, std::span<Half>);
+template void hd_allreduce<Half>(Communicator&, std::span<Half>);
 
 }  // namespace tern::dist

@@ -93,5 +93,8 @@ template void ring_all_gather<float>(Communicator&, std::span<float>);
 template void ring_all_gather<double>(Communicator&, std::span<double>);
 template void ring_allreduce<float>(Communicator&, std::span<float>);
 template void ring_allreduce<double>(Communicator&, std::span<double>);
+template void ring_reduce_scatter<Half>(Communicator&, std::span<Half>);
+template void ring_all_gather<Half>(Communicator&, std::span<Half>);
+template void ring_allreduce<Half>(Communicator&, std::span<Half>);
 
 }  // namespace tern::dist

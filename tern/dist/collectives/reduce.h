@@ -4,6 +4,9 @@
 #include <cstddef>
 #include <span>
 
+#include "tern/core/dtype.h"
+#include "tern/dist/comm/communicator.h"
+
 namespace tern::dist {
 
 // dst[i] += src[i]; the spans have the same length and do not overlap.
@@ -13,6 +16,14 @@ inline void sum_into(std::span<T> dst, std::span<const T> src) {
   const T* __restrict s = src.data();
   const size_t n = dst.size();
   for (size_t i = 0; i < n; ++i) d[i] += s[i];
+}
+
+// Half precision on the wire: added in float, rounded to nearest even once
+// per hop (as NCCL's fp16 sums do).
+template <>
+inline void sum_into<Half>(std::span<Half> dst, std::span<const Half> src) {
+  const size_t n = dst.size();
+  for (size_t i = 0; i < n; ++i) dst[i].bits = float_to_half(half_to_float(dst[i].bits) + half_to_float(src[i].bits));
 }
 
 }  // namespace tern::dist

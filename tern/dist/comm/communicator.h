@@ -47,6 +47,13 @@ constexpr ElemType elem_type_of<float>() { return ElemType::f32; }
 template <>
 constexpr ElemType elem_type_of<double>() { return ElemType::f64; }
 
+// IEEE binary16 bits on the wire (the data-parallel trainer's --codec fp16):
+// the ring and halving-doubling collectives add two in float and round the
+// sum back to half at every hop (reduce.h); native collectives do not take it.
+struct Half {
+  uint16_t bits = 0;
+};
+
 // One in-flight send or receive.
 class Request {
  public:
@@ -77,6 +84,12 @@ class Communicator {
   }
   RequestPtr isend(std::span<const double> src, int dst_rank, int tag) {
     return isend(std::as_bytes(src), dst_rank, tag);
+  }
+  RequestPtr isend(std::span<const Half> src, int dst_rank, int tag) {
+    return isend(std::as_bytes(src), dst_rank, tag);
+  }
+  RequestPtr irecv(std::span<Half> dst, int src_rank, int tag) {
+    return irecv(std::as_writable_bytes(dst), src_rank, tag);
   }
   RequestPtr irecv(std::span<float> dst, int src_rank, int tag) {
     return irecv(std::as_writable_bytes(dst), src_rank, tag);

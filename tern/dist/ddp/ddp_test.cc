@@ -5,11 +5,15 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <memory>
 
 #include "tern/data/dataset.h"
 #include "tern/dist/collectives/blueconnect.h"
+#include "tern/dist/collectives/collectives.h"
 #include "tern/dist/comm/mpi_test_main.h"
+#include "tern/dist/comm/counting_communicator.h"
 #include "tern/dist/ddp/data_parallel.h"
+#include "tern/dist/ddp/fp16_reducer.h"
 #include "tern/dist/ddp/model_sync.h"
 #include "tern/dist/ddp/powersgd_reducer.h"
 #include "tern/nn/models.h"
@@ -108,6 +112,41 @@ TEST(PowerSgd, RankOneSumsAreExact) {
   PowerSgdReducer reducer(1, 42);
   reducer.reduce(comm, bucket, slots);
   for (size_t i = 0; i < bucket.size(); ++i) ASSERT_NEAR(bucket[i], want[i], 1e-4 * (1 + std::fabs(want[i]))) << i;
+}
+
+// --codec fp16: the sum is right to half precision (one rounding of each
+// input and one per hop), every rank ends with the same
+// bits, and the wire carries half the bytes of the fp32 all-reduce.
+TEST(Fp16Allreduce, SumsToHalfPrecisionWithHalfTheBytes) {
+  Communicator& comm = world();
+  const int p = comm.size();
+  const int64_t n = 10007;
+  auto x = [](int q, int64_t i) { return 1e-3f * std::sin(0.37f * static_cast<float>(i) + static_cast<float>(q)); };
+  for (Algorithm algo : {Algorithm::ring, Algorithm::halving_doubling}) {
+    std::vector<float> bucket(n), plain(n);
+    for (int64_t i = 0; i < n; ++i) bucket[i] = plain[i] = x(comm.rank(), i);
+    auto half_counts = std::make_shared<TrafficCounters>(), float_counts = std::make_shared<TrafficCounters>();
+    CountingCommunicator half_comm(comm, half_counts), float_comm(comm, float_counts);
+    fp16_allreduce(half_comm, bucket, algo);
+    allreduce(float_comm, std::span<float>(plain), algo);
+    for (int64_t i = 0; i < n; ++i) {
+      double want = 0, magnitude = 0;
+      for (int q = 0; q < p; ++q) {
+        want += x(q, i);
+        magnitude += std::fabs(x(q, i));
+      }
+      // Relative 2^-11 per rounding, or half a subnormal ulp (2^-25) of the
+      // pre-divided values, times the world size they are widened by.
+      const double bound = (p + 1) * (std::ldexp(magnitude, -11) + p * std::ldexp(1.0, -25));
+      ASSERT_NEAR(bucket[i], want, bound) << algorithm_name(algo) << " " << i;
+    }
+    std::vector<float> root = bucket;
+    broadcast(comm, std::span<float>(root), 0);
+    EXPECT_EQ(root, bucket) << algorithm_name(algo) << ": ranks disagree";
+    EXPECT_EQ(2 * half_counts->bytes_sent, float_counts->bytes_sent) << algorithm_name(algo);
+  }
+  std::vector<float> bucket(8, 1.0f);
+  EXPECT_THROW(fp16_allreduce(comm, bucket, Algorithm::native), Error);
 }
 
 TEST(ModelSync, AverageBuffersTakesTheMean) {

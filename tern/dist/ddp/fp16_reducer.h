@@ -1,0 +1,19 @@
+// fp16 compression for the data-parallel trainer (`--codec fp16`), as
+// PyTorch DDP's fp16_compress_hook: a bucket is divided by the world size
+// (so the sum cannot overflow where the mean does not), rounded to IEEE half,
+// summed in half precision by the ring or halving-doubling all-reduce (each
+// hop adds in float and rounds back), and widened again. Half the bytes of
+// fp32 on the wire; no error feedback, like the hook.
+#pragma once
+#include <span>
+
+#include "tern/dist/collectives/algorithm.h"
+#include "tern/dist/comm/communicator.h"
+
+namespace tern::dist {
+
+// Sums `bucket` over comm in place (to half precision). algo must be ring or
+// halving_doubling: native (MPI) collectives have no half-precision sum.
+void fp16_allreduce(Communicator& comm, std::span<float> bucket, Algorithm algo);
+
+}  // namespace tern::dist
