@@ -167,6 +167,8 @@ void setup(CLI::App& root) {
   }
   codec->add_subcommand("list", "List the codecs and their arguments")->callback([] {
     for (const auto& c : cz::codec_registry()) std::printf("%-9s %s\n", c.name.c_str(), c.help.c_str());
+    std::printf("\ntern train --dist ps takes every codec; --dist allreduce only none, fp16 and powersgd,\n"
+                "whose values or low-rank factors can be summed inside an all-reduce.\n");
   });
 
   // `tern bench` is shared with other modules (the core's `bench train`):
