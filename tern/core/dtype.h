@@ -6,6 +6,8 @@
 #include <cstddef>
 #include <cstdint>
 
+#include "tern/core/half.h"
+
 namespace tern {
 
 enum class DType : uint8_t { f32, f64, i32, i64, u8, boolean, f16, bf16 };
@@ -47,9 +49,7 @@ template <> struct dtype_of<int64_t> { static constexpr DType value = DType::i64
 template <> struct dtype_of<uint8_t> { static constexpr DType value = DType::u8; };
 template <> struct dtype_of<bool> { static constexpr DType value = DType::boolean; };
 
-// f16 / bf16 conversions (round to nearest even).
-uint16_t float_to_half(float f);
-float half_to_float(uint16_t h);
+// bf16 conversions (round to nearest even); f16 ones are in half.h.
 uint16_t float_to_bfloat(float f);
 float bfloat_to_float(uint16_t b);
 

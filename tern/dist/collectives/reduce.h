@@ -4,7 +4,7 @@
 #include <cstddef>
 #include <span>
 
-#include "tern/core/dtype.h"
+#include "tern/core/half.h"
 #include "tern/dist/comm/communicator.h"
 
 namespace tern::dist {

@@ -11,7 +11,7 @@
 #include "tern/base/error.h"
 #include "tern/base/philox.h"
 #include "tern/dist/compress/codec.h"
-#include "tern/dist/compress/half.h"
+#include "tern/core/half.h"
 
 namespace tern::dist::compress {
 namespace {

@@ -7,7 +7,7 @@
 #include "tern/base/error.h"
 #include "tern/dist/compress/byte_io.h"
 #include "tern/dist/compress/ef_codec.h"
-#include "tern/dist/compress/half.h"
+#include "tern/core/half.h"
 
 namespace tern::dist::compress::detail {
 

@@ -2,7 +2,7 @@
 
 #include <vector>
 
-#include "tern/core/dtype.h"
+#include "tern/core/half.h"
 #include "tern/dist/collectives/allreduce_halving_doubling.h"
 #include "tern/dist/collectives/allreduce_ring.h"
 

@@ -1,11 +1,13 @@
 // IEEE binary16 conversions (round to nearest even), portable bit
-// manipulation so the fp16 codec needs no F16C and no compiler _Float16.
+// manipulation (no F16C, no compiler _Float16), inline so that loops over
+// buffers (f16 tensors, the fp16 codec, half-precision all-reduce sums) can
+// be vectorised.
 #pragma once
 
 #include <cstdint>
 #include <cstring>
 
-namespace tern::dist::compress {
+namespace tern {
 
 inline uint16_t float_to_half(float f) {
   uint32_t u;
@@ -49,4 +51,4 @@ inline float half_to_float(uint16_t h) {
   return f;
 }
 
-}  // namespace tern::dist::compress
+}  // namespace tern
