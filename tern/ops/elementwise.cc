@@ -2,6 +2,7 @@
 // comparisons and where. Each kernel has a contiguous fast path (vectorised
 // by the compiler, split across threads) and a general strided path.
 #include <algorithm>
+#include <type_traits>
 
 #include "tern/ops/op_helpers.h"
 
@@ -169,11 +170,20 @@ int infer_compare(const Tensor* in, int nin, const Attrs& a, TensorMeta* out) {
   }
 TERN_BINARY_KERNEL(add, x + y)
 TERN_BINARY_KERNEL(sub, x - y)
-TERN_BINARY_KERNEL(mul, x * y)
 TERN_BINARY_KERNEL(div, x / y)
 TERN_BINARY_KERNEL(maximum, x > y ? x : y)
 TERN_BINARY_KERNEL(minimum, x < y ? x : y)
 #undef TERN_BINARY_KERNEL
+
+// Spelled out: for bool, x * y is AND, written so (bool(int) warns).
+void mul_ref(KernelArgs& k) {
+  TERN_NUMERIC_SWITCH(k.in[0].dtype(), "mul", [&] {
+    binary_typed<T, T>(k, [](auto x, auto y) -> T {  // generic, so if constexpr drops the other branch
+      if constexpr (std::is_same_v<decltype(x), bool>) return x && y;
+      else return static_cast<T>(x * y);
+    });
+  });
+}
 
 #define TERN_COMPARE_KERNEL(name, expr)                                                \
   void name##_ref(KernelArgs& k) {                                                     \
