@@ -136,8 +136,10 @@ std::string fuzz_csv(const Schema& schema, const FuzzOptions& options) {
   }
   const char d = options.delimiter;
   std::string out;
-  for (size_t i = 0; i < schema.features.size(); ++i)
-    out += (i ? std::string(1, d) : "") + csv_escape(schema.features[i].name, d, true);
+  for (size_t i = 0; i < schema.features.size(); ++i) {
+    if (i) out += d;
+    out += csv_escape(schema.features[i].name, d, true);
+  }
   out += '\n';
   for (int64_t r = 0; r < options.n; ++r) {
     const bool edge = static_cast<size_t>(r) < edge_rows;

@@ -81,7 +81,7 @@ double number(const Ctx& ctx, const YAML::Node& v, const std::string& key) {
 void apply(const Ctx& ctx, Config& cfg, std::set<std::string>& seen, const YAML::Node& key_node,
            const YAML::Node& value) {
   const std::string key = scalar(ctx, key_node, "key");
-  if (!seen.insert(key).second) ctx.fail(key_node.Mark(), "'" + printable(key) + "' is given twice");
+  if (!seen.insert(key).second) ctx.fail(key_node.Mark(), str_cat("'", printable(key), "' is given twice"));
   const YAML::Mark mark = value.Mark();
   try {
     if (key == "condition") {
