@@ -134,9 +134,9 @@ bool run_dist_train(const DistFlags& f, train::TrainOptions opt, bool json) {
         o.reduce_bucket = [powersgd](td::Communicator& c, std::span<float> bucket,
                                      std::span<const td::BucketSlot> slots) { powersgd->reduce(c, bucket, slots); };
       } else if (f.codec == "fp16") {
-        o.reduce_bucket = [algo = td::parse_algorithm(f.allreduce)](td::Communicator& c, std::span<float> bucket,
-                                                                    std::span<const td::BucketSlot>) {
-          td::fp16_allreduce(c, bucket, algo);
+        auto fp16 = std::make_shared<td::Fp16Reducer>(td::parse_algorithm(f.allreduce));
+        o.reduce_bucket = [fp16](td::Communicator& c, std::span<float> bucket, std::span<const td::BucketSlot>) {
+          fp16->reduce(c, bucket);
         };
       }
       if (f.allreduce == "blueconnect") {

@@ -127,7 +127,7 @@ TEST(Fp16Allreduce, SumsToHalfPrecisionWithHalfTheBytes) {
     for (int64_t i = 0; i < n; ++i) bucket[i] = plain[i] = x(comm.rank(), i);
     auto half_counts = std::make_shared<TrafficCounters>(), float_counts = std::make_shared<TrafficCounters>();
     CountingCommunicator half_comm(comm, half_counts), float_comm(comm, float_counts);
-    fp16_allreduce(half_comm, bucket, algo);
+    Fp16Reducer(algo).reduce(half_comm, bucket);
     allreduce(float_comm, std::span<float>(plain), algo);
     for (int64_t i = 0; i < n; ++i) {
       double want = 0, magnitude = 0;
@@ -145,8 +145,7 @@ TEST(Fp16Allreduce, SumsToHalfPrecisionWithHalfTheBytes) {
     EXPECT_EQ(root, bucket) << algorithm_name(algo) << ": ranks disagree";
     EXPECT_EQ(2 * half_counts->bytes_sent, float_counts->bytes_sent) << algorithm_name(algo);
   }
-  std::vector<float> bucket(8, 1.0f);
-  EXPECT_THROW(fp16_allreduce(comm, bucket, Algorithm::native), Error);
+  EXPECT_THROW(Fp16Reducer{Algorithm::native}, Error);
 }
 
 TEST(ModelSync, AverageBuffersTakesTheMean) {

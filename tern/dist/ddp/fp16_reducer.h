@@ -6,14 +6,25 @@
 // fp32 on the wire; no error feedback, like the hook.
 #pragma once
 #include <span>
+#include <vector>
 
 #include "tern/dist/collectives/algorithm.h"
 #include "tern/dist/comm/communicator.h"
 
 namespace tern::dist {
 
-// Sums `bucket` over comm in place (to half precision). algo must be ring or
-// halving_doubling: native (MPI) collectives have no half-precision sum.
-void fp16_allreduce(Communicator& comm, std::span<float> bucket, Algorithm algo);
+class Fp16Reducer {
+ public:
+  // algo must be ring or halving_doubling: native (MPI) collectives have no
+  // half-precision sum.
+  explicit Fp16Reducer(Algorithm algo);
+  // Sums `bucket` over comm in place, to half precision. Not thread-safe: the
+  // half buffer is reused from call to call (one communication thread).
+  void reduce(Communicator& comm, std::span<float> bucket);
+
+ private:
+  Algorithm algo_;
+  std::vector<Half> wire_;
+};
 
 }  // namespace tern::dist
