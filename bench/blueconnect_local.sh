@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # BlueConnect measured on this machine: 4 ranks as 2 groups of 2, the links
 # between the groups slowed by Tern's software link emulation (see
-# tern/dist/comm/link_emulation.h; this kernel has no netem). For every
+# tern/distributed/comm/link_emulation.h; this kernel has no netem). For every
 # (message size x shaping) case it times the four schedules the planner
 # chooses among (flat ring, flat hd, BlueConnect 2x2 in both stage orders)
 # and `--factors auto`, each with --predict (the cost model's prediction from

@@ -10,13 +10,13 @@
 
 #include "tern/base/parallel.h"
 #include "tern/base/philox.h"
-#include "tern/dist/compress/codec.h"
-#include "tern/dist/compress/threelc.h"
-#include "tern/dist/compress/threelc_kernels.h"
+#include "tern/distributed/compress/codec.h"
+#include "tern/distributed/compress/threelc.h"
+#include "tern/distributed/compress/threelc_kernels.h"
 
 namespace {
 
-using namespace tern::dist::compress;
+using namespace tern::distributed::compress;
 
 const std::vector<float>& gaussian(int64_t n) {
   static std::vector<float> v;

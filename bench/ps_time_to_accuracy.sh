@@ -9,7 +9,7 @@
 # evaluation excluded) up to and including the first epoch whose test accuracy
 # is >= TARGET; a run that never gets there shows ">X s" (X = all its training
 # seconds). TARGET is fixed before the codec runs (it was chosen from the
-# unshaped fp32 run, see tern/dist/compress/README.md).
+# unshaped fp32 run, see tern/distributed/compress/README.md).
 #
 #   bench/ps_time_to_accuracy.sh [TERN_BINARY] [OUTDIR]
 #

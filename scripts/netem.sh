@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # netem.sh: run an MPI job on this machine with every rank behind its own
 # rate-shaped link, so "bandwidth-constrained cluster" runs are real
-# measurements. See usage() and tern/dist/README.md ("Bandwidth-limited runs").
+# measurements. See usage() and tern/distributed/README.md ("Bandwidth-limited runs").
 #
 # Topology (nothing is created in, or changed on, the host's own namespace):
 #   tern-<pid>-hub   a Linux bridge br0 (10.213.255.254/16); mpirun runs here
@@ -67,7 +67,7 @@ Options:
 
 Not supported: link delay / loss. This machine's kernel has no netem qdisc,
 so tc cannot add latency; software emulation inside the communicator
-(TERN_LINK_EMULATION, tern/dist/comm/link_emulation.h) is the planned way.
+(TERN_LINK_EMULATION, tern/distributed/comm/link_emulation.h) is the planned way.
 
 The environment is passed on to every rank (e.g. TERN_COMM_TIMEOUT).
 Exit status: COMMAND's (mpirun's); 2 on a usage error; 3 when this machine

@@ -1,6 +1,6 @@
 // Single-process supervised training and evaluation of a zoo model: the loop
 // behind `tern train`, `tern eval` and `tern bench train`. Distributed
-// trainers (tern/dist) reuse its pieces.
+// trainers (tern/distributed) reuse its pieces.
 #pragma once
 
 #include <functional>
@@ -55,7 +55,7 @@ struct TrainResult {
 };
 
 // How this process takes part in a run. The default is a process training
-// alone; tern/dist supplies the data-parallel and parameter-server versions,
+// alone; tern/distributed supplies the data-parallel and parameter-server versions,
 // which reuse the loop below unchanged.
 class RunContext {
  public:

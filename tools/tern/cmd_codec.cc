@@ -1,5 +1,5 @@
 // `tern codec encode|decode|list` and `tern bench codec`: gradient codecs
-// from tern/dist/compress. File format of encode's output and decode's
+// from tern/distributed/compress. File format of encode's output and decode's
 // input: [u64 little-endian element count][codec stream].
 #include <nlohmann/json.hpp>
 
@@ -14,16 +14,16 @@
 #include "tern/base/atomic_file.h"
 #include "tern/base/error.h"
 #include "tern/base/parallel.h"
-#include "tern/dist/compress/codec.h"
-#include "tern/dist/compress/f32_files.h"
-#include "tern/dist/compress/measure.h"
-#include "tern/dist/compress/threelc_kernels.h"
+#include "tern/distributed/compress/codec.h"
+#include "tern/distributed/compress/f32_files.h"
+#include "tern/distributed/compress/measure.h"
+#include "tern/distributed/compress/threelc_kernels.h"
 #include "tools/tern/command.h"
 
 namespace tern::cli {
 namespace {
 
-namespace cz = tern::dist::compress;
+namespace cz = tern::distributed::compress;
 
 struct CodecFlags {
   std::string codec = "3lc";

@@ -10,18 +10,18 @@
 #include <vector>
 
 #include "tern/base/error.h"
-#include "tern/dist/collectives/blueconnect.h"
-#include "tern/dist/collectives/blueconnect_auto.h"
-#include "tern/dist/collectives/collectives.h"
-#include "tern/dist/comm/link_emulation.h"
-#include "tern/dist/comm/mpi_communicator.h"
-#include "tern/dist/netsim/schedules.h"
+#include "tern/distributed/collectives/blueconnect.h"
+#include "tern/distributed/collectives/blueconnect_auto.h"
+#include "tern/distributed/collectives/collectives.h"
+#include "tern/distributed/comm/link_emulation.h"
+#include "tern/distributed/comm/mpi_communicator.h"
+#include "tern/distributed/netsim/schedules.h"
 #include "tools/tern/command.h"
 
 namespace tern::cli {
 namespace {
 
-namespace td = tern::dist;
+namespace td = tern::distributed;
 
 struct AllreduceFlags {
   std::string algo = "ring";
@@ -37,47 +37,47 @@ struct AllreduceFlags {
 
 // The all-reduce being timed: a flat algorithm, or BlueConnect built once.
 struct AllreduceRunner {
-  td::Algorithm algo = td::Algorithm::ring;
-  std::unique_ptr<td::BlueConnect> blueconnect;
+  td::collectives::Algorithm algo = td::collectives::Algorithm::ring;
+  std::unique_ptr<td::collectives::BlueConnect> blueconnect;
   std::string name;
   td::netsim::BlueConnectSchedule schedule;  // blueconnect: the same schedule as the model sees it
 
-  AllreduceRunner(td::Communicator& comm, const AllreduceFlags& f, const td::netsim::Topology* probed) {
+  AllreduceRunner(td::comm::Communicator& comm, const AllreduceFlags& f, const td::netsim::Topology* probed) {
     if (f.algo != "blueconnect") {
-      algo = td::parse_algorithm(f.algo);
-      name = td::algorithm_name(algo);
-      TERN_CHECK(algo != td::Algorithm::native || !f.predict, "--predict models ring and hd only, not ", f.algo);
+      algo = td::collectives::parse_algorithm(f.algo);
+      name = td::collectives::algorithm_name(algo);
+      TERN_CHECK(algo != td::collectives::Algorithm::native || !f.predict, "--predict models ring and hd only, not ", f.algo);
       return;
     }
-    td::BlueConnectPlan plan;
+    td::collectives::BlueConnectPlan plan;
     if (f.factors == "auto") {
       TERN_CHECK(f.order.empty() && f.stage_algos.empty(),
                  "--order and --stage-algos go with explicit --factors, not auto (the planner picks them)");
       TERN_ASSERT(probed, "--factors auto runs the probe first");
-      plan = td::plan_from_model(*probed, f.bytes);
+      plan = td::collectives::plan_from_model(*probed, f.bytes);
     } else {
-      plan = td::parse_blueconnect_plan(f.factors, comm.size());
-      if (!f.order.empty()) plan.order = td::parse_stage_order(f.order);
-      if (!f.stage_algos.empty()) plan.stage_algos = td::parse_stage_algorithms(f.stage_algos);
+      plan = td::collectives::parse_blueconnect_plan(f.factors, comm.size());
+      if (!f.order.empty()) plan.order = td::collectives::parse_stage_order(f.order);
+      if (!f.stage_algos.empty()) plan.stage_algos = td::collectives::parse_stage_algorithms(f.stage_algos);
     }
-    blueconnect = std::make_unique<td::BlueConnect>(comm, plan);
-    name = "blueconnect " + td::format_blueconnect_plan(plan);
+    blueconnect = std::make_unique<td::collectives::BlueConnect>(comm, plan);
+    name = "blueconnect " + td::collectives::format_blueconnect_plan(plan);
     schedule = {plan.factors, plan.order, {}};
-    for (td::Algorithm a : plan.stage_algos) {
-      TERN_CHECK(a != td::Algorithm::native || !f.predict, "--predict models ring and hd stages only");
-      schedule.algos.push_back(a == td::Algorithm::ring ? td::netsim::StageAlgo::ring
+    for (td::collectives::Algorithm a : plan.stage_algos) {
+      TERN_CHECK(a != td::collectives::Algorithm::native || !f.predict, "--predict models ring and hd stages only");
+      schedule.algos.push_back(a == td::collectives::Algorithm::ring ? td::netsim::StageAlgo::ring
                                                         : td::netsim::StageAlgo::halving_doubling);
     }
   }
   // The cost model's time for this all-reduce on a probed topology.
   double predicted_seconds(const td::netsim::Topology& topo, double bytes) const {
     if (blueconnect) return td::netsim::blueconnect_cost(topo, bytes, schedule).seconds;
-    return algo == td::Algorithm::ring ? td::netsim::ring_allreduce_cost(topo, bytes).seconds
+    return algo == td::collectives::Algorithm::ring ? td::netsim::ring_allreduce_cost(topo, bytes).seconds
                                        : td::netsim::hd_allreduce_cost(topo, bytes).seconds;
   }
-  void operator()(td::Communicator& comm, std::span<float> data) {
+  void operator()(td::comm::Communicator& comm, std::span<float> data) {
     if (blueconnect) blueconnect->allreduce(data);
-    else td::allreduce(comm, data, algo);
+    else td::collectives::allreduce(comm, data, algo);
   }
 };
 
@@ -94,15 +94,15 @@ void bench_allreduce(const AllreduceFlags& f) {
              f.bytes);
   TERN_CHECK(f.iters >= 1, "--iters must be >= 1, given ", f.iters);
   TERN_CHECK(f.warmup >= 0, "--warmup must be >= 0, given ", f.warmup);
-  std::unique_ptr<td::Communicator> comm = td::mpi_world();
-  std::optional<td::LinkEmulation> emulation = f.emulate.empty()
-                                                   ? td::link_emulation_from_env(comm->size())
-                                                   : td::parse_link_emulation(f.emulate, comm->size());
-  if (emulation) comm = td::emulate_links(std::move(comm), *emulation);
+  std::unique_ptr<td::comm::Communicator> comm = td::comm::mpi_world();
+  std::optional<td::comm::LinkEmulation> emulation = f.emulate.empty()
+                                                   ? td::comm::link_emulation_from_env(comm->size())
+                                                   : td::comm::parse_link_emulation(f.emulate, comm->size());
+  if (emulation) comm = td::comm::emulate_links(std::move(comm), *emulation);
   const int p = comm->size(), rank = comm->rank();
   std::optional<td::netsim::Topology> probed;
   if (f.predict || (f.algo == "blueconnect" && f.factors == "auto"))
-    probed = td::probe_topology(*comm, emulation ? emulation->group_size : td::default_ranks_per_node(p));
+    probed = td::collectives::probe_topology(*comm, emulation ? emulation->group_size : td::collectives::default_ranks_per_node(p));
   AllreduceRunner run(*comm, f, probed ? &*probed : nullptr);
   const double predicted = probed ? run.predicted_seconds(*probed, static_cast<double>(f.bytes)) : 0;
   std::vector<float> data(static_cast<size_t>(f.bytes / 4));
@@ -119,9 +119,9 @@ void bench_allreduce(const AllreduceFlags& f) {
   std::vector<double> seconds(f.iters);
   for (int i = 0; i < f.iters; ++i) {
     comm->barrier();
-    const double start = td::mpi_wtime();
+    const double start = td::comm::mpi_wtime();
     run(*comm, std::span<float>(data));
-    seconds[i] = td::mpi_wtime() - start;
+    seconds[i] = td::comm::mpi_wtime() - start;
   }
   if (rank != 0) {
     comm->send(std::span<const double>(seconds), 0, 1);
@@ -179,10 +179,10 @@ void setup(CLI::App& root) {
   cmd->callback([f] {
     try {
       bench_allreduce(*f);
-    } catch (const td::PeerTimeout& e) {
+    } catch (const td::comm::PeerTimeout& e) {
       // MPI_Finalize would wait for the stuck peer: end the whole job now.
       std::fprintf(stderr, "tern: error: %s\n", e.what());
-      td::abort_job(2);
+      td::comm::abort_job(2);
     }
   });
 }

@@ -1,5 +1,5 @@
 // `tern simulate allreduce|dataparallel`: the netsim cost model
-// (tern/dist/netsim) from the command line. allreduce predicts schedules
+// (tern/distributed/netsim) from the command line. allreduce predicts schedules
 // on a cluster with their per-stage breakdown and the planned BlueConnect;
 // dataparallel is the BlueConnect paper's experiment (a model zoo network's
 // backward pass overlapped with bucketed gradient all-reduces).
@@ -11,9 +11,9 @@
 #include <vector>
 
 #include "tern/base/error.h"
-#include "tern/dist/netsim/data_parallel.h"
-#include "tern/dist/netsim/planner.h"
-#include "tern/dist/netsim/schedules.h"
+#include "tern/distributed/netsim/data_parallel.h"
+#include "tern/distributed/netsim/planner.h"
+#include "tern/distributed/netsim/schedules.h"
 #include "tern/nn/describe.h"
 #include "tern/nn/models.h"
 #include "tools/tern/command.h"
@@ -21,7 +21,7 @@
 namespace tern::cli {
 namespace {
 
-namespace ns = tern::dist::netsim;
+namespace ns = tern::distributed::netsim;
 
 struct ClusterFlags {
   std::string topology = "48x4", intra = "nvlink", inter = "ib-100g";

@@ -3,16 +3,16 @@
 #include <cstdio>
 #include <nlohmann/json.hpp>
 
-#include "tern/dist/comm/counting_communicator.h"
-#include "tern/dist/comm/mpi_communicator.h"
-#include "tern/dist/collectives/blueconnect.h"
-#include "tern/dist/collectives/blueconnect_auto.h"
-#include "tern/dist/collectives/collectives.h"
-#include "tern/dist/ddp/ddp_trainer.h"
-#include "tern/dist/ddp/fp16_reducer.h"
-#include "tern/dist/ddp/powersgd_reducer.h"
-#include "tern/dist/compress/codec.h"
-#include "tern/dist/ps/ps_trainer.h"
+#include "tern/distributed/comm/counting_communicator.h"
+#include "tern/distributed/comm/mpi_communicator.h"
+#include "tern/distributed/collectives/blueconnect.h"
+#include "tern/distributed/collectives/blueconnect_auto.h"
+#include "tern/distributed/collectives/collectives.h"
+#include "tern/distributed/ddp/ddp_trainer.h"
+#include "tern/distributed/ddp/fp16_reducer.h"
+#include "tern/distributed/ddp/powersgd_reducer.h"
+#include "tern/distributed/compress/codec.h"
+#include "tern/distributed/ps/ps_trainer.h"
 
 namespace tern::cli {
 
@@ -66,7 +66,7 @@ std::shared_ptr<DistFlags> add_dist_train_options(CLI::App& cmd) {
 
 bool run_dist_train(const DistFlags& f, train::TrainOptions opt, bool json) {
   if (f.mode == "none") return false;
-  namespace td = tern::dist;
+  namespace td = tern::distributed;
   // Flag mistakes are reported before MPI starts, so they are one line each
   // and not an MPI_ABORT.
   TERN_CHECK(f.mode != "allreduce" || f.codec == "none" || f.codec == "powersgd" || f.codec == "fp16", "--codec ",
@@ -109,9 +109,9 @@ bool run_dist_train(const DistFlags& f, train::TrainOptions opt, bool json) {
     TERN_CHECK(args.unread().empty(), "--dist allreduce --codec powersgd takes rank=R and seed=S, not ",
                args.unread().front());
   }
-  auto raw = td::mpi_world();
-  auto counters = std::make_shared<td::TrafficCounters>();
-  td::CountingCommunicator world(*raw, counters);
+  auto raw = td::comm::mpi_world();
+  auto counters = std::make_shared<td::comm::TrafficCounters>();
+  td::comm::CountingCommunicator world(*raw, counters);
   const int rank = world.rank();
   try {
     const int workers = f.mode == "ps" ? world.size() - f.servers : world.size();
@@ -124,34 +124,34 @@ bool run_dist_train(const DistFlags& f, train::TrainOptions opt, bool json) {
     train::TrainResult result;
     double exposed = 0;
     bool is_server = false;
-    std::unique_ptr<td::BlueConnect> blueconnect;
+    std::unique_ptr<td::collectives::BlueConnect> blueconnect;
     if (f.mode == "allreduce") {
-      td::DdpOptions o;
+      td::ddp::DdpOptions o;
       o.bucket_bytes = f.bucket_kb * 1024;
-      std::shared_ptr<td::PowerSgdReducer> powersgd;
+      std::shared_ptr<td::ddp::PowerSgdReducer> powersgd;
       if (f.codec == "powersgd") {
-        powersgd = std::make_shared<td::PowerSgdReducer>(powersgd_rank, powersgd_seed);
-        o.reduce_bucket = [powersgd](td::Communicator& c, std::span<float> bucket,
-                                     std::span<const td::BucketSlot> slots) { powersgd->reduce(c, bucket, slots); };
+        powersgd = std::make_shared<td::ddp::PowerSgdReducer>(powersgd_rank, powersgd_seed);
+        o.reduce_bucket = [powersgd](td::comm::Communicator& c, std::span<float> bucket,
+                                     std::span<const td::ddp::BucketSlot> slots) { powersgd->reduce(c, bucket, slots); };
       } else if (f.codec == "fp16") {
-        auto fp16 = std::make_shared<td::Fp16Reducer>(td::parse_algorithm(f.allreduce));
-        o.reduce_bucket = [fp16](td::Communicator& c, std::span<float> bucket, std::span<const td::BucketSlot>) {
+        auto fp16 = std::make_shared<td::ddp::Fp16Reducer>(td::collectives::parse_algorithm(f.allreduce));
+        o.reduce_bucket = [fp16](td::comm::Communicator& c, std::span<float> bucket, std::span<const td::ddp::BucketSlot>) {
           fp16->reduce(c, bucket);
         };
       }
       if (f.allreduce == "blueconnect") {
-        const td::BlueConnectPlan plan =
-            f.factors == "auto" ? td::plan_blueconnect_auto(world, o.bucket_bytes)
-                                : td::parse_blueconnect_plan(f.factors, world.size());
-        blueconnect = std::make_unique<td::BlueConnect>(world, plan);
-        if (rank == 0 && !json) std::printf("blueconnect plan: %s\n", td::format_blueconnect_plan(plan).c_str());
-        o.allreduce = [bc = blueconnect.get()](td::Communicator&, std::span<float> data) { bc->allreduce(data); };
+        const td::collectives::BlueConnectPlan plan =
+            f.factors == "auto" ? td::collectives::plan_blueconnect_auto(world, o.bucket_bytes)
+                                : td::collectives::parse_blueconnect_plan(f.factors, world.size());
+        blueconnect = std::make_unique<td::collectives::BlueConnect>(world, plan);
+        if (rank == 0 && !json) std::printf("blueconnect plan: %s\n", td::collectives::format_blueconnect_plan(plan).c_str());
+        o.allreduce = [bc = blueconnect.get()](td::comm::Communicator&, std::span<float> data) { bc->allreduce(data); };
       } else {
-        o.algorithm = td::parse_algorithm(f.allreduce);
+        o.algorithm = td::collectives::parse_algorithm(f.allreduce);
       }
       o.overlap = !f.no_overlap;
-      if (o.overlap) td::set_wait_backoff(std::chrono::microseconds(50));  // leave the core to backward
-      result = td::train_data_parallel(opt, o, world, &exposed);
+      if (o.overlap) td::comm::set_wait_backoff(std::chrono::microseconds(50));  // leave the core to backward
+      result = td::ddp::train_data_parallel(opt, o, world, &exposed);
     } else {
       const td::ps::PsRunResult r = td::ps::train_parameter_server(opt, ps, world);
       result = r.train;
@@ -163,7 +163,7 @@ bool run_dist_train(const DistFlags& f, train::TrainOptions opt, bool json) {
     traffic[3 * rank] = static_cast<double>(counters->bytes_sent);
     traffic[3 * rank + 1] = static_cast<double>(counters->bytes_received);
     traffic[3 * rank + 2] = is_server ? 1.0 : 0.0;
-    td::allreduce(*raw, std::span<double>(traffic));
+    td::collectives::allreduce(*raw, std::span<double>(traffic));
     if (rank != 0) return true;
     if (json) {
       nlohmann::json j = {{"model", opt.model},       {"dataset", opt.dataset},
@@ -203,7 +203,7 @@ bool run_dist_train(const DistFlags& f, train::TrainOptions opt, bool json) {
     if (what.rfind("rank ", 0) == 0) std::fprintf(stderr, "tern: error: %s\n", what.c_str());  // names its rank
     else std::fprintf(stderr, "tern: error: rank %d: %s\n", rank, what.c_str());
     std::fflush(stderr);
-    td::abort_job(2);
+    td::comm::abort_job(2);
   }
 }
 

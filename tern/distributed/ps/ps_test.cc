@@ -1,0 +1,195 @@
+// The parameter-server trainer's pieces under mpirun (2, 3 and 5 ranks):
+// synchronous rounds with the exact codec must reproduce single-process SGD
+// on the whole batch; with 3LC every worker must still hold the same model
+// and the traffic must shrink; asynchronous mode must run to the end.
+#include <gtest/gtest.h>
+
+#include <cmath>
+
+#include "tern/data/dataset.h"
+#include "tern/distributed/comm/counting_communicator.h"
+#include "tern/distributed/comm/mpi_test_main.h"
+#include "tern/distributed/collectives/collectives.h"
+#include "tern/distributed/ddp/model_sync.h"
+#include "tern/distributed/ps/server.h"
+#include "tern/distributed/ps/worker.h"
+#include "tern/nn/models.h"
+#include "tern/ops/ops.h"
+
+namespace tern::distributed::ps {
+namespace {
+
+using comm::testing::world;
+
+constexpr int64_t kPerWorker = 4;
+
+nn::ModulePtr make_lenet(uint64_t seed) {
+  manual_seed(seed);
+  const nn::ModelSpec& spec = nn::find_model("lenet5");
+  return spec.make(spec.defaults);
+}
+
+train::TrainOptions sgd_options() {
+  train::TrainOptions o;
+  o.optimizer = "sgd";
+  o.lr = 0.1;
+  o.momentum = 0.9;
+  return o;
+}
+
+std::vector<optim::ParamRef> refs(const nn::Module& m, const std::vector<int>& which) {
+  const nn::NamedTensors named = m.named_parameters();
+  std::vector<optim::ParamRef> out;
+  for (int t : which) out.push_back({named[t].first, named[t].second});
+  return out;
+}
+
+std::vector<int> all_tensors(const nn::Module& m) {
+  std::vector<int> v(m.named_parameters().size());
+  for (size_t i = 0; i < v.size(); ++i) v[i] = static_cast<int>(i);
+  return v;
+}
+
+struct PsRun {
+  nn::ModulePtr model;  // workers: their replica after the steps
+  nn::ModulePtr initial;  // workers: the replica as broadcast, before any step
+  nn::ModulePtr reference;
+  Layout layout;
+  bool is_server = false;
+};
+
+// `steps` rounds of push/pull with `codec`; workers also step a local
+// reference model on the whole batch with SGD.
+PsRun run_steps(comm::Communicator& comm, int servers, const std::string& codec_name, bool async, int steps) {
+  PsRun run;
+  run.model = make_lenet(7 + comm.rank());  // broadcast must fix the difference
+  std::vector<int64_t> sizes;
+  for (auto& [name, p] : run.model->named_parameters()) sizes.push_back(p.numel());
+  run.layout = Layout::make(comm.size(), servers, sizes);
+  const Layout& l = run.layout;
+  run.is_server = l.is_server(comm.rank());
+  auto group = comm.split(run.is_server ? 1 : 0, comm.rank());
+  const auto codec = compress::make_codec(codec_name);
+  auto data = data::synthetic_images(kPerWorker * l.workers, {1, 28, 28}, 10, 11);
+  if (run.is_server) {
+    ddp::broadcast_state(comm, *run.model);
+    ServerConfig c;
+    c.layout = &l;
+    c.server = l.server_index(comm.rank());
+    for (auto& [name, p] : run.model->named_parameters()) c.params.push_back(p);
+    c.optimizer = train::make_optimizer(sgd_options(), refs(*run.model, l.tensors[c.server]));
+    c.set_epoch = [](optim::Optimizer&, int64_t) {};
+    c.steps_per_epoch = 100;
+    c.steps = steps;
+    c.push_codec = c.pull_codec = codec.get();
+    MeanAggregator mean;
+    c.aggregator = &mean;
+    c.async = async;
+    Server(std::move(c)).run(comm);
+    return run;
+  }
+  BackwardOrderScheduler scheduler;
+  WorkerContext ctx(comm, *group, l, *codec, *codec, scheduler);
+  auto unused = train::make_optimizer(sgd_options(), refs(*run.model, all_tensors(*run.model)));
+  ctx.start(*run.model, *unused);
+  run.initial = make_lenet(98);
+  const nn::NamedTensors started = run.model->named_parameters(), init = run.initial->named_parameters();
+  for (size_t i = 0; i < started.size(); ++i) {
+    Tensor dst = init[i].second;
+    std::copy_n(started[i].second.data<float>(), dst.numel(), dst.data<float>());
+  }
+  run.reference = make_lenet(99);
+  // The reference starts from the broadcast values.
+  const nn::NamedTensors mine = run.model->named_parameters(), ref = run.reference->named_parameters();
+  for (size_t i = 0; i < mine.size(); ++i) {
+    Tensor dst = ref[i].second;
+    std::copy_n(mine[i].second.data<float>(), dst.numel(), dst.data<float>());
+  }
+  auto ref_opt = train::make_optimizer(sgd_options(), refs(*run.reference, all_tensors(*run.reference)));
+  std::vector<int64_t> slice, whole;
+  for (int64_t i = 0; i < kPerWorker * l.workers; ++i) whole.push_back(i);
+  for (int64_t i = ctx.rank() * kPerWorker; i < (ctx.rank() + 1) * kPerWorker; ++i) slice.push_back(i);
+  for (int s = 0; s < steps; ++s) {
+    for (auto& [name, p] : run.model->named_parameters()) p.zero_grad();
+    const data::Batch b = data->get(slice);
+    cross_entropy((*run.model)(b.inputs), b.labels).backward();
+    EXPECT_FALSE(ctx.after_backward(*run.model, 0));
+    ref_opt->zero_grad();
+    const data::Batch all = data->get(whole);
+    cross_entropy((*run.reference)(all.inputs), all.labels).backward();
+    ref_opt->step();
+  }
+  return run;
+}
+
+float max_abs_diff(const nn::Module& a, const nn::Module& b) {
+  const nn::NamedTensors x = a.named_parameters(), y = b.named_parameters();
+  float worst = 0;
+  for (size_t i = 0; i < x.size(); ++i)
+    for (int64_t k = 0; k < x[i].second.numel(); ++k)
+      worst = std::max(worst, std::fabs(x[i].second.data<float>()[k] - y[i].second.data<float>()[k]));
+  return worst;
+}
+
+// Every worker's copy of parameter values, compared through a sum: all equal
+// iff sum of squares of (mine - mean) is zero everywhere.
+bool workers_agree(comm::Communicator& workers, const nn::Module& m) {
+  for (auto& [name, p] : m.named_parameters()) {
+    std::vector<double> v(p.data<float>(), p.data<float>() + p.numel()), sum = v;
+    collectives::allreduce(workers, std::span<double>(sum));
+    for (size_t i = 0; i < v.size(); ++i)
+      if (std::fabs(v[i] - sum[i] / workers.size()) > 1e-7) return false;
+  }
+  return true;
+}
+
+int servers_for(int world_size) { return world_size >= 5 ? 2 : 1; }
+
+TEST(ParameterServer, SyncRoundsEqualWholeBatchSgd) {
+  comm::Communicator& comm = world();
+  if (comm.size() < 2) GTEST_SKIP() << "needs a server and a worker";
+  const PsRun run = run_steps(comm, servers_for(comm.size()), "none", false, 3);
+  if (run.is_server) return;
+  EXPECT_LT(max_abs_diff(*run.model, *run.reference), 2e-5f);
+}
+
+TEST(ParameterServer, ThreeLcKeepsReplicasEqualAndCutsTraffic) {
+  comm::Communicator& comm = world();
+  if (comm.size() < 2) GTEST_SKIP() << "needs a server and a worker";
+  auto counters = std::make_shared<comm::TrafficCounters>();
+  comm::CountingCommunicator counted(comm, counters);
+  const PsRun run = run_steps(counted, servers_for(comm.size()), "3lc", false, 3);
+  auto group = comm.split(run.is_server ? 1 : 0, comm.rank());
+  if (run.is_server) return;
+  EXPECT_TRUE(workers_agree(*group, *run.model));
+  // The model moved, but not exactly as with uncompressed SGD.
+  EXPECT_GT(max_abs_diff(*run.model, *run.reference), 0.0f);
+  // 3 rounds of LeNet-5 (61,706 floats) each way; the broadcast is fp32.
+  int64_t floats = 0;
+  for (auto& [name, p] : run.model->named_parameters()) floats += p.numel();
+  EXPECT_LT(counters->bytes_sent, 3 * floats * 4 / 10 + floats * 4 * 2) << "pushes are not compressed";
+}
+
+TEST(ParameterServer, AsyncRunsToTheEnd) {
+  comm::Communicator& comm = world();
+  if (comm.size() < 2) GTEST_SKIP() << "needs a server and a worker";
+  const PsRun run = run_steps(comm, servers_for(comm.size()), "none", true, 4);
+  if (run.is_server) return;
+  for (auto& [name, p] : run.model->named_parameters())
+    for (int64_t k = 0; k < p.numel(); ++k) ASSERT_TRUE(std::isfinite(p.data<float>()[k])) << name;
+  EXPECT_GT(max_abs_diff(*run.model, *run.initial), 0.0f);
+}
+
+TEST(Layout, BalancesAndRejectsBadCounts) {
+  const Layout l = Layout::make(5, 2, {100, 10, 60, 50});
+  EXPECT_EQ(l.workers, 3);
+  EXPECT_EQ(l.owner[0], 0);
+  EXPECT_EQ(l.owner[2], 1);
+  EXPECT_EQ(l.owner[3], 1);
+  EXPECT_EQ(l.owner[1], 0);
+  EXPECT_THROW(Layout::make(2, 2, {1}), ValueError);
+  EXPECT_THROW(Layout::make(3, 0, {1}), ValueError);
+}
+
+}  // namespace
+}  // namespace tern::distributed::ps

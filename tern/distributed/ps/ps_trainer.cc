@@ -1,0 +1,122 @@
+#include "tern/distributed/ps/ps_trainer.h"
+
+#include "tern/base/parallel.h"
+#include "tern/distributed/ddp/model_sync.h"
+#include "tern/distributed/ps/server.h"
+#include "tern/distributed/ps/worker.h"
+#include "tern/io/checkpoint.h"
+#include "tern/ops/ops.h"
+
+namespace tern::distributed::ps {
+
+namespace {
+constexpr const char* kMomentumCorrectionKey = "ps.momentum_correction";  // server checkpoints: "1" or "0"
+}  // namespace
+
+std::string server_checkpoint_path(const std::string& checkpoint, int k) {
+  return checkpoint + ".server" + std::to_string(k);
+}
+
+void check_ps_options(const train::TrainOptions& opt, const PsOptions& ps) {
+  TERN_CHECK(!ps.async || (opt.resume.empty() && opt.checkpoint.empty()),
+             "--checkpoint and --resume need synchronous rounds: with --async the servers' state at an epoch end ",
+             "is not the state the workers saw");
+  TERN_CHECK(ps.staleness >= 0, "staleness must be >= 0, got ", ps.staleness);
+  TERN_CHECK(!ps.momentum_correction || (opt.optimizer == "sgd" && opt.momentum > 0 && !opt.nesterov),
+             "momentum correction needs --optimizer sgd with --momentum > 0 (not Nesterov): the workers take over ",
+             "that momentum");
+  TERN_CHECK(!ps.momentum_correction || ps.codec == "topk" || ps.codec == "randomk" || ps.codec == "3lc",
+             "momentum correction needs a sparsifying push codec (topk, randomk or 3lc), not ", ps.codec,
+             ": it zeroes the velocity of every element a push sends");
+}
+
+PsRunResult train_parameter_server(const train::TrainOptions& opt, const PsOptions& ps, comm::Communicator& world) {
+  check_ps_options(opt, ps);
+  const auto push_codec = compress::make_codec(ps.codec, ps.codec_args);
+  const auto pull_codec = ps.pull_codec.empty() ? compress::make_codec(ps.codec, ps.codec_args)
+                                                : compress::make_codec(ps.pull_codec, ps.pull_codec_args);
+
+  // Every rank builds the model to agree on the tensors and who owns them.
+  if (opt.threads > 0) set_num_threads(opt.threads);
+  manual_seed(opt.seed);
+  const auto train_set = train::load_dataset(opt, true);
+  nn::ModulePtr model = train::make_model(opt, *train_set);
+  std::vector<int64_t> sizes;
+  for (auto& [name, p] : model->named_parameters()) sizes.push_back(p.numel());
+  const Layout layout = Layout::make(world.size(), ps.servers, sizes);
+  for (int s = 0; s < layout.servers; ++s)
+    TERN_CHECK(!layout.tensors[s].empty(), "more servers (", layout.servers, ") than the model has tensors (",
+               sizes.size(), ")");
+  const bool server = layout.is_server(world.rank());
+  auto group = world.split(server ? 1 : 0, world.rank());
+
+  PsRunResult result;
+  result.is_server = server;
+  if (!server) {
+    BackwardOrderScheduler scheduler;
+    WorkerContext context(world, *group, layout, *push_codec, *pull_codec, scheduler);
+    if (ps.momentum_correction) context.set_momentum_correction(static_cast<float>(opt.momentum));
+    result.train = train::train(opt, {}, &context);
+    return result;
+  }
+
+  ddp::broadcast_state(world, *model);  // matches the workers' start()
+  ServerConfig c;
+  c.layout = &layout;
+  c.server = layout.server_index(world.rank());
+  std::vector<optim::ParamRef> owned;
+  nn::NamedTensors owned_named;
+  for (auto& [name, p] : model->named_parameters()) c.params.push_back(p);
+  for (int t : layout.tensors[c.server]) {
+    owned.push_back({model->named_parameters()[t].first, c.params[t]});
+    owned_named.emplace_back(model->named_parameters()[t].first, c.params[t]);
+  }
+  train::TrainOptions server_opt = opt;
+  if (ps.momentum_correction) server_opt.momentum = 0;  // the workers' velocity already carries it
+  c.optimizer = train::make_optimizer(server_opt, owned);
+  int64_t start_epoch = 0;
+  if (!opt.resume.empty()) {
+    const std::string path = server_checkpoint_path(opt.resume, c.server);
+    const io::Checkpoint ck = io::load_checkpoint(path);
+    const io::CheckpointMeta workers_meta = io::load_checkpoint(opt.resume).meta;
+    TERN_CHECK(ck.meta.epoch == workers_meta.epoch, path, " is from epoch ", ck.meta.epoch, " but ", opt.resume,
+               " from epoch ", workers_meta.epoch, "; both must come from the same run");
+    // The servers' optimiser keeps momentum only without momentum correction,
+    // so its state cannot cross from one setting to the other.
+    const auto mc = ck.meta.extra.find(kMomentumCorrectionKey);
+    TERN_CHECK(mc == ck.meta.extra.end() || (mc->second == "1") == ps.momentum_correction, path, " was written ",
+               ps.momentum_correction ? "without" : "with", " --momentum-correction; resume with the same setting");
+    io::assign_tensors(owned_named, ck.model, "checkpoint " + path, "model.", "this server's tensors");
+    c.optimizer->load_state_dict(ck.optim);
+    start_epoch = ck.meta.epoch;
+  }
+  if (!opt.checkpoint.empty()) {
+    // The optimiser moves into the Server with c; the object itself stays put.
+    c.on_epoch_end = [&, optimizer = c.optimizer.get(),
+                      path = server_checkpoint_path(opt.checkpoint, c.server)](int64_t epochs_done) {
+      io::CheckpointMeta meta;
+      meta.model = opt.model;
+      meta.optimizer = opt.optimizer;
+      meta.epoch = epochs_done;
+      meta.step = epochs_done * train::steps_per_epoch(opt, *train_set, layout.workers);
+      meta.extra[kMomentumCorrectionKey] = std::to_string(static_cast<int>(ps.momentum_correction));
+      io::save_checkpoint(path, owned_named, optimizer->state_dict(), meta);
+    };
+  }
+  if (!opt.checkpoint.empty()) c.save_codec_state = server_checkpoint_path(opt.checkpoint, c.server) + ".codec";
+  if (!opt.resume.empty()) c.resume_codec_state = server_checkpoint_path(opt.resume, c.server) + ".codec";
+  c.set_epoch = [&opt](optim::Optimizer& o, int64_t epoch) { train::apply_schedule(opt, o, epoch); };
+  c.steps_per_epoch = train::steps_per_epoch(opt, *train_set, layout.workers);
+  c.first_step = start_epoch * c.steps_per_epoch;
+  c.steps = c.steps_per_epoch * (opt.epochs - start_epoch);
+  c.push_codec = push_codec.get();
+  c.pull_codec = pull_codec.get();
+  MeanAggregator mean;
+  c.aggregator = &mean;
+  c.async = ps.async;
+  c.staleness = ps.staleness;
+  Server(std::move(c)).run(world);
+  return result;
+}
+
+}  // namespace tern::distributed::ps

@@ -1,0 +1,52 @@
+// `tern train --dist ps --servers K`: parameter-server training. The last K
+// ranks are servers (tern/distributed/ps/server.h), the others workers
+// (worker.h) that run the ordinary training loop on their shard with batch
+// opt.batch_size each. Pushes and pulls go through the codecs named in the
+// options (3LC, ...; the same one both ways unless the pull codec is set),
+// with separate error-feedback state per tensor and direction.
+//
+// Checkpoints (synchronous mode): worker 0 writes opt.checkpoint (its
+// replica) and server k writes opt.checkpoint + ".server<k>" (the master copy
+// of its tensors and their optimiser state) after every epoch, atomically;
+// each side's codec state goes beside them (F.worker<k>.codec,
+// F.server<k>.codec). --resume F reads them all.
+#pragma once
+#include <string>
+
+#include "tern/distributed/comm/communicator.h"
+#include "tern/distributed/compress/codec.h"
+#include "tern/train/trainer.h"
+
+namespace tern::distributed::ps {
+
+struct PsOptions {
+  int servers = 1;
+  bool async = false;  // false: synchronous rounds
+  int staleness = 0;   // async: steps the fastest worker may run ahead of the slowest
+  std::string codec = "none";  // pushes, and pulls unless pull_codec is set
+  compress::CodecArgs codec_args;
+  std::string pull_codec;       // empty: the push codec with its arguments
+  compress::CodecArgs pull_codec_args;
+  // DGC's momentum correction: workers keep the SGD momentum and push their
+  // velocity through the codec (zeroing it where an element was sent); the
+  // servers then step without momentum. Needs --optimizer sgd, momentum > 0
+  // and a sparsifying push codec (topk, randomk, 3lc): with a dense one every
+  // element is sent each step and the masking would leave no momentum.
+  bool momentum_correction = false;
+};
+
+struct PsRunResult {
+  bool is_server = false;
+  train::TrainResult train;  // workers only
+};
+
+// The file server `k` of a job checkpointing to `checkpoint` writes.
+std::string server_checkpoint_path(const std::string& checkpoint, int k);
+
+// Throws ValueError (one line) on options that cannot work together; run it
+// before MPI starts to report them without an MPI abort.
+void check_ps_options(const train::TrainOptions& opt, const PsOptions& ps);
+
+PsRunResult train_parameter_server(const train::TrainOptions& opt, const PsOptions& ps, comm::Communicator& world);
+
+}  // namespace tern::distributed::ps

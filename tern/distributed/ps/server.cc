@@ -1,0 +1,180 @@
+#include "tern/distributed/ps/server.h"
+
+#include <algorithm>
+#include <chrono>
+#include <cstring>
+#include <thread>
+
+#include "tern/distributed/ps/codec_state_file.h"
+#include "tern/distributed/ps/messages.h"
+#include "tern/distributed/ps/tensor_codec_table.h"
+
+namespace tern::distributed::ps {
+namespace {
+
+uint64_t max_stream_bytes(const compress::Codec& codec, const Tensor& t) {
+  return static_cast<uint64_t>(codec.max_encoded_size(t.numel(), matrix_shape_of(t)));
+}
+
+}  // namespace
+
+Server::Server(ServerConfig config) : c_(std::move(config)) {
+  TERN_CHECK(c_.layout && c_.optimizer && c_.push_codec && c_.pull_codec && c_.aggregator,
+             "server configuration is incomplete");
+  owned_ = c_.layout->tensors[c_.server];
+  local_.assign(c_.params.size(), -1);
+  for (size_t i = 0; i < owned_.size(); ++i) local_[owned_[i]] = static_cast<int>(i);
+  for (int t : owned_) max_push_bytes_ = std::max(max_push_bytes_, max_stream_bytes(*c_.push_codec, c_.params[t]));
+  const int workers = c_.layout->workers;
+  grads_.assign(workers, {});
+  for (auto& g : grads_)
+    for (int t : owned_) g.emplace_back(c_.params[t].numel());
+  std::vector<compress::MatrixShape> shapes;
+  for (const Tensor& p : c_.params) shapes.push_back(matrix_shape_of(p));
+  const int encoders = c_.async ? workers : 1;
+  for (int e = 0; e < encoders; ++e) {
+    pull_encoders_.push_back(std::make_unique<TensorEncoder>(*c_.pull_codec, shapes));
+    pending_.emplace_back();
+    for (int t : owned_) pending_.back().emplace_back(c_.params[t].numel(), 0.0f);
+  }
+}
+
+void Server::run(comm::Communicator& world) {
+  TERN_CHECK(!c_.async || (c_.save_codec_state.empty() && c_.resume_codec_state.empty()),
+             "the asynchronous server keeps no codec state across runs");
+  if (!c_.resume_codec_state.empty()) {
+    std::vector<std::vector<float>> no_velocities(c_.params.size());
+    std::vector<int64_t> numel;
+    for (const Tensor& p : c_.params) numel.push_back(p.numel());
+    load_codec_states(c_.resume_codec_state, c_.first_step / c_.steps_per_epoch, numel, pull_encoders_[0]->states(),
+                      no_velocities);
+  }
+  if (c_.async) run_async(world);
+  else run_sync(world);
+}
+
+void Server::receive_push(comm::Communicator& world, int w, const TensorHeader* first) {
+  const auto n_tensors = static_cast<uint32_t>(c_.params.size());
+  for (size_t j = 0; j < owned_.size(); ++j) {
+    ReceivedTensor r = j == 0 && first ? receive_payload(world, w, *first, n_tensors, max_push_bytes_)
+                                       : receive_tensor(world, w, n_tensors, max_push_bytes_);
+    const int local = local_[r.tensor];
+    TERN_CHECK(local >= 0, "worker ", w, " pushed tensor ", r.tensor, " to a server that does not own it");
+    c_.push_codec->decode(r.payload, grads_[w][local]);
+  }
+}
+
+void Server::apply(const std::vector<std::vector<float>*>& grads_per_worker, int64_t global_step) {
+  const int64_t epoch = global_step / c_.steps_per_epoch;
+  if (epoch != epoch_) c_.set_epoch(*c_.optimizer, epoch_ = epoch);
+  std::vector<std::vector<float>> before;
+  for (size_t j = 0; j < owned_.size(); ++j) {
+    Tensor& p = c_.params[owned_[j]];
+    std::vector<std::span<const float>> inputs;
+    for (auto* g : grads_per_worker) inputs.emplace_back(g[j]);
+    Tensor grad = Tensor::empty(p.shape(), DType::f32);
+    c_.aggregator->aggregate(inputs, std::span<float>(grad.data<float>(), grad.numel()));
+    p.set_grad(grad);
+    before.emplace_back(p.data<float>(), p.data<float>() + p.numel());
+  }
+  c_.optimizer->step();
+  for (size_t j = 0; j < owned_.size(); ++j) {
+    const float* now = c_.params[owned_[j]].data<float>();
+    for (auto& acc : pending_)
+      for (size_t i = 0; i < before[j].size(); ++i) acc[j][i] += now[i] - before[j][i];
+  }
+}
+
+void Server::send_pull(comm::Communicator& world, int w, int encoder) {
+  std::vector<std::vector<uint8_t>> streams(owned_.size());
+  std::vector<TensorHeader> headers(owned_.size());
+  std::vector<comm::RequestPtr> requests;
+  for (size_t j = 0; j < owned_.size(); ++j) {
+    pull_encoders_[encoder]->encode(owned_[j], pending_[encoder][j], streams[j]);
+    std::fill(pending_[encoder][j].begin(), pending_[encoder][j].end(), 0.0f);
+    headers[j] = {static_cast<uint32_t>(owned_[j]), 0, streams[j].size()};
+  }
+  const int first = w < 0 ? 0 : w, last = w < 0 ? c_.layout->workers : w + 1;
+  for (int dst = first; dst < last; ++dst)
+    for (size_t j = 0; j < owned_.size(); ++j) post_tensor(world, dst, headers[j], streams[j], requests);
+  wait_all(requests);
+}
+
+void Server::run_sync(comm::Communicator& world) {
+  const int workers = c_.layout->workers;
+  std::vector<std::vector<float>*> all(workers);
+  const auto timeout = world.timeout();
+  for (int64_t step = 0; step < c_.steps; ++step) {
+    // Between epochs the workers evaluate and checkpoint while servers wait.
+    const bool after_epoch = step > 0 && (c_.first_step + step) % c_.steps_per_epoch == 0;
+    if (after_epoch) world.set_timeout(timeout * kEpochEndSlack);
+    for (int w = 0; w < workers; ++w) {
+      receive_push(world, w, nullptr);
+      all[w] = grads_[w].data();
+    }
+    if (after_epoch) world.set_timeout(timeout);
+    apply(all, c_.first_step + step);
+    send_pull(world, /*all workers*/ -1, 0);
+    const int64_t done = c_.first_step + step + 1;
+    if (done % c_.steps_per_epoch != 0) continue;
+    if (c_.on_epoch_end) c_.on_epoch_end(done / c_.steps_per_epoch);
+    if (!c_.save_codec_state.empty())
+      save_codec_states(c_.save_codec_state, done / c_.steps_per_epoch, pull_encoders_[0]->states(), {});
+  }
+}
+
+void Server::run_async(comm::Communicator& world) {
+  const int workers = c_.layout->workers;
+  std::vector<int64_t> clock(workers, 0);
+  std::vector<bool> waiting(workers, false);  // pushed, pull not yet sent
+  std::vector<TensorHeader> headers(workers);
+  std::vector<comm::RequestPtr> header_reqs(workers);
+  auto post_header = [&](int w) {
+    header_reqs[w] = world.irecv(std::as_writable_bytes(std::span<TensorHeader>(&headers[w], 1)), w, kHeaderTag);
+  };
+  for (int w = 0; w < workers; ++w)
+    if (c_.steps > 0) post_header(w);
+  auto last_progress = std::chrono::steady_clock::now();
+  auto done = [&] {
+    for (int w = 0; w < workers; ++w)
+      if (clock[w] < c_.steps || waiting[w]) return false;
+    return true;
+  };
+  while (!done()) {
+    bool progressed = false;
+    for (int w = 0; w < workers; ++w) {
+      if (!header_reqs[w] || !header_reqs[w]->test()) continue;
+      header_reqs[w].reset();
+      receive_push(world, w, &headers[w]);
+      std::vector<std::vector<float>*> one{grads_[w].data()};
+      for (auto& g : grads_[w])
+        for (float& v : g) v /= static_cast<float>(workers);
+      apply(one, c_.first_step + clock[w]);
+      ++clock[w];
+      waiting[w] = true;
+      if (clock[w] < c_.steps) post_header(w);
+      progressed = true;
+    }
+    const int64_t slowest = *std::min_element(clock.begin(), clock.end());
+    for (int w = 0; w < workers; ++w)
+      if (waiting[w] && clock[w] - slowest <= c_.staleness) {
+        send_pull(world, w, w);
+        waiting[w] = false;
+        progressed = true;
+      }
+    const auto now = std::chrono::steady_clock::now();
+    if (progressed) {
+      last_progress = now;
+    } else if (now - last_progress > kEpochEndSlack * world.timeout()) {  // workers may be evaluating
+      const int behind = static_cast<int>(std::min_element(clock.begin(), clock.end()) - clock.begin());
+      throw comm::PeerTimeout(str_cat("parameter server: no push from any worker for ",
+                                std::chrono::duration<double>(now - last_progress).count(), " s (worker ", behind,
+                                " is at step ", clock[behind], " of ", c_.steps, ")"),
+                        behind);
+    } else {
+      std::this_thread::sleep_for(std::chrono::microseconds(50));
+    }
+  }
+}
+
+}  // namespace tern::distributed::ps

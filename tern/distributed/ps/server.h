@@ -1,0 +1,79 @@
+// A parameter server: holds the master copy of the tensors the layout gives
+// it and their optimiser state; every step it receives each worker's
+// gradient push, combines them with the aggregation rule, takes an optimiser
+// step, and sends the resulting model delta back (its pull), encoded with
+// the pull codec and its own error-feedback state.
+//
+// Synchronous mode: one update per step from all workers' gradients, and the
+// same delta stream goes to every worker, so all replicas stay identical.
+// Asynchronous mode: each push is applied as it arrives (scaled by
+// 1/workers); a worker gets its pull (every update since its last one) only
+// while it is at most `staleness` steps ahead of the slowest worker.
+#pragma once
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "tern/distributed/comm/communicator.h"
+#include "tern/distributed/compress/codec.h"
+#include "tern/distributed/ps/hooks.h"
+#include "tern/distributed/ps/layout.h"
+#include "tern/optim/optimizer.h"
+
+namespace tern::distributed::ps {
+
+struct ServerConfig {
+  const Layout* layout = nullptr;
+  int server = 0;                   // index among servers
+  std::vector<Tensor> params;       // every parameter of the model; only owned ones are touched
+  std::unique_ptr<optim::Optimizer> optimizer;  // over the owned parameters
+  std::function<void(optim::Optimizer&, int64_t epoch)> set_epoch;  // learning-rate schedule
+  int64_t steps_per_epoch = 1;
+  int64_t first_step = 0;           // global step the run starts at
+  int64_t steps = 0;                // pushes each worker makes
+  const compress::Codec* push_codec = nullptr;
+  const compress::Codec* pull_codec = nullptr;
+  const Aggregator* aggregator = nullptr;
+  bool async = false;
+  int staleness = 0;
+  // Synchronous mode: called after the round that completes each epoch
+  // (1-based count of epochs done), e.g. to write the server's checkpoint.
+  std::function<void(int64_t epochs_done)> on_epoch_end;
+  // Synchronous mode: where the pull codec's state goes after each epoch
+  // (empty: nowhere), and where a resumed run reads it from (empty: start
+  // at zero); see codec_state_file.h.
+  std::string save_codec_state;
+  std::string resume_codec_state;
+};
+
+class Server {
+ public:
+  // How many communicator timeouts a server waits for the first push after
+  // an epoch end (the workers evaluate and checkpoint meanwhile).
+  static constexpr int kEpochEndSlack = 20;
+
+  explicit Server(ServerConfig config);
+  // Serves until every worker has made config.steps pushes and got its pulls.
+  void run(comm::Communicator& world);
+
+ private:
+  void run_sync(comm::Communicator& world);
+  void run_async(comm::Communicator& world);
+  // Receives the rest of worker w's push (first header already read) into grads_[w].
+  void receive_push(comm::Communicator& world, int w, const struct TensorHeader* first);
+  // Applies `grads` (one per owned tensor) as one optimiser step; adds the change to every accumulator in `into`.
+  void apply(const std::vector<std::vector<float>*>& grads_per_worker, int64_t global_step);
+  void send_pull(comm::Communicator& world, int w, int encoder);
+
+  ServerConfig c_;
+  std::vector<int> owned_;                        // tensor indices
+  std::vector<int> local_;                        // tensor -> position in owned_, or -1
+  uint64_t max_push_bytes_ = 0;                   // largest valid push stream of an owned tensor
+  int64_t epoch_ = -1;                            // the epoch the learning rate was last set for
+  std::vector<std::vector<std::vector<float>>> grads_;  // worker -> owned tensor -> values
+  std::vector<std::vector<std::vector<float>>> pending_;  // encoder -> owned tensor -> update since its last pull
+  std::vector<std::unique_ptr<class TensorEncoder>> pull_encoders_;  // sync: one; async: one per worker
+};
+
+}  // namespace tern::distributed::ps

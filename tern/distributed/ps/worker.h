@@ -1,0 +1,58 @@
+// A parameter-server worker: trains on its shard with the ordinary training
+// loop (tern/train) and, instead of a local optimiser step, pushes each
+// gradient (encoded, with its own error-feedback state per tensor) to the
+// server that owns it, in the send scheduler's order, then applies the model
+// deltas the servers send back.
+#pragma once
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "tern/distributed/comm/communicator.h"
+#include "tern/distributed/compress/codec.h"
+#include "tern/distributed/ps/hooks.h"
+#include "tern/distributed/ps/layout.h"
+#include "tern/distributed/ps/momentum_correction.h"
+#include "tern/distributed/ps/tensor_codec_table.h"
+#include "tern/train/trainer.h"
+
+namespace tern::distributed::ps {
+
+class WorkerContext final : public train::RunContext {
+ public:
+  // `world` holds workers and servers; `workers` only the workers (for sums).
+  WorkerContext(comm::Communicator& world, comm::Communicator& workers, const Layout& layout, const compress::Codec& push_codec,
+                const compress::Codec& pull_codec, const SendScheduler& scheduler);
+  int rank() const override { return workers_.rank(); }
+  int world() const override { return workers_.size(); }
+  void start(nn::Module& model, optim::Optimizer& optimizer) override;
+  bool after_backward(nn::Module& model, int64_t epoch) override;
+  void end_epoch(nn::Module& model) override;
+  void sum(std::span<double> values) override;
+  bool is_leader() const override { return workers_.rank() == 0; }
+  // Pushes through DGC's momentum correction (momentum_correction.h) with
+  // momentum m; the servers must then step without momentum.
+  void set_momentum_correction(float m) { momentum_correction_.emplace(m); }
+  // The pushes' codec state (and velocities) in checkpoint + ".worker<k>.codec".
+  void save_state(const std::string& checkpoint, int64_t epochs_done) override;
+  void restore_state(const std::string& checkpoint, int64_t epochs_done) override;
+
+ private:
+  std::string state_path(const std::string& checkpoint) const;
+
+  comm::Communicator& world_;
+  comm::Communicator& workers_;
+  const Layout& layout_;
+  const compress::Codec& push_codec_;
+  const compress::Codec& pull_codec_;
+  const SendScheduler& scheduler_;
+  std::vector<Tensor> params_;
+  std::unique_ptr<TensorEncoder> encoder_;
+  std::vector<std::vector<uint8_t>> streams_;
+  std::vector<uint64_t> max_pull_bytes_;  // per server: the largest valid pull stream
+  std::vector<float> delta_;
+  std::optional<MomentumCorrection> momentum_correction_;
+};
+
+}  // namespace tern::distributed::ps
