@@ -87,7 +87,7 @@ BENCHMARK(BM_ThreeLcDecode)->Apply(ThreeLcArgs);
 
 // range(0): index in the codec registry; 2^20 elements, one thread.
 void BM_CodecRoundTrip(benchmark::State& state) {
-  const auto& info = codec_registry().at(state.range(0));
+  const auto& info = codec_registry().entries().at(state.range(0));
   tern::set_num_threads(1);
   const int64_t n = int64_t{1} << 20;
   const auto& x = gaussian(n);

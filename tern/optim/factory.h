@@ -1,6 +1,11 @@
-// Builds an optimiser by name, for the CLI and trainers. Options left unset
-// take the optimiser's own (PyTorch) default, e.g. lr 1e-3 for Adam and 1e-2
-// for SGD; fields an optimiser does not use are ignored.
+// Optimisers by name, for the CLI and trainers: one registry (the idiom of
+// tern/base/registry.h) whose factories read their settings as Args, e.g.
+// lr=0.1 momentum=0.9, each checked against its range. Settings left out
+// take the optimiser's own (PyTorch) default, e.g. lr 1e-3 for Adam and
+// 1e-2 for SGD; a setting an optimiser does not take is an error naming it.
+//
+// The typed OptimizerOptions overload is for C++ callers: it passes each
+// field the chosen optimiser takes and ignores the others.
 #pragma once
 
 #include <memory>
@@ -8,9 +13,19 @@
 #include <string>
 #include <vector>
 
+#include "tern/base/registry.h"
 #include "tern/optim/optimizer.h"
 
 namespace tern::optim {
+
+using OptimizerRegistry = Registry<std::unique_ptr<Optimizer>(std::vector<ParamRef>)>;
+
+// sgd, adam, adamw, adagrad, rowadagrad (adagrad with row_wise=1), rmsprop.
+const OptimizerRegistry& optimizer_registry();
+std::vector<std::string> optimizer_names();
+
+// Errors name a setting "optimizer argument <key>".
+std::unique_ptr<Optimizer> make_optimizer(const std::string& name, std::vector<ParamRef> params, const Args& args);
 
 struct OptimizerOptions {
   std::optional<double> lr = std::nullopt;
@@ -28,11 +43,9 @@ struct OptimizerOptions {
   bool centered = false;               // rmsprop
 };
 
-// The names make_optimizer accepts: sgd, adam, adamw, adagrad, rowadagrad, rmsprop.
-const std::vector<std::string>& optimizer_names();
+// The fields of `options` that optimiser `name` takes, as its Args.
+Args optimizer_args(const std::string& name, const OptimizerOptions& options);
 
-// Throws tern::ValueError listing the valid names for an unknown `name`.
-// "rowadagrad" is adagrad with row_wise = true.
 std::unique_ptr<Optimizer> make_optimizer(const std::string& name, std::vector<ParamRef> params,
                                           const OptimizerOptions& options = {});
 

@@ -37,7 +37,33 @@ TEST(Factory, PassesOptionsThrough) {
 TEST(Factory, UnknownNameListsTheValidOnes) {
   Tensor p = testing::make_param({1});
   const std::string e = testing::error_of<ValueError>([&] { make_optimizer("adamax", {{"w", p}}); });
-  EXPECT_EQ(e, "unknown optimizer 'adamax'; valid names: sgd, adam, adamw, adagrad, rowadagrad, rmsprop");
+  EXPECT_EQ(e, "unknown optimizer 'adamax' (known: sgd, adam, adamw, adagrad, rowadagrad, rmsprop)");
+}
+
+TEST(Factory, TextArgumentsAreCheckedByName) {
+  Tensor p = testing::make_param({1});
+  Args a("optimizer argument ");
+  a.add("lr=0.5");
+  a.add("momentum=0.8");
+  auto sgd = make_optimizer("sgd", {{"w", p}}, a);
+  EXPECT_EQ(sgd->lr(), 0.5);
+  EXPECT_EQ(dynamic_cast<SGD&>(*sgd).options().momentum, 0.8);
+  EXPECT_EQ(testing::error_of<ValueError>([&] { make_optimizer("adam", {{"w", p}}, a); }),
+            "optimizer 'adam' takes no optimizer argument momentum (it takes: lr, beta1, beta2, eps, weight_decay, "
+            "amsgrad)");
+  Args bad("optimizer argument ");
+  bad.add("weight_decay=nan");
+  EXPECT_EQ(testing::error_of<ValueError>([&] { make_optimizer("sgd", {{"w", p}}, bad); }),
+            "optimizer argument weight_decay: expected a number >= 0, given 'nan'");
+  bad.set("weight_decay", "-1");
+  EXPECT_THROW(make_optimizer("sgd", {{"w", p}}, bad), ValueError);
+}
+
+TEST(Factory, TypedOptionsPassExactlyAndIgnoreWhatDoesNotApply) {
+  Tensor p = testing::make_param({1});
+  const double lr = 0.1 + 1e-17 * 3;  // any double survives the trip through text
+  auto adam = make_optimizer("adam", {{"w", p}}, {.lr = lr, .momentum = 0.9});
+  EXPECT_EQ(adam->lr(), lr);
 }
 
 TEST(Factory, SGDMinimisesAQuadratic) {

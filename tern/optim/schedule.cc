@@ -63,4 +63,30 @@ double LinearWarmup::lr_at(int64_t step) const {
   return after_->lr_at(0) * f;
 }
 
+const ScheduleRegistry& schedule_registry() {
+  static const ScheduleRegistry r = [] {
+    ScheduleRegistry reg("schedule");
+    reg.add({"none", "constant learning rate", {}, [](const Args&, double lr, int64_t) {
+               return std::shared_ptr<LrSchedule>(std::make_shared<ConstantLr>(lr));
+             }});
+    reg.add({"cosine", "cosine annealing to eta_min over the run (torch CosineAnnealingLR)", {{"eta_min", "", "0"}},
+             [](const Args& a, double lr, int64_t steps) {
+               return std::shared_ptr<LrSchedule>(
+                   std::make_shared<CosineAnnealing>(lr, steps, a.get_double("eta_min", 0, {.min = 0})));
+             }});
+    reg.add({"step", "multiply by gamma every step_size steps (torch StepLR)",
+             {{"step_size", "", "steps/3"}, {"gamma", "", "0.1"}}, [](const Args& a, double lr, int64_t steps) {
+               const int64_t size = a.get_int("step_size", std::max<int64_t>(steps / 3, 1), {.min = 1});
+               const double gamma = a.get_double("gamma", 0.1, {.min = 0, .max = 1, .min_exclusive = true});
+               return std::shared_ptr<LrSchedule>(std::make_shared<StepDecay>(lr, size, gamma));
+             }});
+    return reg;
+  }();
+  return r;
+}
+
+std::shared_ptr<LrSchedule> make_schedule(const std::string& name, double base_lr, int64_t steps, const Args& args) {
+  return schedule_registry().make(name, args, base_lr, steps);
+}
+
 }  // namespace tern::optim

@@ -12,6 +12,7 @@
 #include <cstdint>
 #include <memory>
 
+#include "tern/base/registry.h"
 #include "tern/optim/optimizer.h"
 
 namespace tern::optim {
@@ -72,5 +73,14 @@ class LinearWarmup : public LrSchedule {
   int64_t warmup_;
   double start_factor_;
 };
+
+// Schedules by name (the registry idiom of tern/base/registry.h), each
+// spanning `steps` steps (or epochs) from `base_lr`: none (constant),
+// cosine (eta_min=0) and step (step_size=steps/3 rounded down, at least 1;
+// gamma=0.1). Warm-up wraps whichever is chosen (LinearWarmup).
+using ScheduleRegistry = Registry<std::shared_ptr<LrSchedule>(double base_lr, int64_t steps)>;
+const ScheduleRegistry& schedule_registry();
+std::shared_ptr<LrSchedule> make_schedule(const std::string& name, double base_lr, int64_t steps,
+                                          const Args& args = Args("schedule argument "));
 
 }  // namespace tern::optim

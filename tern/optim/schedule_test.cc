@@ -59,5 +59,18 @@ TEST(Schedule, RejectsBadArguments) {
   EXPECT_THROW(ConstantLr(0.1).lr_at(-1), ValueError);
 }
 
+TEST(Schedule, ByName) {
+  EXPECT_DOUBLE_EQ(make_schedule("none", 0.1, 9)->lr_at(5), 0.1);
+  EXPECT_DOUBLE_EQ(make_schedule("cosine", 0.1, 10)->lr_at(5), CosineAnnealing(0.1, 10).lr_at(5));
+  const auto step = make_schedule("step", 1.0, 9);  // step_size 3, gamma 0.1
+  EXPECT_DOUBLE_EQ(step->lr_at(2), 1.0);
+  EXPECT_DOUBLE_EQ(step->lr_at(3), 0.1);
+  Args a("schedule argument ");
+  a.add("gamma=0.5");
+  EXPECT_DOUBLE_EQ(make_schedule("step", 1.0, 9, a)->lr_at(3), 0.5);
+  EXPECT_THROW(make_schedule("cosine", 1.0, 9, a), ValueError);  // cosine takes no gamma
+  EXPECT_THROW(make_schedule("linear", 1.0, 9), ValueError);
+}
+
 }  // namespace
 }  // namespace tern::optim

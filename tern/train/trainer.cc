@@ -52,11 +52,7 @@ std::shared_ptr<const optim::LrSchedule> make_schedule(const TrainOptions& opt) 
   TERN_CHECK(opt.warmup_epochs >= 0 && opt.warmup_epochs < opt.epochs, "warm-up epochs must be in [0, ", opt.epochs,
              "), got ", opt.warmup_epochs);
   const int64_t rest = opt.epochs - opt.warmup_epochs;
-  std::shared_ptr<optim::LrSchedule> s;
-  if (opt.schedule == "none") s = std::make_shared<optim::ConstantLr>(opt.lr);
-  else if (opt.schedule == "cosine") s = std::make_shared<optim::CosineAnnealing>(opt.lr, rest);
-  else if (opt.schedule == "step") s = std::make_shared<optim::StepDecay>(opt.lr, std::max<int64_t>(rest / 3, 1), 0.1);
-  else TERN_FAIL("unknown schedule '", opt.schedule, "' (none, cosine, step)");
+  std::shared_ptr<optim::LrSchedule> s = optim::make_schedule(opt.schedule, opt.lr, rest);
   if (opt.warmup_epochs == 0) return s;
   return std::make_shared<optim::LinearWarmup>(s, opt.warmup_epochs, 1.0 / (opt.warmup_epochs + 1));
 }

@@ -9,16 +9,16 @@
 
 namespace tern::distributed::compress::detail {
 
-std::unique_ptr<Codec> make_none(const CodecArgs& args);
-std::unique_ptr<Codec> make_fp16(const CodecArgs& args);
-std::unique_ptr<Codec> make_int8(const CodecArgs& args);
-std::unique_ptr<Codec> make_threelc(const CodecArgs& args);
-std::unique_ptr<Codec> make_terngrad(const CodecArgs& args);
-std::unique_ptr<Codec> make_qsgd(const CodecArgs& args);
-std::unique_ptr<Codec> make_topk(const CodecArgs& args);
-std::unique_ptr<Codec> make_randomk(const CodecArgs& args);
-std::unique_ptr<Codec> make_sign(const CodecArgs& args);
-std::unique_ptr<Codec> make_powersgd(const CodecArgs& args);
+std::unique_ptr<Codec> make_none(const Args& args);
+std::unique_ptr<Codec> make_fp16(const Args& args);
+std::unique_ptr<Codec> make_int8(const Args& args);
+std::unique_ptr<Codec> make_threelc(const Args& args);
+std::unique_ptr<Codec> make_terngrad(const Args& args);
+std::unique_ptr<Codec> make_qsgd(const Args& args);
+std::unique_ptr<Codec> make_topk(const Args& args);
+std::unique_ptr<Codec> make_randomk(const Args& args);
+std::unique_ptr<Codec> make_sign(const Args& args);
+std::unique_ptr<Codec> make_powersgd(const Args& args);
 
 // Resets state for a tensor of n elements if it was used for another size.
 void fit_state(CodecState& state, size_t n, bool with_error);

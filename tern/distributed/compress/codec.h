@@ -28,6 +28,8 @@
 #include <string_view>
 #include <vector>
 
+#include "tern/base/registry.h"
+
 namespace tern::distributed::compress {
 
 // The 2-D view of a tensor that matrix codecs (PowerSGD) use. rows == 0
@@ -72,46 +74,26 @@ class Codec {
   virtual bool error_feedback() const = 0;
 };
 
-// Codec arguments, "k=v" pairs. Each factory reads the keys it knows and the
-// registry rejects keys nobody read, so a typo is an error, not a silent
-// default.
-class CodecArgs {
+// Codec arguments, "k=v" pairs (tern/base/args.h): each factory reads the
+// keys it knows with checked getters and the registry rejects keys nobody
+// read, so a typo is an error, not a silent default. Errors name a key as
+// "codec argument <key>".
+class CodecArgs : public Args {
  public:
-  CodecArgs() = default;
-  CodecArgs(std::map<std::string, std::string> kv) : kv_(std::move(kv)) {}  // NOLINT: implicit by design
-  // Parses "k=v" (as on the command line); repeated keys: the last wins.
-  void add(std::string_view key_eq_value);
-  void set(std::string key, std::string value) { kv_[std::move(key)] = std::move(value); }
-
-  double get_double(const std::string& key, double fallback) const;
-  int64_t get_int(const std::string& key, int64_t fallback) const;
-  bool get_bool(const std::string& key, bool fallback) const;
-  bool has(const std::string& key) const { return kv_.count(key) != 0; }
-
-  // Keys given but never read by get_*; the registry reports them.
-  std::vector<std::string> unread() const;
-  const std::map<std::string, std::string>& items() const { return kv_; }
-
- private:
-  const std::string* find(const std::string& key) const;
-  std::map<std::string, std::string> kv_;
-  mutable std::map<std::string, bool> read_;
+  CodecArgs() : Args("codec argument ") {}
+  CodecArgs(std::map<std::string, std::string> kv) : Args(std::move(kv), "codec argument ") {}  // NOLINT: implicit
 };
 
-using CodecFactory = std::unique_ptr<Codec> (*)(const CodecArgs& args);
-
-struct CodecInfo {
-  std::string name;
-  std::string help;  // one line: what it is and its arguments with defaults
-  CodecFactory factory;
-};
+// Factories take the arguments and build an immutable codec.
+using CodecRegistry = Registry<std::unique_ptr<Codec>()>;
+using CodecInfo = CodecRegistry::Entry;
 
 // Builds the codec registered under `name`. Throws tern::ValueError for an
 // unknown name (listing the known ones), an unknown argument or a bad value.
 std::unique_ptr<Codec> make_codec(const std::string& name, const CodecArgs& args = {});
 
 // All registered codecs, in a fixed order (the built-in ones first).
-const std::vector<CodecInfo>& codec_registry();
+const CodecRegistry& codec_registry();
 
 // Adds a codec; throws tern::ValueError if the name is taken.
 void register_codec(CodecInfo info);

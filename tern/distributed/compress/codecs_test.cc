@@ -45,7 +45,7 @@ TEST(Registry, ListsAndRejects) {
   EXPECT_THROW(make_codec("powersgd", {{{"rank", "0"}}}), ValueError);
   CodecArgs a;
   EXPECT_THROW(a.add("novalue"), ValueError);
-  EXPECT_THROW(register_codec({"3lc", "dup", codec_registry()[0].factory}), ValueError);
+  EXPECT_THROW(register_codec({"3lc", "dup", {}, codec_registry().entries()[0].make}), ValueError);
 }
 
 TEST(AllCodecs, RoundTripSizeAndErrorFeedback) {

@@ -94,11 +94,11 @@ class Int8Codec final : public EfCodec {
 
 }  // namespace
 
-std::unique_ptr<Codec> make_none(const CodecArgs&) { return std::make_unique<NoneCodec>(); }
-std::unique_ptr<Codec> make_fp16(const CodecArgs& args) {
+std::unique_ptr<Codec> make_none(const Args&) { return std::make_unique<NoneCodec>(); }
+std::unique_ptr<Codec> make_fp16(const Args& args) {
   return std::make_unique<Fp16Codec>(args.get_bool("ef", false));
 }
-std::unique_ptr<Codec> make_int8(const CodecArgs& args) {
+std::unique_ptr<Codec> make_int8(const Args& args) {
   return std::make_unique<Int8Codec>(args.get_bool("ef", false));
 }
 

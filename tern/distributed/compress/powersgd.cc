@@ -146,11 +146,11 @@ class PowerSgdCodec final : public Codec {
 
 }  // namespace
 
-std::unique_ptr<Codec> make_powersgd(const CodecArgs& args) {
+std::unique_ptr<Codec> make_powersgd(const Args& args) {
   const int64_t rank = args.get_int("rank", 4), cols = args.get_int("cols", 0);
   TERN_CHECK(rank >= 1 && rank <= 1024, "powersgd: rank must be in [1, 1024], given ", rank);
   TERN_CHECK(cols >= 0, "powersgd: cols must be >= 0 (0: choose), given ", cols);
-  return std::make_unique<PowerSgdCodec>(rank, cols, static_cast<uint64_t>(args.get_int("seed", 0)),
+  return std::make_unique<PowerSgdCodec>(rank, cols, static_cast<uint64_t>(args.get_int("seed", 0, {.min = 0})),
                                          args.get_bool("ef", true));
 }
 

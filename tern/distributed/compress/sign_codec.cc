@@ -54,6 +54,6 @@ class SignCodec final : public EfCodec {
 
 }  // namespace
 
-std::unique_ptr<Codec> make_sign(const CodecArgs& args) { return std::make_unique<SignCodec>(args.get_bool("ef", true)); }
+std::unique_ptr<Codec> make_sign(const Args& args) { return std::make_unique<SignCodec>(args.get_bool("ef", true)); }
 
 }  // namespace tern::distributed::compress::detail

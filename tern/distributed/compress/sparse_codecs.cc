@@ -137,18 +137,18 @@ void check_sparse_args(const char* codec, int64_t k, double ratio) {
 }
 }  // namespace
 
-std::unique_ptr<Codec> make_topk(const CodecArgs& args) {
+std::unique_ptr<Codec> make_topk(const Args& args) {
   const int64_t k = args.get_int("k", 0);
   const double ratio = args.get_double("ratio", 0.01);
   check_sparse_args("topk", k, ratio);
   return std::make_unique<TopKCodec>(k, ratio, args.get_bool("ef", true));
 }
 
-std::unique_ptr<Codec> make_randomk(const CodecArgs& args) {
+std::unique_ptr<Codec> make_randomk(const Args& args) {
   const int64_t k = args.get_int("k", 0);
   const double ratio = args.get_double("ratio", 0.01);
   check_sparse_args("randomk", k, ratio);
-  return std::make_unique<RandomKCodec>(k, ratio, static_cast<uint64_t>(args.get_int("seed", 0)),
+  return std::make_unique<RandomKCodec>(k, ratio, static_cast<uint64_t>(args.get_int("seed", 0, {.min = 0})),
                                         args.get_bool("ef", true));
 }
 

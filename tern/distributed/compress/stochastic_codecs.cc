@@ -141,14 +141,14 @@ class QsgdCodec final : public EfCodec {
 
 }  // namespace
 
-std::unique_ptr<Codec> make_terngrad(const CodecArgs& args) {
-  return std::make_unique<TernGradCodec>(static_cast<uint64_t>(args.get_int("seed", 0)), args.get_bool("ef", false));
+std::unique_ptr<Codec> make_terngrad(const Args& args) {
+  return std::make_unique<TernGradCodec>(static_cast<uint64_t>(args.get_int("seed", 0, {.min = 0})), args.get_bool("ef", false));
 }
 
-std::unique_ptr<Codec> make_qsgd(const CodecArgs& args) {
+std::unique_ptr<Codec> make_qsgd(const Args& args) {
   const int64_t s = args.get_int("s", 4);
   TERN_CHECK(s >= 1 && s <= (1 << 20), "qsgd: s (number of levels) must be in [1, 2^20], given ", s);
-  return std::make_unique<QsgdCodec>(static_cast<int>(s), static_cast<uint64_t>(args.get_int("seed", 0)),
+  return std::make_unique<QsgdCodec>(static_cast<int>(s), static_cast<uint64_t>(args.get_int("seed", 0, {.min = 0})),
                                      args.get_bool("ef", false));
 }
 

@@ -39,7 +39,7 @@ class ThreeLcCodec final : public Codec {
 
 }  // namespace
 
-std::unique_ptr<Codec> make_threelc(const CodecArgs& args) {
+std::unique_ptr<Codec> make_threelc(const Args& args) {
   threelc::Options opt;
   // "sparsity" is the CLI's long name for s.
   opt.sparsity = static_cast<float>(args.get_double("s", args.get_double("sparsity", 1.0)));
