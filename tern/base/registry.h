@@ -30,6 +30,13 @@ struct ArgDoc {
   std::string help;
   std::string default_text;  // empty: no default shown
   bool is_flag = false;      // takes no value on a command line ("true" when given)
+  bool repeatable = false;   // may be given several times: the values arrive joined with ','
+  std::string value_name;    // how a help text shows the value: "INT", "NAME", "K=V" (empty: TEXT)
+
+  ArgDoc(std::string key, std::string help, std::string default_text = "", bool is_flag = false,
+         bool repeatable = false, std::string value_name = "")
+      : key(std::move(key)), help(std::move(help)), default_text(std::move(default_text)), is_flag(is_flag),
+        repeatable(repeatable), value_name(std::move(value_name)) {}
 };
 
 template <typename Signature>

@@ -1,6 +1,7 @@
 #include "tern/nn/describe.h"
 
 #include "tern/autograd/grad_mode.h"
+#include "tern/nn/models.h"
 #include "tern/nn/module.h"
 #include "tern/ops/ops.h"
 
@@ -91,6 +92,15 @@ ModelDescription describe(Module& model, const Shape& input_shape, DType input_d
   }
   model.train(was_training);
   return d;
+}
+
+ModelDescription describe_zoo_model(const std::string& name, int64_t batch) {
+  TERN_CHECK(batch >= 1, "describe: batch must be >= 1, got ", batch);
+  const ModelSpec& spec = find_model(name);
+  ModulePtr m = spec.make(spec.defaults);
+  Shape in = sample_input_shape(spec, spec.defaults);
+  in.insert(0, batch);
+  return describe(*m, in, spec.image_model ? DType::f32 : DType::i64);
 }
 
 }  // namespace tern::nn

@@ -33,6 +33,10 @@ struct ModelDescription {
 // token models). Runs in eval mode without gradients; restores the mode.
 ModelDescription describe(Module& model, const Shape& input_shape, DType input_dtype = DType::f32);
 
+// Describes zoo model `name` (its default options) for a batch of `batch`
+// samples of its sample input (tern/nn/models.h).
+ModelDescription describe_zoo_model(const std::string& name, int64_t batch = 1);
+
 // FLOPs of one op call (used by describe and by the profiler).
 int64_t op_flops(int kind, const Tensor* in, int nin, const Tensor* out, int nout);
 

@@ -360,4 +360,6 @@ Shape sample_input_shape(const ModelSpec& spec, const ModelOptions& opt) {
   return {opt.image_size};  // tokens per sequence
 }
 
+int64_t parameter_count(const ModelSpec& spec) { return spec.make(spec.defaults)->num_parameters(); }
+
 }  // namespace tern::nn

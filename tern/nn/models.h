@@ -33,4 +33,7 @@ ModulePtr make_model(const std::string& name, const ModelOptions& opt);
 // Per-sample input shape for describing / benchmarking a model.
 Shape sample_input_shape(const ModelSpec& spec, const ModelOptions& opt);
 
+// Parameters (elements) of the model with its default options.
+int64_t parameter_count(const ModelSpec& spec);
+
 }  // namespace tern::nn

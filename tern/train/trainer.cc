@@ -229,6 +229,27 @@ TrainResult train(const TrainOptions& opt, const std::function<void(const EpochR
   return result;
 }
 
+EvalResult evaluate_checkpoint(const TrainOptions& opt, const std::string& checkpoint,
+                               const std::string& predictions_out) {
+  if (opt.threads > 0) set_num_threads(opt.threads);
+  auto test = load_dataset(opt, false);
+  nn::ModulePtr model = make_model(opt, *test);
+  const io::Checkpoint ck = io::load_checkpoint(checkpoint);
+  TERN_CHECK(ck.meta.model.empty() || ck.meta.model == opt.model, "checkpoint ", checkpoint, " holds a ",
+             ck.meta.model, " model, not ", opt.model);
+  io::restore_model(ck, model->state());
+  std::vector<int64_t> preds;
+  EvalResult r;
+  r.accuracy = evaluate(*model, *test, 1000, predictions_out.empty() ? nullptr : &preds);
+  r.examples = test->size();
+  if (!predictions_out.empty()) {
+    std::string text;
+    for (int64_t p : preds) text += std::to_string(p) + '\n';
+    write_file_atomic(predictions_out, text);
+  }
+  return r;
+}
+
 BenchResult bench_train(const std::string& model_name, int64_t batch_size, int64_t steps, int64_t warmup, int threads,
                         const std::string& optimizer_name) {
   TERN_CHECK(batch_size > 0, "batch size must be positive, got ", batch_size);

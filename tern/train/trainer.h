@@ -112,6 +112,16 @@ double evaluate(nn::Module& model, const data::Dataset& dataset, int64_t batch_s
 int64_t count_correct(nn::Module& model, const data::Dataset& dataset, int64_t begin, int64_t end,
                       int64_t batch_size = 1000, std::vector<int64_t>* predictions = nullptr);
 
+struct EvalResult {
+  double accuracy = 0;
+  int64_t examples = 0;
+};
+// Loads `checkpoint` (written by train()) into `opt.model` sized for the test
+// set `opt` names and scores it; with `predictions_out`, writes one
+// predicted class per line there, in test-set order (atomically).
+EvalResult evaluate_checkpoint(const TrainOptions& opt, const std::string& checkpoint,
+                               const std::string& predictions_out = "");
+
 struct BenchResult {
   double samples_per_second = 0;
   double samples_per_cpu_second = 0;  // process CPU time: steadier than wall time on a shared machine

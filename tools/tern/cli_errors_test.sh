@@ -38,13 +38,24 @@ expect_error "needs --dist ps" train --dist allreduce --codec topk --dataset syn
 expect_error "unknown codec" train --dist ps --codec 3lcx --dataset synthetic
 expect_error "needs --allreduce ring or hd" train --dist allreduce --codec fp16 --allreduce mpi --dataset synthetic
 expect_error "takes no --codec-arg" train --dist allreduce --codec fp16 --codec-arg x=1 --dataset synthetic
-expect_error "need --dist ps" train --dist allreduce --pull-codec 3lc --dataset synthetic
+expect_error "needs --dist ps" train --dist allreduce --pull-codec 3lc --dataset synthetic
 expect_error "needs --pull-codec NAME" train --dist ps --pull-codec-arg s=1.0 --dataset synthetic
 expect_error "unknown codec" train --dist ps --pull-codec 3lcx --dataset synthetic
-expect_error "need --dist ps" train --dist allreduce --momentum-correction --dataset synthetic
+expect_error "needs --dist ps" train --dist allreduce --momentum-correction --dataset synthetic
 expect_error "sparsifying push codec" train --dist ps --momentum-correction --codec fp16 --dataset synthetic
 expect_error "momentum > 0" train --dist ps --momentum-correction --codec topk --momentum 0 --dataset synthetic
 expect_error "staleness" train --dist ps --async --staleness -1 --dataset synthetic
+# A strategy's flags without --dist, or with another strategy, are errors
+# (tern/distributed/run.h), not silently ignored.
+expect_error "needs --dist ps" train --servers 2 --dataset synthetic
+expect_error "needs --dist allreduce|ps" train --codec bogus --dataset synthetic
+expect_error "needs --dist ps" train --dist allreduce --servers 2 --dataset synthetic
+expect_error "needs --dist allreduce" train --dist ps --bucket-kb 64 --dataset synthetic
+expect_error "needs --allreduce blueconnect" train --dist allreduce --factors 2x2 --dataset synthetic
+expect_error "bucket-kb" train --dist allreduce --bucket-kb -1 --dataset synthetic
+expect_error "servers" train --dist ps --servers two --dataset synthetic
+expect_error "needs --async" train --dist ps --staleness 2 --dataset synthetic
+expect_error "dist" train --dist gossip --dataset synthetic
 
 echo "$passed passed, $failures failed"
 [[ $failures -eq 0 ]]

@@ -5,13 +5,11 @@
 
 #include <cstdint>
 #include <cstdio>
-#include <cstring>
 #include <fstream>
 #include <memory>
 #include <string>
 #include <vector>
 
-#include "tern/base/atomic_file.h"
 #include "tern/base/error.h"
 #include "tern/base/parallel.h"
 #include "tern/distributed/compress/codec.h"
@@ -68,33 +66,23 @@ void encode_file(const CodecFlags& f, const std::string& in, const std::string& 
   const auto codec = f.make();
   const auto x = cz::read_f32_file(in);
   cz::CodecState state;
-  std::vector<uint8_t> stream;
-  codec->encode(x, state, stream);
-  std::string data(8 + stream.size(), '\0');
-  const uint64_t count = x.size();
-  std::memcpy(data.data(), &count, 8);
-  if (!stream.empty()) std::memcpy(data.data() + 8, stream.data(), stream.size());
-  write_file_atomic(out, data);
-  std::printf("%s: %llu elements, %zu -> %zu bytes (%.2fx) with %s\n", out.c_str(),
-              static_cast<unsigned long long>(count), 4 * x.size(), data.size(),
-              data.empty() ? 0.0 : 4.0 * x.size() / data.size(), codec->describe().c_str());
+  cz::EncodedFile file;
+  file.count = x.size();
+  codec->encode(x, state, file.stream);
+  cz::write_encoded_file(out, file);
+  const double bytes = 8.0 + file.stream.size();
+  std::printf("%s: %llu elements, %zu -> %.0f bytes (%.2fx) with %s\n", out.c_str(),
+              static_cast<unsigned long long>(file.count), 4 * x.size(), bytes, 4.0 * x.size() / bytes,
+              codec->describe().c_str());
 }
 
 void decode_file(const CodecFlags& f, const std::string& in, const std::string& out) {
   const auto codec = f.make();
-  const std::string data = read_file(in);
-  TERN_CHECK(data.size() >= 8, in, ": expected [u64 count][stream], the file has only ", data.size(), " bytes");
-  uint64_t count;
-  std::memcpy(&count, data.data(), 8);
-  // Sparse and low-rank streams can be tiny for huge tensors, so the count
-  // cannot be bounded by the stream size in general; codecs index with u32.
-  TERN_CHECK(count <= 0xffffffffull, in, ": element count ", count, " is implausible (corrupted header?)");
-  std::vector<float> x(count);
-  codec->decode({reinterpret_cast<const uint8_t*>(data.data()) + 8, data.size() - 8}, x);
-  std::string raw(4 * x.size(), '\0');
-  if (!x.empty()) std::memcpy(raw.data(), x.data(), raw.size());
-  write_file_atomic(out, raw);
-  std::printf("%s: %llu elements decoded with %s\n", out.c_str(), static_cast<unsigned long long>(count),
+  const cz::EncodedFile file = cz::read_encoded_file(in);
+  std::vector<float> x(file.count);
+  codec->decode(file.stream, x);
+  cz::write_f32_file(out, x);
+  std::printf("%s: %llu elements decoded with %s\n", out.c_str(), static_cast<unsigned long long>(file.count),
               codec->describe().c_str());
 }
 

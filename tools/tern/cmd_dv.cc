@@ -9,10 +9,8 @@
 #include "tern/base/error.h"
 #include "tern/dv/fuzz.h"
 #include "tern/dv/infer.h"
-#include "tern/dv/report.h"
 #include "tern/dv/schema.h"
-#include "tern/dv/sources.h"
-#include "tern/dv/validate.h"
+#include "tern/dv/workflow.h"
 #include "tools/tern/command.h"
 
 namespace tern::cli {
@@ -38,8 +36,6 @@ void add_input_flags(CLI::App* cmd, DvFlags& f) {
   cmd->add_flag("--no-header", f.no_header, "the CSV has no header row (columns are named column_1, ...)");
   cmd->add_option("--threads", f.threads, "threads for statistics (default: all cores)");
 }
-
-dv::Schema load_schema(const std::string& path) { return dv::parse_schema(read_file(path), path); }
 
 void print_summary(const dv::DatasetStats& s) {
   const double mb = static_cast<double>(s.bytes) / 1e6;
@@ -112,12 +108,9 @@ void setup(CLI::App& root) {
     cmd->add_option("-o,--output", *out, "also write the anomalies as JSON here");
     add_input_flags(cmd, *flags);
     cmd->callback([=] {
-      const dv::Schema sc = load_schema(*schema);
-      const auto s = dv::compute_stats(*data, flags->options());
-      std::optional<dv::DatasetStats> prev, serv;
-      if (!previous->empty()) prev = dv::compute_stats(*previous, flags->options());
-      if (!serving->empty()) serv = dv::compute_stats(*serving, flags->options());
-      const auto anomalies = dv::validate_statistics(sc, s, prev ? &*prev : nullptr, serv ? &*serv : nullptr);
+      const dv::ValidationRun run = dv::validate_data(*data, *schema, *previous, *serving, flags->options());
+      const auto& s = run.stats;
+      const auto& anomalies = run.anomalies;
       if (!out->empty()) write_file_atomic(*out, dv::to_json(anomalies).dump(1) + "\n");
       if (anomalies.empty()) {
         std::printf("%s: no anomalies (%lld examples, %zu features)\n", data->c_str(),
@@ -141,20 +134,8 @@ void setup(CLI::App& root) {
     cmd->add_option("-o,--output", *out, "report.html")->required();
     add_input_flags(cmd, *flags);
     cmd->callback([=] {
-      const auto s = dv::compute_stats(*data, flags->options());
-      std::optional<dv::DatasetStats> other;
-      if (!against->empty()) other = dv::compute_stats(*against, flags->options());
-      std::vector<dv::Anomaly> anomalies;
-      if (!schema->empty()) {
-        anomalies = dv::validate_statistics(load_schema(*schema), s, other ? &*other : nullptr);
-      } else if (other) {
-        dv::InferOptions o;
-        o.drift_linf = 0.1;
-        o.drift_jsd = 0.1;
-        anomalies = dv::validate_statistics(dv::infer_schema(*other, o), s, &*other);
-      }
-      write_file_atomic(*out, dv::render_report(s, other ? &*other : nullptr, anomalies));
-      std::printf("wrote %s (%zu features, %zu anomalies)\n", out->c_str(), s.features.size(), anomalies.size());
+      const dv::ReportRun r = dv::write_report(*data, *against, *schema, *out, flags->options());
+      std::printf("wrote %s (%zu features, %zu anomalies)\n", out->c_str(), r.stats.features.size(), r.anomalies);
     });
   }
   {
@@ -167,7 +148,7 @@ void setup(CLI::App& root) {
     cmd->add_option("--seed", opts->seed, "random seed");
     cmd->add_option("-o,--output", *out, "examples.csv (default: stdout)");
     cmd->callback([=] {
-      const std::string csv = dv::fuzz_csv(load_schema(*schema), *opts);
+      const std::string csv = dv::fuzz_csv(dv::load_schema_file(*schema), *opts);
       if (out->empty()) std::fputs(csv.c_str(), stdout);
       else write_file_atomic(*out, csv);
     });
@@ -179,13 +160,7 @@ void setup(CLI::App& root) {
     cmd->add_option("DATASET", *data, "fashion-mnist, fashion-mnist:train or fashion-mnist:test")->required();
     cmd->add_option("-o,--output", *out, "output CSV")->required();
     cmd->callback([=] {
-      std::string split;
-      if (*data != "fashion-mnist") {
-        TERN_CHECK(data->rfind("fashion-mnist:", 0) == 0, "export-csv supports fashion-mnist[:train|:test], got '",
-                   *data, "'");
-        split = data->substr(14);
-      }
-      const int64_t rows = dv::export_fashion_mnist_csv(split, *out);
+      const int64_t rows = dv::export_dataset_csv(*data, *out);
       std::printf("wrote %s (%lld rows)\n", out->c_str(), static_cast<long long>(rows));
     });
   }

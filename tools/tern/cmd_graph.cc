@@ -1,114 +1,19 @@
 // `tern bench staged`: eager vs staged (tern::graph::function) time per call,
-// measured side by side in one run (calls alternate so load changes hit both).
+// measured side by side in one run (tern/graph/staged_bench.h).
 #include <nlohmann/json.hpp>
 
-#include <algorithm>
 #include <cstdio>
-#include <functional>
-#include <optional>
-#include <time.h>
+#include <memory>
 
-#include "tern/autograd/engine.h"
-#include "tern/autograd/grad_mode.h"
-#include "tern/base/parallel.h"
-#include "tern/base/timer.h"
-#include "tern/graph/function.h"
-#include "tern/nn/models.h"
-#include "tern/ops/ops.h"
+#include "tern/graph/staged_bench.h"
 #include "tools/tern/command.h"
 
 namespace tern::cli {
 namespace {
 
-using Ts = std::vector<Tensor>;
-
-struct Workload {
-  std::string what;
-  std::function<Ts(const Ts&)> body;  // the function that is staged
-  Ts args;
-  bool backward = false;              // call backward() on output 0 after each call
-  bool staged_no_grad = false;        // the staged call computes its gradients itself
-  int calls = 0;
-};
-
-// L2HMC-style leapfrog (Levy et al., ICLR 2018): 10 steps on a [16, 2] state,
-// each step running three tiny MLPs (scale, translation, transformation of the
-// momentum) on a Gaussian potential: about 200 small ops per call.
-Workload l2hmc() {
-  struct Net {
-    Tensor w1 = randn({10, 2}) * 0.3, b1 = zeros({10}), ws = randn({2, 10}) * 0.3, wt = randn({2, 10}) * 0.3,
-           wq = randn({2, 10}) * 0.3;
-  };
-  auto net = std::make_shared<Net>();
-  Workload w;
-  w.what = "L2HMC leapfrog: 10 steps, state [16, 2], 3 small MLPs per half-step";
-  w.body = [net](const Ts& a) {
-    const double eps = 0.1;
-    Tensor x = a[0], v = a[1];
-    for (int step = 0; step < 10; ++step) {
-      const Tensor h = relu(linear(x, net->w1, net->b1));
-      const Tensor s = tanh(linear(h, net->ws)) * (0.5 * eps), t = linear(h, net->wt), q = tanh(linear(h, net->wq));
-      v = v * exp(s) - (x * exp(q) + t) * (0.5 * eps);  // dU/dx = x for U = |x|^2 / 2
-      x = x + v * eps;
-      v = v - x * (0.5 * eps);
-    }
-    return Ts{x, v};
-  };
-  w.args = {randn({16, 2}), randn({16, 2})};
-  w.calls = 300;
-  return w;
-}
-
-// mode: "train" (loss.backward() through the staged call), "inference", or
-// "step" (the function returns autograd::grad, so backward is staged too).
-Workload model_step(const std::string& name, int64_t batch, int calls, const std::string& mode) {
-  const nn::ModelSpec& spec = nn::find_model(name);
-  nn::ModulePtr m = nn::make_model(name, spec.defaults);
-  Workload w;
-  w.what = mode == "inference" ? str_cat(name, " inference (eval mode, no gradients), batch ", batch)
-           : mode == "step"    ? str_cat(name, " training step with backward staged (autograd::grad in the function), batch ", batch)
-                               : str_cat(name, " training step (loss.backward() through the staged call), batch ", batch);
-  if (mode == "inference") m->eval();
-  w.body = [m](const Ts& a) { return Ts{cross_entropy((*m)(a[0]), a[1])}; };
-  if (mode == "step") {
-    const std::vector<Tensor> params = m->parameters();
-    w.body = [m, params](const Ts& a) {
-      const Tensor loss = cross_entropy((*m)(a[0]), a[1]);
-      Ts out = autograd::grad(loss, params);
-      out.push_back(loss);
-      return out;
-    };
-    w.staged_no_grad = true;
-  }
-  std::vector<int64_t> labels;
-  for (int64_t i = 0; i < batch; ++i) labels.push_back(i % spec.defaults.num_classes);
-  w.args = {randn({batch, spec.defaults.in_channels, spec.defaults.image_size, spec.defaults.image_size}),
-            Tensor::from_vector<int64_t>(labels, {batch})};
-  w.backward = mode == "train";
-  w.calls = calls;
-  return w;
-}
-
-// CPU time of the calling thread: on a shared machine, unlike wall time, it
-// does not count the time slices other processes take.
-double thread_cpu_ms() {
-  timespec ts{};
-  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
-  return static_cast<double>(ts.tv_sec) * 1e3 + static_cast<double>(ts.tv_nsec) / 1e6;
-}
-
-double median(std::vector<double> v) {
-  std::sort(v.begin(), v.end());
-  return v[v.size() / 2];
-}
-
 void add_bench_staged(CLI::App& root) {
-  struct Flags {
-    std::string workload = "l2hmc";
-    int calls = 0, threads = 0;
-    bool json = false, inference = false, staged_backward = false, tape_backward = false, cpu_time = false;
-  };
-  auto f = std::make_shared<Flags>();
+  auto f = std::make_shared<graph::StagedBenchOptions>();
+  auto json = std::make_shared<bool>(false);
   CLI::App* bench = shared_group(root, "bench", "Benchmarks");
   auto* cmd = bench->add_subcommand("staged", "Eager vs staged (graph::function) time per call, side by side");
   cmd->add_option("--workload", f->workload, "l2hmc, mlp (batch 32) or resnet20 (batch 64)")
@@ -125,62 +30,30 @@ void add_bench_staged(CLI::App& root) {
   cmd->add_flag("--cpu-time", f->cpu_time,
                 "time calls by the thread's CPU time instead of wall time (needs --threads 1; steadier on a busy "
                 "machine)");
-  cmd->add_flag("--json", f->json, "print one JSON object");
-  cmd->callback([f] {
-    TERN_CHECK(f->calls >= 0, "--calls must be >= 0, got ", f->calls);
-    TERN_CHECK(!f->cpu_time || f->threads == 1, "--cpu-time needs --threads 1 (other threads' time is not counted)");
-    if (f->threads > 0) set_num_threads(f->threads);
-    manual_seed(1);
-    TERN_CHECK(!(f->inference && f->staged_backward), "--inference and --staged-backward exclude each other");
-    const std::string mode = f->inference ? "inference" : f->staged_backward ? "step" : "train";
-    Workload w = f->workload == "l2hmc" ? l2hmc()
-                 : f->workload == "mlp" ? model_step("mlp", 32, 300, mode)
-                                        : model_step("resnet20", 64, 6, mode);
-    std::optional<NoGradGuard> no_grad;
-    if (f->inference) no_grad.emplace();
-    if (f->calls > 0) w.calls = f->calls;
-    graph::FunctionOptions options{f->workload};
-    options.stage_backward = !f->tape_backward;
-    graph::Function staged = graph::function(w.body, options);
-    const auto once = [&](bool use_graph) {
-      Timer t;
-      const double cpu0 = thread_cpu_ms();
-      {
-        std::optional<NoGradGuard> staged_guard;
-        if (use_graph && w.staged_no_grad) staged_guard.emplace();
-        const Ts out = use_graph ? staged(w.args) : w.body(w.args);
-        if (w.backward) out[0].backward();
-      }
-      return f->cpu_time ? thread_cpu_ms() - cpu0 : t.seconds() * 1e3;
-    };
-    staged(w.args);  // the trace: an eager run (with gradients, if the body takes them)
-    for (int k = 0; k < 2; ++k) once(false), once(true);  // warm-up
-    std::vector<double> eager_ms, staged_ms;
-    for (int k = 0; k < w.calls; ++k) {
-      eager_ms.push_back(once(false));
-      staged_ms.push_back(once(true));
-    }
-    const double e = median(eager_ms), s = median(staged_ms);
-    const size_t nodes = staged.last_graph()->nodes().size();
-    if (f->json) {
+  cmd->add_flag("--json", *json, "print one JSON object");
+  cmd->callback([f, json] {
+    const graph::StagedBenchResult r = graph::bench_staged(*f);
+    const char* clock = f->cpu_time ? "thread cpu time" : "wall";
+    if (*json) {
       std::printf("%s\n", nlohmann::json({{"workload", f->workload},
-                                          {"description", w.what},
-                                          {"threads", num_threads()},
-                                          {"calls", w.calls},
+                                          {"description", r.description},
+                                          {"threads", r.threads},
+                                          {"calls", r.calls},
                                           {"inference", f->inference},
                                           {"staged_backward", f->staged_backward},
                                           {"tape_backward", f->tape_backward},
-                                          {"clock", f->cpu_time ? "thread cpu time" : "wall"},
-                                          {"graph_nodes", nodes},
-                                          {"eager_ms_per_call", e},
-                                          {"staged_ms_per_call", s},
-                                          {"speedup", e / s}})
+                                          {"clock", clock},
+                                          {"graph_nodes", r.graph_nodes},
+                                          {"eager_ms_per_call", r.eager_ms},
+                                          {"staged_ms_per_call", r.staged_ms},
+                                          {"speedup", r.speedup()}})
                                   .dump()
                                   .c_str());
     } else {
-      std::printf("%s\n%d threads, %d calls each (median, %s), staged graph: %zu nodes\n", w.what.c_str(), num_threads(),
-                  w.calls, f->cpu_time ? "thread cpu time" : "wall time", nodes);
-      std::printf("  eager   %10.4f ms/call\n  staged  %10.4f ms/call\n  speedup %10.2fx\n", e, s, e / s);
+      std::printf("%s\n%d threads, %d calls each (median, %s), staged graph: %zu nodes\n", r.description.c_str(),
+                  r.threads, r.calls, f->cpu_time ? "thread cpu time" : "wall time", r.graph_nodes);
+      std::printf("  eager   %10.4f ms/call\n  staged  %10.4f ms/call\n  speedup %10.2fx\n", r.eager_ms, r.staged_ms,
+                  r.speedup());
     }
   });
 }

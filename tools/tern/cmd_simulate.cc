@@ -50,18 +50,6 @@ struct ClusterFlags {
   }
 };
 
-std::vector<std::string> split_list(const std::string& text) {
-  std::vector<std::string> out;
-  size_t start = 0;
-  while (start <= text.size()) {
-    size_t end = text.find(',', start);
-    if (end == std::string::npos) end = text.size();
-    out.push_back(text.substr(start, end - start));
-    start = end + 1;
-  }
-  return out;
-}
-
 nlohmann::json stages_json(const ns::CostBreakdown& b) {
   nlohmann::json stages = nlohmann::json::array();
   for (const ns::StageCost& s : b.stages)
@@ -79,41 +67,24 @@ void print_breakdown(const ns::CostBreakdown& b, int p, double bytes) {
 }
 
 void simulate_allreduce(const ClusterFlags& c, int64_t bytes, const std::string& algos) {
-  TERN_CHECK(bytes >= 0, "--size must be >= 0 bytes, given ", bytes);
   const ns::Topology topo = c.make();
   const double n = static_cast<double>(bytes);
-  std::vector<ns::CostBreakdown> results;
-  ns::PlannedSchedule plan;
-  bool planned = false;
-  for (const std::string& a : split_list(algos)) {
-    if (a == "ring") results.push_back(ns::ring_allreduce_cost(topo, n));
-    else if (a == "hd") results.push_back(ns::hd_allreduce_cost(topo, n));
-    else if (a == "tree") results.push_back(ns::tree_allreduce_cost(topo, n));
-    else if (a == "hierarchical") results.push_back(ns::hierarchical_allreduce_cost(topo, n));
-    else if (a == "hierarchical-sharded") results.push_back(ns::sharded_hierarchical_allreduce_cost(topo, n));
-    else if (a == "blueconnect") {
-      plan = ns::plan_blueconnect(topo, n);
-      planned = true;
-      results.push_back(plan.cost);
-    } else {
-      TERN_FAIL("unknown --algo '", a,
-                "': expected a list of ring, hd, tree, hierarchical, hierarchical-sharded, blueconnect");
-    }
-  }
+  const ns::ScheduleComparison cmp = ns::compare_allreduce_schedules(topo, n, algos);
+  const auto& results = cmp.results;
   if (c.json) {
     nlohmann::json j = {{"topology", topo.describe()}, {"ranks", topo.size()}, {"bytes", bytes}};
     for (const ns::CostBreakdown& b : results)
       j["schedules"].push_back({{"schedule", b.schedule}, {"seconds", b.seconds}, {"stages", stages_json(b)}});
-    if (planned) j["plan"] = {{"schedule", plan.schedule.describe()}, {"candidates", plan.candidates}};
+    if (cmp.plan) j["plan"] = {{"schedule", cmp.plan->schedule.describe()}, {"candidates", cmp.plan->candidates}};
     std::printf("%s\n", j.dump().c_str());
     return;
   }
   std::printf("all-reduce of %lld bytes on %s, %d ranks (alpha-beta model)\n", static_cast<long long>(bytes),
               topo.describe().c_str(), topo.size());
   for (const ns::CostBreakdown& b : results) print_breakdown(b, topo.size(), n);
-  if (planned)
+  if (cmp.plan)
     std::printf("plan: blueconnect %s (best of %d factorisation x order candidates)\n",
-                plan.schedule.describe().c_str(), plan.candidates);
+                cmp.plan->schedule.describe().c_str(), cmp.plan->candidates);
 }
 
 struct DataParallelFlags {
@@ -125,12 +96,8 @@ struct DataParallelFlags {
 
 void simulate_data_parallel(const ClusterFlags& c, const DataParallelFlags& f) {
   const ns::Topology topo = c.make();
-  const nn::ModelSpec& spec = nn::find_model(f.model);
-  nn::ModulePtr m = spec.make(spec.defaults);
-  Shape in = nn::sample_input_shape(spec, spec.defaults);
-  in.insert(0, 1);
   std::vector<ns::LayerWork> layers;
-  for (const nn::LayerInfo& l : nn::describe(*m, in, spec.image_model ? DType::f32 : DType::i64).layers)
+  for (const nn::LayerInfo& l : nn::describe_zoo_model(f.model).layers)
     layers.push_back({l.name, static_cast<double>(l.flops), l.parameters});
   const auto backward = ns::backward_pass(layers, f.batch, f.device_tflops * 1e12);
   const auto results = ns::compare_overlapped_allreduce(topo, backward, static_cast<double>(f.bucket));

@@ -4,14 +4,13 @@
 #include <nlohmann/json.hpp>
 
 #include "tern/base/parallel.h"
-#include "tern/io/checkpoint.h"
 #include "tern/nn/describe.h"
 #include "tern/nn/models.h"
-#include "tern/optim/factory.h"
+#include "tern/train/report.h"
 #include "tern/train/trainer.h"
 #include "tools/tern/command.h"
-#ifdef TERN_WITH_DIST_TRAIN
-#include "tools/tern/train_dist.h"
+#ifdef TERN_WITH_DISTRIBUTED
+#include "tools/tern/dist_flags.h"
 #endif
 
 namespace tern::cli {
@@ -42,31 +41,17 @@ void add_train(CLI::App& root) {
   cmd->add_option("--dump-every", opt->dump_every, "steps between gradient dumps")->capture_default_str();
   cmd->add_option("--synthetic-size", opt->synthetic_size, "training examples for --dataset synthetic")->capture_default_str();
   cmd->add_flag("--json", *json, "print the final figures as one JSON object");
-#ifdef TERN_WITH_DIST_TRAIN
-  auto dist = add_dist_train_options(*cmd);
+#ifdef TERN_WITH_DISTRIBUTED
+  auto dist = add_dist_flags(*cmd);
 #endif
   cmd->callback([=] {
     opt->progress = !*json;
-#ifdef TERN_WITH_DIST_TRAIN
-    if (run_dist_train(*dist, *opt, *json)) return;
+#ifdef TERN_WITH_DISTRIBUTED
+    if (run_dist_flags(*cmd, *dist, *opt, *json)) return;
 #endif
     const train::TrainResult r = train::train(*opt);
-    if (*json) {
-      nlohmann::json j = {{"model", opt->model},
-                          {"dataset", opt->dataset},
-                          {"epochs", opt->epochs},
-                          {"test_accuracy", r.test_accuracy},
-                          {"train_samples_per_second", r.samples_per_second},
-                          {"steps", r.steps},
-                          {"peak_tensor_bytes", r.peak_tensor_bytes}};
-      for (const auto& e : r.epochs)
-        j["history"].push_back({{"epoch", e.epoch}, {"train_loss", e.train_loss}, {"test_accuracy", e.test_accuracy},
-                                {"seconds", e.seconds}});
-      std::printf("%s\n", j.dump().c_str());
-    } else {
-      std::printf("%s on %s: test accuracy %.2f%% after %lld epochs, %.0f samples/s\n", opt->model.c_str(),
-                  opt->dataset.c_str(), 100 * r.test_accuracy, static_cast<long long>(opt->epochs), r.samples_per_second);
-    }
+    if (*json) std::printf("%s\n", train::result_json(*opt, r).dump().c_str());
+    else std::printf("%s\n", train::result_line(*opt, r).c_str());
   });
 }
 
@@ -82,27 +67,9 @@ void add_eval(CLI::App& root) {
   cmd->add_option("--predictions-out", *predictions, "write one predicted class per line, in test-set order");
   cmd->add_option("--threads", opt->threads, "CPU threads (0: all cores)")->capture_default_str();
   cmd->callback([opt, checkpoint, predictions] {
-    if (opt->threads > 0) set_num_threads(opt->threads);
-    const nn::ModelSpec& spec = nn::find_model(opt->model);
-    auto test = train::load_dataset(*opt, false);
-    nn::ModelOptions mo = spec.defaults;
-    mo.in_channels = test->example_shape()[0];
-    mo.image_size = test->example_shape()[1];
-    mo.num_classes = test->num_classes();
-    nn::ModulePtr model = spec.make(mo);
-    const io::Checkpoint ck = io::load_checkpoint(*checkpoint);
-    TERN_CHECK(ck.meta.model.empty() || ck.meta.model == opt->model, "checkpoint ", *checkpoint, " holds a ",
-               ck.meta.model, " model, not ", opt->model);
-    io::restore_model(ck, model->state());
-    std::vector<int64_t> preds;
-    const double acc = train::evaluate(*model, *test, 1000, predictions->empty() ? nullptr : &preds);
-    if (!predictions->empty()) {
-      std::ofstream out(*predictions);
-      TERN_CHECK_T(IOError, out.good(), "cannot write ", *predictions);
-      for (int64_t p : preds) out << p << '\n';
-    }
-    std::printf("%s: test accuracy %.2f%% on %lld examples\n", opt->model.c_str(), 100 * acc,
-                static_cast<long long>(test->size()));
+    const train::EvalResult r = train::evaluate_checkpoint(*opt, *checkpoint, *predictions);
+    std::printf("%s: test accuracy %.2f%% on %lld examples\n", opt->model.c_str(), 100 * r.accuracy,
+                static_cast<long long>(r.examples));
   });
 }
 
@@ -112,23 +79,19 @@ void add_models(CLI::App& root) {
   cmd->add_option("--describe", *describe, "print one model's layers with output shapes, parameters and FLOPs");
   cmd->callback([describe] {
     if (!describe->empty()) {
-      const nn::ModelSpec& spec = nn::find_model(*describe);
-      nn::ModulePtr m = spec.make(spec.defaults);
-      Shape in = nn::sample_input_shape(spec, spec.defaults);
-      in.insert(0, 1);
-      const nn::ModelDescription d = nn::describe(*m, in, spec.image_model ? DType::f32 : DType::i64);
+      const nn::ModelDescription d = nn::describe_zoo_model(*describe);
       std::printf("%-32s %-18s %-20s %12s %14s\n", "layer", "type", "output", "params", "FLOPs");
       for (const auto& l : d.layers)
         std::printf("%-32s %-18s %-20s %12lld %14lld\n", l.name.c_str(), l.type.c_str(), shape_str(l.output_shape).c_str(),
                     static_cast<long long>(l.parameters), static_cast<long long>(l.flops));
       std::printf("total: %lld parameters, %.3f GFLOPs per sample (input %s)\n", static_cast<long long>(d.parameters),
-                  d.flops / 1e9, shape_str(in).c_str());
+                  d.flops / 1e9, shape_str(d.input_shape).c_str());
       return;
     }
     std::printf("%-12s %12s  %s\n", "model", "parameters", "description");
     for (const nn::ModelSpec& spec : nn::model_zoo()) {
-      const int64_t params = spec.make(spec.defaults)->num_parameters();
-      std::printf("%-12s %12lld  %s\n", spec.name.c_str(), static_cast<long long>(params), spec.summary.c_str());
+      std::printf("%-12s %12lld  %s\n", spec.name.c_str(), static_cast<long long>(nn::parameter_count(spec)),
+                  spec.summary.c_str());
     }
   });
 }

@@ -35,6 +35,29 @@ std::vector<NamedTensor> read_f32_source(const std::string& path) {
   return out;
 }
 
+void write_encoded_file(const std::string& path, const EncodedFile& file) {
+  std::string data(8 + file.stream.size(), '\0');
+  std::memcpy(data.data(), &file.count, 8);
+  if (!file.stream.empty()) std::memcpy(data.data() + 8, file.stream.data(), file.stream.size());
+  write_file_atomic(path, data);
+}
+
+EncodedFile read_encoded_file(const std::string& path) {
+  const std::string data = read_file(path);
+  TERN_CHECK(data.size() >= 8, path, ": expected [u64 count][stream], the file has only ", data.size(), " bytes");
+  EncodedFile f;
+  std::memcpy(&f.count, data.data(), 8);
+  TERN_CHECK(f.count <= 0xffffffffull, path, ": element count ", f.count, " is implausible (corrupted header?)");
+  f.stream.assign(data.begin() + 8, data.end());
+  return f;
+}
+
+void write_f32_file(const std::string& path, const std::vector<float>& values) {
+  std::string raw(4 * values.size(), '\0');
+  if (!values.empty()) std::memcpy(raw.data(), values.data(), raw.size());
+  write_file_atomic(path, raw);
+}
+
 std::vector<float> gaussian_tensor(int64_t n, uint64_t seed) {
   TERN_CHECK(n >= 0, "gaussian tensor: size must be >= 0, given ", n);
   std::vector<float> v(n);

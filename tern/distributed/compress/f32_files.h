@@ -23,6 +23,22 @@ std::vector<float> read_f32_file(const std::string& path);
 // directory without *.f32 files.
 std::vector<NamedTensor> read_f32_source(const std::string& path);
 
+// The file `tern codec encode` writes and `decode` reads: [u64 little-endian
+// element count][codec stream] (streams carry no count: codec.h).
+struct EncodedFile {
+  uint64_t count = 0;
+  std::vector<uint8_t> stream;
+};
+// Written atomically.
+void write_encoded_file(const std::string& path, const EncodedFile& file);
+// Throws tern::ValueError for a file too short for its header or with an
+// implausible count (codecs index with u32; sparse and low-rank streams can
+// be tiny for huge tensors, so the count cannot be bounded by the stream
+// size in general).
+EncodedFile read_encoded_file(const std::string& path);
+// Raw little-endian float32, written atomically.
+void write_f32_file(const std::string& path, const std::vector<float>& values);
+
 // n standard-normal values from Philox(seed), filled in parallel.
 std::vector<float> gaussian_tensor(int64_t n, uint64_t seed = 1);
 

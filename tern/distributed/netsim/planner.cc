@@ -7,6 +7,7 @@
 #include <tuple>
 
 #include "tern/base/error.h"
+#include "tern/base/parse.h"
 
 namespace tern::distributed::netsim {
 namespace {
@@ -100,6 +101,26 @@ PlannedSchedule plan_blueconnect(const Topology& topo, double bytes, const Plann
   }
   best.cost = blueconnect_cost(topo, bytes, best.schedule);
   return best;
+}
+
+ScheduleComparison compare_allreduce_schedules(const Topology& topo, double n, const std::string& names) {
+  TERN_CHECK(n >= 0, "all-reduce size must be >= 0 bytes, given ", n);
+  ScheduleComparison c;
+  for (const std::string& a : split(names, ',')) {
+    if (a == "ring") c.results.push_back(ring_allreduce_cost(topo, n));
+    else if (a == "hd") c.results.push_back(hd_allreduce_cost(topo, n));
+    else if (a == "tree") c.results.push_back(tree_allreduce_cost(topo, n));
+    else if (a == "hierarchical") c.results.push_back(hierarchical_allreduce_cost(topo, n));
+    else if (a == "hierarchical-sharded") c.results.push_back(sharded_hierarchical_allreduce_cost(topo, n));
+    else if (a == "blueconnect") {
+      c.plan = plan_blueconnect(topo, n);
+      c.results.push_back(c.plan->cost);
+    } else {
+      TERN_FAIL("unknown --algo ", quote(a),
+                ": expected a list of ring, hd, tree, hierarchical, hierarchical-sharded, blueconnect");
+    }
+  }
+  return c;
 }
 
 }  // namespace tern::distributed::netsim

@@ -9,6 +9,8 @@
 // the sum of the stage costs.
 #pragma once
 
+#include <optional>
+#include <string>
 #include <vector>
 
 #include "tern/distributed/netsim/schedules.h"
@@ -27,6 +29,16 @@ struct PlannedSchedule {
 };
 
 PlannedSchedule plan_blueconnect(const Topology& topo, double bytes, const PlannerOptions& options = {});
+
+// The predicted cost of each named all-reduce schedule, in the order given:
+// ring, hd, tree, hierarchical, hierarchical-sharded, blueconnect (planned
+// here: its plan is returned too). `names` is a comma list; an unknown name
+// is a ValueError listing the valid ones.
+struct ScheduleComparison {
+  std::vector<CostBreakdown> results;
+  std::optional<PlannedSchedule> plan;
+};
+ScheduleComparison compare_allreduce_schedules(const Topology& topo, double bytes, const std::string& names);
 
 // Every ordered factorisation of p into at most max_factors factors >= 2
 // ({1} for p = 1).

@@ -15,12 +15,8 @@ namespace tern::distributed::netsim {
 namespace {
 
 std::vector<LayerWork> resnet50_layers() {
-  const nn::ModelSpec& spec = nn::find_model("resnet50");
-  nn::ModulePtr m = spec.make(spec.defaults);
-  Shape in = nn::sample_input_shape(spec, spec.defaults);
-  in.insert(0, 1);
   std::vector<LayerWork> layers;
-  for (const nn::LayerInfo& l : nn::describe(*m, in).layers)
+  for (const nn::LayerInfo& l : nn::describe_zoo_model("resnet50").layers)
     layers.push_back({l.name, static_cast<double>(l.flops), l.parameters});
   return layers;
 }

@@ -1,8 +1,11 @@
 #include "tern/graph/export/zoo_graph.h"
 
 #include <cstring>
+#include <nlohmann/json.hpp>
 
 #include "tern/autograd/grad_mode.h"
+#include "tern/base/atomic_file.h"
+#include "tern/graph/export/onnx_export.h"
 #include "tern/graph/function.h"
 #include "tern/ops/ops.h"
 
@@ -45,6 +48,41 @@ ZooGraph stage_zoo_model(const std::string& name, int64_t batch, uint64_t seed, 
   for (const auto& named : {z.model->named_parameters(), z.model->named_buffers()})
     for (const auto& [name, t] : named) z.tensor_names[t.impl()] = name;
   return z;
+}
+
+ZooExportReport export_zoo_onnx(const ZooExportOptions& o) {
+  TERN_CHECK(o.batch >= 1, "export: --batch must be >= 1, got ", o.batch);
+  TERN_CHECK(o.example_batch >= 1, "export: --example-batch must be >= 1, got ", o.example_batch);
+  const ZooGraph z = stage_zoo_model(o.model, o.batch, 1, o.random_buffers);
+  OnnxOptions options;
+  options.graph_name = o.model;
+  options.input_names = {nn::find_model(o.model).image_model ? "images" : "tokens"};
+  options.output_names = {"logits"};
+  options.symbol_names = {"batch"};
+  options.tensor_names = z.tensor_names;
+  const std::string bytes = to_onnx(*z.graph, options);
+  const std::string problem = check_onnx(bytes);
+  TERN_CHECK(problem.empty(), "export: onnx checker rejected the ", o.model, " export: ", problem);
+  save_onnx(bytes, o.out);
+  if (!o.example.empty()) {
+    NoGradGuard no_grad;
+    const Tensor x = zoo_input(nn::find_model(o.model), o.example_batch);
+    const Tensor y = contiguous((*z.model)(x));
+    const auto raw = [](const Tensor& t) {
+      return std::string(static_cast<const char*>(t.raw_data()), static_cast<size_t>(t.nbytes()));
+    };
+    write_file_atomic(o.example + ".input.bin", raw(x));
+    write_file_atomic(o.example + ".output.bin", raw(y));
+    write_file_atomic(o.example + ".json",
+                      nlohmann::json({{"input", options.input_names[0]},
+                                      {"input_dtype", dtype_name(x.dtype())},
+                                      {"input_shape", std::vector<int64_t>(x.shape().begin(), x.shape().end())},
+                                      {"output", options.output_names[0]},
+                                      {"output_shape", std::vector<int64_t>(y.shape().begin(), y.shape().end())}})
+                              .dump() +
+                          "\n");
+  }
+  return {z.graph->nodes().size(), bytes.size()};
 }
 
 }  // namespace tern::graph

@@ -30,4 +30,25 @@ Tensor zoo_input(const nn::ModelSpec& spec, int64_t batch);
 // (a fresh model's mean 0 / variance 1 would hide a batch-norm mapping error).
 ZooGraph stage_zoo_model(const std::string& name, int64_t batch = 2, uint64_t seed = 1, bool random_buffers = false);
 
+struct ZooExportOptions {
+  std::string model;
+  std::string out;            // the .onnx file
+  int64_t batch = 2;          // traced at this batch (the batch dim stays symbolic)
+  bool random_buffers = false;
+  std::string example;        // non-empty: also PREFIX.json, PREFIX.input.bin, PREFIX.output.bin
+  int64_t example_batch = 3;  // the example's batch (another size than the trace)
+};
+
+struct ZooExportReport {
+  size_t nodes = 0;
+  size_t bytes = 0;
+};
+
+// `tern export --format onnx`: stages the model, exports it (ONNX opset
+// kOnnxOpset), runs onnx's checker and writes the file; with an example
+// prefix also the traced input and Tern's output as raw little-endian
+// files with a JSON description, for another runtime to compare with. Every
+// file is written atomically.
+ZooExportReport export_zoo_onnx(const ZooExportOptions& options);
+
 }  // namespace tern::graph

@@ -1,0 +1,86 @@
+#include "tern/distributed/ps/ps_strategy.h"
+
+#include "tern/base/error.h"
+#include "tern/distributed/ps/ps_trainer.h"
+
+namespace tern::distributed::ps {
+
+namespace {
+
+// --codec-arg a=1 --codec-arg b=2 arrive as "a=1,b=2".
+compress::CodecArgs codec_args(const Args& a, const std::string& key) {
+  compress::CodecArgs out;
+  const std::string text = a.get_string(key, "");
+  if (!text.empty())
+    for (const std::string& kv : split(text, ',')) out.add(kv);
+  return out;
+}
+
+PsOptions read_options(const Args& a, const train::TrainOptions& opt) {
+  PsOptions ps;
+  ps.servers = static_cast<int>(a.get_int("servers", ps.servers, {.min = 1, .max = 1 << 20}));
+  ps.async = a.get_bool("async", ps.async);
+  ps.staleness = static_cast<int>(a.get_int("staleness", ps.staleness, {.min = 0, .max = 1 << 20}));
+  TERN_CHECK(ps.async || !a.has("staleness"), "--staleness needs --async");
+  ps.codec = a.get_string("codec", ps.codec);
+  ps.codec_args = codec_args(a, "codec-arg");
+  ps.pull_codec = a.get_string("pull-codec", "");
+  ps.pull_codec_args = codec_args(a, "pull-codec-arg");
+  TERN_CHECK(ps.pull_codec_args.empty() || !ps.pull_codec.empty(), "--pull-codec-arg needs --pull-codec NAME");
+  ps.momentum_correction = a.get_bool("momentum-correction", false);
+  // Unknown codecs or codec arguments: a clear error now, not on every rank.
+  (void)compress::make_codec(ps.codec, ps.codec_args);
+  if (!ps.pull_codec.empty()) (void)compress::make_codec(ps.pull_codec, ps.pull_codec_args);
+  check_ps_options(opt, ps);
+  return ps;
+}
+
+class PsStrategy final : public strategy::Strategy {
+ public:
+  explicit PsStrategy(PsOptions ps) : ps_(std::move(ps)) {}
+
+  int workers(int ranks) const override {
+    TERN_CHECK(ranks > ps_.servers, "--servers ", ps_.servers, " leaves no workers among ", ranks, " ranks");
+    return ranks - ps_.servers;
+  }
+
+  strategy::Outcome run(const train::TrainOptions& opt, comm::Communicator& world, const strategy::Inform&) override {
+    const PsRunResult r = train_parameter_server(opt, ps_, world);
+    strategy::Outcome out;
+    out.role = r.is_server ? "server" : "worker";
+    out.train = r.train;
+    return out;
+  }
+
+  void describe(nlohmann::json& j) const override {
+    j["codec"] = ps_.codec;
+    j["pull_codec"] = ps_.pull_codec.empty() ? ps_.codec : ps_.pull_codec;
+    j["momentum_correction"] = ps_.momentum_correction;
+  }
+
+ private:
+  PsOptions ps_;
+};
+
+}  // namespace
+
+strategy::Registry::Entry ps_strategy() {
+  return {"ps",
+          "parameter server: the last --servers ranks hold the model, the others train and push gradients",
+          {{"servers", "server ranks (the last ones); the others are workers", "1", false, false, "INT"},
+           {"async", "apply each push as it arrives instead of synchronous rounds", "", true},
+           {"staleness", "with --async: steps the fastest worker may run ahead of the slowest", "0", false, false, "INT"},
+           {"codec", "codec for pushes and pulls (see tern codec list)", "none", false, false, "NAME"},
+           {"codec-arg", "codec argument k=v (repeatable), e.g. s=1.9", "", false, true, "K=V"},
+           {"pull-codec", "codec for the servers' model deltas (default: --codec)", "", false, false, "NAME"},
+           {"pull-codec-arg", "pull codec argument k=v (repeatable)", "", false, true, "K=V"},
+           {"momentum-correction",
+            "DGC momentum correction: workers keep the SGD momentum and push their velocity through a sparsifying "
+            "codec (topk, randomk, 3lc); servers step without momentum",
+            "", true}},
+          [](const Args& a, const train::TrainOptions& opt) -> std::unique_ptr<strategy::Strategy> {
+            return std::make_unique<PsStrategy>(read_options(a, opt));
+          }};
+}
+
+}  // namespace tern::distributed::ps

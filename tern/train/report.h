@@ -1,0 +1,19 @@
+// What a training run reports, as a JSON object and as one line of text:
+// shared by `tern train` alone and by distributed runs (tern/distributed/run.h),
+// which add their own fields.
+#pragma once
+
+#include <nlohmann/json.hpp>
+#include <string>
+
+#include "tern/train/trainer.h"
+
+namespace tern::train {
+
+// model, dataset, epochs, test_accuracy, train_samples_per_second, steps,
+// peak_tensor_bytes and the per-epoch history.
+nlohmann::json result_json(const TrainOptions& opt, const TrainResult& r);
+// "lenet5 on fashion-mnist: test accuracy 90.12% after 10 epochs, 12345 samples/s"
+std::string result_line(const TrainOptions& opt, const TrainResult& r);
+
+}  // namespace tern::train
