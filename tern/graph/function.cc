@@ -29,7 +29,7 @@ std::string signature_key(const std::vector<Tensor>& args) {
 
 Function::Function(StagedFn fn, std::optional<std::vector<ArgSpec>> signature, FunctionOptions options)
     : fn_(std::move(fn)), signature_(std::move(signature)), options_(std::move(options)),
-      passes_(options_.optimize ? PassManager::default_pipeline() : PassManager()) {
+      passes_(options_.optimize ? passes::PassManager::default_pipeline() : passes::PassManager()) {
   if (!signature_) return;
   for (const ArgSpec& s : *signature_)
     for (int64_t d : s.shape) num_symbols_ = std::max<int>(num_symbols_, d < 0 ? static_cast<int>(-d) : 0);

@@ -64,7 +64,7 @@ class Function {
   // The graph the last call ran (or traced); nullptr before the first call.
   std::shared_ptr<const Graph> last_graph() const { return last_; }
   // The passes run on each new graph (the default pipeline unless changed).
-  PassManager& passes() { return passes_; }
+  passes::PassManager& passes() { return passes_; }
   // True once the signature's symbolic dims have been shown to need per-size graphs.
   bool polymorphism_failed() const { return poly_failed_; }
   // The staged backward the last call recorded on the tape (its forward and
@@ -85,7 +85,7 @@ class Function {
   std::optional<std::vector<ArgSpec>> signature_;
   int num_symbols_ = 0;
   FunctionOptions options_;
-  PassManager passes_;
+  passes::PassManager passes_;
   std::map<std::string, std::unique_ptr<Executor>> cache_;  // by concrete signature
   std::unique_ptr<Executor> symbolic_;
   std::shared_ptr<const Graph> last_;

@@ -11,6 +11,8 @@
 namespace tern::graph {
 namespace {
 
+using namespace passes;  // the passes under test
+
 TensorMeta meta(const Shape& s, DType dt = DType::f32) { return {s, dt}; }
 // Output metadata of an op call, found by running it.
 std::vector<TensorMeta> metas_of(OpKind kind, std::vector<Tensor> in, const Attrs& a) {
@@ -174,6 +176,13 @@ TEST(GraphPasses, PassManagerRunsPipelineToFixpoint) {
 // interleaved: a run goes on while an op of its shape is ready (tanh, exp),
 // then the ready non-elementwise nodes run (linear, sum), then the next runs
 // (exp, neg over [4]); the graph computes the same values.
+TEST(GraphPasses, RegistryBuildsPipelinesByName) {
+  EXPECT_EQ(PassManager::from_names("dce,cse").names(), (std::vector<std::string>{"dce", "cse"}));
+  EXPECT_THROW(PassManager::from_names("dce,inline"), ValueError);
+  for (const std::string& name : pass_registry().names())
+    EXPECT_EQ(pass_registry().make(name, Args())->name(), name);
+}
+
 TEST(GraphPasses, FusionSchedulingGroupsElementwiseRuns) {
   Graph g;
   const int x = g.add_input(DType::f32, {4, 3}, {4, 3});

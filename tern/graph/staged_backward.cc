@@ -103,7 +103,7 @@ static std::vector<int> concat(const std::vector<int>& ids, size_t first, size_t
 }
 
 StagedBackward::StagedBackward(const Graph& g, const std::vector<Tensor>& args, const std::vector<int64_t>& symbols,
-                               PassManager& passes) {
+                               passes::PassManager& passes) {
   choose_wrt(g, args);
   const Trace t = g.num_symbols() > 0 ? trace_symbolic_gradient(g, args, symbols) : trace_gradient(g, args, symbols);
   const Graph& tg = t.graph;

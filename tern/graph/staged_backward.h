@@ -34,7 +34,7 @@ class StagedBackward {
   // non-leaf that needs gradients, an op without a gradient, a gradient
   // whose structure depends on the sizes); the caller then records op by op.
   StagedBackward(const Graph& forward, const std::vector<Tensor>& args, const std::vector<int64_t>& symbols,
-                 PassManager& passes);
+                 passes::PassManager& passes);
   ~StagedBackward();
   StagedBackward(const StagedBackward&) = delete;
   StagedBackward& operator=(const StagedBackward&) = delete;

@@ -24,4 +24,24 @@ std::vector<int> BackwardOrderScheduler::order(const std::vector<PushItem>& item
   return idx;
 }
 
+AggregatorRegistry& aggregator_registry() {
+  static AggregatorRegistry r = [] {
+    AggregatorRegistry reg("aggregation rule");
+    reg.add({"mean", "element-wise mean of the workers' gradients", {},
+             [](const Args&) -> std::unique_ptr<Aggregator> { return std::make_unique<MeanAggregator>(); }});
+    return reg;
+  }();
+  return r;
+}
+
+SendSchedulerRegistry& send_scheduler_registry() {
+  static SendSchedulerRegistry r = [] {
+    SendSchedulerRegistry reg("send scheduler");
+    reg.add({"backward-order", "last layer first, as backward produces the gradients", {},
+             [](const Args&) -> std::unique_ptr<SendScheduler> { return std::make_unique<BackwardOrderScheduler>(); }});
+    return reg;
+  }();
+  return r;
+}
+
 }  // namespace tern::distributed::ps

@@ -11,6 +11,8 @@
 #include <string>
 #include <vector>
 
+#include "tern/base/registry.h"
+
 namespace tern::distributed::ps {
 
 class Aggregator {
@@ -49,5 +51,13 @@ class BackwardOrderScheduler final : public SendScheduler {
   std::string name() const override { return "backward-order"; }
   std::vector<int> order(const std::vector<PushItem>& items) const override;
 };
+
+// The hooks by name (the registry idiom of tern/base/registry.h); the
+// trainer builds the ones PsOptions names. Robust aggregation rules and
+// priority schedulers register here.
+using AggregatorRegistry = Registry<std::unique_ptr<Aggregator>()>;
+using SendSchedulerRegistry = Registry<std::unique_ptr<SendScheduler>()>;
+AggregatorRegistry& aggregator_registry();        // mean
+SendSchedulerRegistry& send_scheduler_registry();  // backward-order
 
 }  // namespace tern::distributed::ps

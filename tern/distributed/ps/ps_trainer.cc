@@ -32,6 +32,8 @@ void check_ps_options(const train::TrainOptions& opt, const PsOptions& ps) {
 
 PsRunResult train_parameter_server(const train::TrainOptions& opt, const PsOptions& ps, comm::Communicator& world) {
   check_ps_options(opt, ps);
+  (void)aggregator_registry().at(ps.aggregator);  // unknown names: an error before any rank waits
+  (void)send_scheduler_registry().at(ps.send_scheduler);
   const auto push_codec = compress::make_codec(ps.codec, ps.codec_args);
   const auto pull_codec = ps.pull_codec.empty() ? compress::make_codec(ps.codec, ps.codec_args)
                                                 : compress::make_codec(ps.pull_codec, ps.pull_codec_args);
@@ -53,8 +55,8 @@ PsRunResult train_parameter_server(const train::TrainOptions& opt, const PsOptio
   PsRunResult result;
   result.is_server = server;
   if (!server) {
-    BackwardOrderScheduler scheduler;
-    WorkerContext context(world, *group, layout, *push_codec, *pull_codec, scheduler);
+    const auto scheduler = send_scheduler_registry().make(ps.send_scheduler, ps.send_scheduler_args);
+    WorkerContext context(world, *group, layout, *push_codec, *pull_codec, *scheduler);
     if (ps.momentum_correction) context.set_momentum_correction(static_cast<float>(opt.momentum));
     result.train = train::train(opt, {}, &context);
     return result;
@@ -111,8 +113,8 @@ PsRunResult train_parameter_server(const train::TrainOptions& opt, const PsOptio
   c.steps = c.steps_per_epoch * (opt.epochs - start_epoch);
   c.push_codec = push_codec.get();
   c.pull_codec = pull_codec.get();
-  MeanAggregator mean;
-  c.aggregator = &mean;
+  const auto aggregator = aggregator_registry().make(ps.aggregator, ps.aggregator_args);
+  c.aggregator = aggregator.get();
   c.async = ps.async;
   c.staleness = ps.staleness;
   Server(std::move(c)).run(world);

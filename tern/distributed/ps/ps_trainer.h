@@ -33,6 +33,11 @@ struct PsOptions {
   // and a sparsifying push codec (topk, randomk, 3lc): with a dense one every
   // element is sent each step and the masking would leave no momentum.
   bool momentum_correction = false;
+  // The servers' aggregation rule and the workers' send order (hooks.h).
+  std::string aggregator = "mean";
+  Args aggregator_args = Args("aggregation argument ");
+  std::string send_scheduler = "backward-order";
+  Args send_scheduler_args = Args("send scheduler argument ");
 };
 
 struct PsRunResult {

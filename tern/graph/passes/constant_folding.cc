@@ -1,7 +1,7 @@
 #include "tern/autograd/grad_mode.h"
 #include "tern/graph/passes/passes.h"
 
-namespace tern::graph {
+namespace tern::graph::passes {
 
 bool ConstantFolding::run(Graph& g) {
   const std::vector<bool> mutated = mutated_values(g);
@@ -31,4 +31,4 @@ bool ConstantFolding::run(Graph& g) {
   return changed;
 }
 
-}  // namespace tern::graph
+}  // namespace tern::graph::passes

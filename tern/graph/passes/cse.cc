@@ -4,7 +4,7 @@
 
 #include "tern/graph/passes/passes.h"
 
-namespace tern::graph {
+namespace tern::graph::passes {
 
 namespace {
 
@@ -54,4 +54,4 @@ bool CommonSubexpressionElimination::run(Graph& g) {
   return changed;
 }
 
-}  // namespace tern::graph
+}  // namespace tern::graph::passes

@@ -1,6 +1,6 @@
 #include "tern/graph/passes/passes.h"
 
-namespace tern::graph {
+namespace tern::graph::passes {
 
 bool DeadCodeElimination::run(Graph& g) {
   std::vector<bool> live(g.values().size(), false);
@@ -22,4 +22,4 @@ bool DeadCodeElimination::run(Graph& g) {
   return changed;
 }
 
-}  // namespace tern::graph
+}  // namespace tern::graph::passes

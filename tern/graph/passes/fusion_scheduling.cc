@@ -4,7 +4,7 @@
 #include "tern/graph/fusion.h"
 #include "tern/graph/passes/passes.h"
 
-namespace tern::graph {
+namespace tern::graph::passes {
 
 bool FusionScheduling::run(Graph& g) {
   std::vector<Node>& nodes = g.nodes();
@@ -58,4 +58,4 @@ bool FusionScheduling::run(Graph& g) {
   return true;
 }
 
-}  // namespace tern::graph
+}  // namespace tern::graph::passes

@@ -7,9 +7,10 @@
 #include <string>
 #include <vector>
 
+#include "tern/base/registry.h"
 #include "tern/graph/ir.h"
 
-namespace tern::graph {
+namespace tern::graph::passes {
 
 class Pass {
  public:
@@ -36,13 +37,20 @@ class PassManager {
 
   // Constant folding, then CSE, then DCE, then fusion scheduling.
   static PassManager default_pipeline();
+  // The passes named in a comma list, from the pass registry, in order.
+  static PassManager from_names(const std::string& names);
 
  private:
   std::vector<std::shared_ptr<Pass>> passes_;
 };
 
+// Passes by name (the registry idiom of tern/base/registry.h):
+// constant-folding, cse, dce, fusion-scheduling.
+using PassRegistry = Registry<std::unique_ptr<Pass>()>;
+const PassRegistry& pass_registry();
+
 // Values that some node mutates in place (batch norm's running statistics):
 // reads of them are not pure, so CSE and folding leave their readers alone.
 std::vector<bool> mutated_values(const Graph& g);
 
-}  // namespace tern::graph
+}  // namespace tern::graph::passes

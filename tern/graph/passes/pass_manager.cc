@@ -3,7 +3,7 @@
 #include "tern/graph/passes/passes.h"
 #include "tern/graph/verify.h"
 
-namespace tern::graph {
+namespace tern::graph::passes {
 
 PassManager& PassManager::add(std::unique_ptr<Pass> pass) {
   passes_.push_back(std::move(pass));
@@ -36,14 +36,30 @@ std::vector<std::string> PassManager::names() const {
   return out;
 }
 
-PassManager PassManager::default_pipeline() {
+const PassRegistry& pass_registry() {
+  static const PassRegistry r = [] {
+    PassRegistry reg("pass");
+    const auto entry = [&](const char* name, const char* help, auto make) {
+      reg.add({name, help, {}, [make](const Args&) -> std::unique_ptr<Pass> { return make(); }});
+    };
+    entry("constant-folding", "runs nodes whose inputs are all constants once",
+          [] { return std::make_unique<ConstantFolding>(); });
+    entry("cse", "merges identical nodes", [] { return std::make_unique<CommonSubexpressionElimination>(); });
+    entry("dce", "removes nodes no output depends on", [] { return std::make_unique<DeadCodeElimination>(); });
+    entry("fusion-scheduling", "orders element-wise runs back to back for the executor's fusion",
+          [] { return std::make_unique<FusionScheduling>(); });
+    return reg;
+  }();
+  return r;
+}
+
+PassManager PassManager::from_names(const std::string& names) {
   PassManager pm;
-  pm.add(std::make_unique<ConstantFolding>());
-  pm.add(std::make_unique<CommonSubexpressionElimination>());
-  pm.add(std::make_unique<DeadCodeElimination>());
-  pm.add(std::make_unique<FusionScheduling>());
+  for (const std::string& n : split(names, ',')) pm.add(pass_registry().make(n, Args("pass argument ")));
   return pm;
 }
+
+PassManager PassManager::default_pipeline() { return from_names("constant-folding,cse,dce,fusion-scheduling"); }
 
 std::vector<bool> mutated_values(const Graph& g) {
   std::vector<bool> m(g.values().size(), false);
@@ -54,4 +70,4 @@ std::vector<bool> mutated_values(const Graph& g) {
   return m;
 }
 
-}  // namespace tern::graph
+}  // namespace tern::graph::passes

@@ -3,7 +3,7 @@
 
 #include "tern/graph/passes/pass.h"
 
-namespace tern::graph {
+namespace tern::graph::passes {
 
 // Removes nodes none of whose outputs is used by a graph output (directly or
 // through other nodes). Nodes that mutate their inputs are always kept;
@@ -44,4 +44,4 @@ class FusionScheduling : public Pass {
   bool run(Graph& g) override;
 };
 
-}  // namespace tern::graph
+}  // namespace tern::graph::passes
