@@ -1,3 +1,4 @@
+#include "tern/base/parse.h"
 #include "tern/io/checkpoint.h"
 
 #include <charconv>
@@ -23,11 +24,11 @@ int64_t parse_int(const Metadata& m, const char* key, const std::string& path) {
   auto it = m.find(key);
   if (it == m.end()) return 0;
   const std::string& s = it->second;
-  int64_t v = 0;
-  const auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
-  if (ec != std::errc() || end != s.data() + s.size() || v < 0)
-    throw IOError(str_cat(path, ": metadata '", key, "' should be a non-negative integer, got '", s, "'"));
-  return v;
+  try {
+    return tern::parse_int(s, str_cat(path, ": metadata '", key, "'"), {.min = 0});
+  } catch (const ValueError& e) {
+    throw IOError(e.what());  // a damaged file, not a bad argument
+  }
 }
 
 // Quoted, comma-separated names, at most 8 then a count.

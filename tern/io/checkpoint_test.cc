@@ -115,7 +115,7 @@ TEST(Checkpoint, BadFilesFailWithTheirPath) {
   const std::string bad_step = dir.file("step.safetensors");
   save_safetensors(bad_step, {}, {{"tern.step", "12x"}});
   e = error_of<IOError>([&] { load_checkpoint(bad_step); });
-  EXPECT_TRUE(contains(e, bad_step + ": metadata 'tern.step' should be a non-negative integer, got '12x'")) << e;
+  EXPECT_TRUE(contains(e, bad_step + ": metadata 'tern.step': expected an integer >= 0, given '12x'")) << e;
   const std::string future = dir.file("future.safetensors");
   save_safetensors(future, {}, {{"tern.format", "tern.checkpoint.v9"}});
   e = error_of<IOError>([&] { load_checkpoint(future); });

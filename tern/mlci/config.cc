@@ -1,3 +1,4 @@
+#include "tern/base/parse.h"
 #include "tern/mlci/config.h"
 
 #include <yaml-cpp/yaml.h>
@@ -66,16 +67,11 @@ std::string scalar(const Ctx& ctx, const YAML::Node& v, const std::string& key) 
 
 double number(const Ctx& ctx, const YAML::Node& v, const std::string& key) {
   const std::string s = scalar(ctx, v, key);
-  size_t used = 0;
-  double x = 0.0;
   try {
-    x = std::stod(s, &used);
-  } catch (const std::exception&) {
-    used = 0;
-  }
-  if (used == 0 || used != s.size() || !std::isfinite(x))
+    return parse_double(s, key);
+  } catch (const ValueError&) {
     ctx.fail(v.Mark(), "'" + key + "': expected a number, got '" + printable(s) + "'");
-  return x;
+  }
 }
 
 void apply(const Ctx& ctx, Config& cfg, std::set<std::string>& seen, const YAML::Node& key_node,

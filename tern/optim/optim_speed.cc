@@ -13,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "tern/base/parse.h"
 #include "tern/autograd/grad_mode.h"
 #include "tern/base/parallel.h"
 #include "tern/ops/ops.h"
@@ -61,10 +62,10 @@ int lenet(int threads) {
 }
 
 int main(int argc, char** argv) {
-  if (argc > 1 && std::string(argv[1]) == "lenet") return lenet(argc > 2 ? std::atoi(argv[2]) : 1);
+  if (argc > 1 && std::string(argv[1]) == "lenet") return lenet(argc > 2 ? static_cast<int>(tern::parse_int(argv[2], "threads", {1, 1024})) : 1);
   const int64_t n = argc > 1 ? std::atoll(argv[1]) : 4000000;
-  const int threads = argc > 2 ? std::atoi(argv[2]) : 1;
-  const int reps = argc > 3 ? std::atoi(argv[3]) : 20;
+  const int threads = argc > 2 ? static_cast<int>(tern::parse_int(argv[2], "threads", {1, 1024})) : 1;
+  const int reps = argc > 3 ? static_cast<int>(tern::parse_int(argv[3], "reps", {1, 1 << 20})) : 20;
   set_num_threads(threads);
   NoGradGuard no_grad;
   Tensor grad = randn({n});

@@ -1,3 +1,4 @@
+#include "tern/base/parse.h"
 #include "tern/distributed/collectives/blueconnect.h"
 
 #include <algorithm>
@@ -26,11 +27,7 @@ std::vector<std::string_view> split_text(std::string_view text, char sep) {
 }
 
 int parse_int(std::string_view part, std::string_view whole, const char* what) {
-  int value = 0;
-  const auto [end, ec] = std::from_chars(part.data(), part.data() + part.size(), value);
-  TERN_CHECK(ec == std::errc() && end == part.data() + part.size() && !part.empty(), "BlueConnect ", what, " '",
-             whole, "': '", part, "' is not an integer");
-  return value;
+  return static_cast<int>(tern::parse_int(part, str_cat("BlueConnect ", what, " ", quote(whole)), {-(1 << 30), 1 << 30}));
 }
 
 int64_t product(const std::vector<int>& factors) {

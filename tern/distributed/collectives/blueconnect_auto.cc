@@ -1,3 +1,4 @@
+#include "tern/base/parse.h"
 #include "tern/distributed/collectives/blueconnect_auto.h"
 
 #include <algorithm>
@@ -69,8 +70,8 @@ double summing_speed(comm::Communicator& world) {
 int default_ranks_per_node(int world_size) {
   if (auto emulation = comm::link_emulation_from_env(world_size)) return emulation->group_size;
   if (const char* local = std::getenv("OMPI_COMM_WORLD_LOCAL_SIZE")) {
-    const int n = std::atoi(local);
-    if (n >= 1 && world_size % n == 0) return n;
+    const int n = static_cast<int>(parse_int(local, "OMPI_COMM_WORLD_LOCAL_SIZE", {1, 1 << 20}));
+    if (world_size % n == 0) return n;
   }
   return world_size;
 }

@@ -1,3 +1,4 @@
+#include "tern/base/parse.h"
 #include "tern/distributed/comm/communicator.h"
 
 #include <cmath>
@@ -9,10 +10,7 @@ namespace tern::distributed::comm {
 std::chrono::milliseconds default_timeout() {
   const char* env = std::getenv("TERN_COMM_TIMEOUT");
   if (env == nullptr || *env == '\0') return std::chrono::seconds(30);
-  char* end = nullptr;
-  const double seconds = std::strtod(env, &end);
-  TERN_CHECK(end != env && *end == '\0' && std::isfinite(seconds) && seconds > 0,
-             "TERN_COMM_TIMEOUT must be a positive number of seconds, given '", env, "'");
+  const double seconds = parse_double(env, "TERN_COMM_TIMEOUT (seconds)", {.min = 0, .max = 1e9, .min_exclusive = true});
   return std::chrono::milliseconds(static_cast<int64_t>(std::ceil(seconds * 1000)));
 }
 

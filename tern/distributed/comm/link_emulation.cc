@@ -1,3 +1,4 @@
+#include "tern/base/parse.h"
 #include "tern/distributed/comm/link_emulation.h"
 
 #include <algorithm>
@@ -186,20 +187,11 @@ bool EmulatedRecv::test() {
 }
 
 int parse_positive(std::string_view s, std::string_view whole) {
-  int v = 0;
-  const auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
-  TERN_CHECK(ec == std::errc() && end == s.data() + s.size() && v >= 1, "link emulation '", whole, "': '", s,
-             "' is not a positive integer");
-  return v;
+  return static_cast<int>(parse_int(s, str_cat("link emulation ", quote(whole)), {1, 1 << 20}));
 }
 
 double parse_non_negative(std::string_view s, std::string_view whole) {
-  const std::string text(s);
-  char* end = nullptr;
-  const double v = std::strtod(text.c_str(), &end);
-  TERN_CHECK(!text.empty() && end == text.c_str() + text.size() && v >= 0, "link emulation '", whole, "': '", s,
-             "' is not a non-negative number");
-  return v;
+  return parse_double(s, str_cat("link emulation ", quote(whole)), {.min = 0});
 }
 
 }  // namespace

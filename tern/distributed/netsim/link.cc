@@ -1,3 +1,4 @@
+#include "tern/base/parse.h"
 #include "tern/distributed/netsim/link.h"
 
 #include <cstdlib>
@@ -32,12 +33,7 @@ constexpr Preset kPresets[] = {
 };
 
 double parse_number(std::string_view text, std::string_view whole) {
-  const std::string s(text);
-  char* end = nullptr;
-  const double v = std::strtod(s.c_str(), &end);
-  TERN_CHECK(!s.empty() && end == s.c_str() + s.size() && v >= 0, "link '", whole, "': '", text,
-             "' is not a non-negative number");
-  return v;
+  return parse_double(text, str_cat("link ", quote(whole)), {.min = 0});
 }
 
 Link parse_custom(std::string_view text) {

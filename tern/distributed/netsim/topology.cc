@@ -1,3 +1,4 @@
+#include "tern/base/parse.h"
 #include "tern/distributed/netsim/topology.h"
 
 #include <charconv>
@@ -18,12 +19,10 @@ std::string Topology::describe() const {
 Topology parse_topology(std::string_view shape, const Link& intra, const Link& inter) {
   const size_t x = shape.find('x');
   int nodes = 0, devices = 0;
-  auto number = [&](std::string_view part, int& out) {
-    const auto [end, ec] = std::from_chars(part.data(), part.data() + part.size(), out);
-    return ec == std::errc() && end == part.data() + part.size() && !part.empty() && out >= 1;
-  };
-  TERN_CHECK(x != std::string_view::npos && number(shape.substr(0, x), nodes) && number(shape.substr(x + 1), devices),
-             "topology '", shape, "': expected <nodes>x<devices per node>, e.g. 48x4");
+  TERN_CHECK(x != std::string_view::npos, "topology ", quote(shape), ": expected <nodes>x<devices per node>, e.g. 48x4");
+  const std::string what = str_cat("topology ", quote(shape));
+  nodes = static_cast<int>(parse_int(shape.substr(0, x), what + " nodes", {1, 1 << 20}));
+  devices = static_cast<int>(parse_int(shape.substr(x + 1), what + " devices per node", {1, 1 << 20}));
   Topology topo;
   topo.nodes = nodes;
   topo.devices_per_node = devices;

@@ -1,3 +1,4 @@
+#include "tern/base/parse.h"
 #include "tern/distributed/ps/codec_state_file.h"
 
 #include <charconv>
@@ -80,9 +81,11 @@ bool load_codec_states(const std::string& path, int64_t epochs_done, const std::
                  " has ", numel[t], " elements but its saved error buffer ", loaded[t].error.size(),
                  " and velocity ", loaded_velocities[t].size());
     const std::string step = meta("state." + std::to_string(t) + ".step");
-    const auto [end, ec] = std::from_chars(step.data(), step.data() + step.size(), loaded[t].step);
-    TERN_CHECK_T(IOError, !step.empty() && ec == std::errc() && end == step.data() + step.size(), path,
-                 ": step count '", step, "' of tensor ", t, " is not a whole number");
+    try {
+      loaded[t].step = static_cast<uint64_t>(parse_int(step, str_cat(path, ": step count of tensor ", t), {.min = 0}));
+    } catch (const ValueError& e) {
+      throw IOError(e.what());  // a damaged file, not a bad argument
+    }
   }
   states = std::move(loaded);
   velocities = std::move(loaded_velocities);
