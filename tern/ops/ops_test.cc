@@ -21,13 +21,18 @@ TEST(Ops, SumOverAllButOneDimMatchesHandSums) {
   EXPECT_EQ(mean(x).item(), (412 + 492 + 572) / 24.0);
 }
 
+// The gradient op is called directly here (autograd is a layer above; the
+// same routing through backward is in tern/autograd/op_gradients_test.cc).
 TEST(Ops, MaxPoolTakesTheFirstMaximumAndRoutesGradientThere) {
   const Tensor x = Tensor::from_vector<float>({1, 5, 5, 2, 0, 0, 3, 3, 7, 1, 2, 2, 7, 7, 2, 2}, {1, 1, 4, 4});
-  Tensor xr = x.detach().set_requires_grad();
-  const Tensor y = max_pool2d(xr, 2);
-  EXPECT_EQ(y.to_vector<float>(), (std::vector<float>{5, 5, 7, 2}));
-  sum(y).backward();
-  EXPECT_EQ(xr.grad().to_vector<float>(), (std::vector<float>{0, 1, 1, 0, 0, 0, 0, 0, 1, 0, 1, 0, 0, 0, 0, 0}));
+  const Attrs pool{{2, 2, 2, 2, 0, 0}, {}};  // 2x2 window, stride 2, no padding
+  Tensor out[kMaxOutputs];
+  ASSERT_EQ(dispatch(OpKind::max_pool2d, &x, 1, pool, out), 2);  // values, flat positions
+  EXPECT_EQ(out[0].to_vector<float>(), (std::vector<float>{5, 5, 7, 2}));
+  Attrs grad = pool;
+  for (int64_t d : x.shape()) grad.ints.push_back(d);  // pool attrs ++ input shape
+  const Tensor gx = dispatch1(OpKind::max_pool2d_grad, {ones({1, 1, 2, 2}), out[1]}, grad);
+  EXPECT_EQ(gx.to_vector<float>(), (std::vector<float>{0, 1, 1, 0, 0, 0, 0, 0, 1, 0, 1, 0, 0, 0, 0, 0}));
 }
 
 TEST(Ops, ConvMatchesAHandComputedExample) {

@@ -7,10 +7,6 @@
 
 namespace tern {
 
-namespace autograd {
-void install();  // tern/autograd/record.cc: hooks autograd into dispatch
-}
-
 namespace {
 
 constexpr const char* kOpNames[] = {
@@ -41,7 +37,6 @@ void register_all_ops() {
   register_dnnl_kernels();
   for (int k = 0; k < kNumOps; ++k)
     TERN_ASSERT(!g_ops[k].kernels[0].empty(), "op ", kOpNames[k], " has no CPU kernel");
-  autograd::install();
 }
 
 struct Registrar {
