@@ -5,7 +5,7 @@
 #include "tern/ops/op_helpers.h"
 
 namespace tern {
-namespace ops_internal {
+namespace ops {
 
 ConvGeom conv_geom(const Shape& x, const Shape& w, const Attrs& a) {
   TERN_CHECK(x.size() == 4, "conv2d: input must be [N, C, H, W], got ", shape_str(x));
@@ -160,7 +160,7 @@ void register_conv_ops() {
   register_conv_fast_kernels();
 }
 
-}  // namespace ops_internal
+}  // namespace ops
 
 Tensor conv2d(const Tensor& x, const Tensor& weight, const Tensor& bias, Conv2dOptions o) {
   Attrs a{{o.stride_h, o.stride_w, o.pad_h, o.pad_w, o.dilation_h, o.dilation_w, o.groups}, {}};

@@ -3,7 +3,7 @@
 
 #include "tern/ops/opdef.h"
 
-namespace tern::ops_internal {
+namespace tern::ops {
 
 // Geometry of one conv2d call (NCHW input, OIHW weight).
 struct ConvGeom {
@@ -17,4 +17,4 @@ ConvGeom conv_geom(const Shape& x, const Shape& w, const Attrs& a);
 
 void register_conv_fast_kernels();
 
-}  // namespace tern::ops_internal
+}  // namespace tern::ops

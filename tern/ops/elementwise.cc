@@ -7,7 +7,7 @@
 #include "tern/ops/op_helpers.h"
 
 namespace tern {
-namespace ops_internal {
+namespace ops {
 namespace {
 
 // --- unary ------------------------------------------------------------------
@@ -297,7 +297,7 @@ void register_elementwise_ops() {
   define_op(OpKind::where, {.infer = infer_where, .grad = grad_where, .save_inputs = 1, .reference = where_ref});
 }
 
-}  // namespace ops_internal
+}  // namespace ops
 
 #define TERN_PUBLIC_UNARY(name) \
   Tensor name(const Tensor& t) { return dispatch1(OpKind::name, {t}); }

@@ -4,7 +4,7 @@
 #include "tern/ops/linalg_internal.h"
 
 namespace tern {
-namespace ops_internal {
+namespace ops {
 
 MatmulPlan plan_matmul(const Tensor& a, const Tensor& b) {
   TERN_CHECK(a.dim() >= 2 && b.dim() >= 2, "matmul: operands must have at least 2 dims, got ", shape_str(a.shape()),
@@ -126,7 +126,7 @@ void register_linalg_ops() {
   register_blas_kernels();
 }
 
-}  // namespace ops_internal
+}  // namespace ops
 
 Tensor matmul(const Tensor& a, const Tensor& b) { return dispatch1(OpKind::matmul, {a, b}); }
 

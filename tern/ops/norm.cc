@@ -5,7 +5,7 @@
 #include "tern/ops/op_helpers.h"
 
 namespace tern {
-namespace ops_internal {
+namespace ops {
 namespace {
 
 // --- batch_norm(x, weight, bias, running_mean, running_var) ----------------------
@@ -276,7 +276,7 @@ void register_norm_ops() {
   define_op(OpKind::layer_norm_grad, {.infer = infer_bn_grad, .reference = ln_grad_ref});
 }
 
-}  // namespace ops_internal
+}  // namespace ops
 
 Tensor batch_norm(const Tensor& x, const Tensor& weight, const Tensor& bias, const Tensor& running_mean,
                   const Tensor& running_var, bool training, double momentum, double eps) {

@@ -7,7 +7,7 @@
 #include "tern/ops/op_helpers.h"
 
 namespace tern {
-namespace ops_internal {
+namespace ops {
 namespace {
 
 struct PoolGeom {
@@ -227,7 +227,7 @@ void register_pool_ops() {
   define_op(OpKind::avg_pool2d_grad, {.infer = infer_pool_grad, .reference = avg_pool_grad_ref});
 }
 
-}  // namespace ops_internal
+}  // namespace ops
 
 static Attrs pool_attrs(int64_t kernel, int64_t stride, int64_t padding) {
   if (stride < 0) stride = kernel;

@@ -6,7 +6,7 @@
 #include "tern/ops/op_helpers.h"
 
 namespace tern {
-namespace ops_internal {
+namespace ops {
 namespace {
 
 // Attrs of sum/mean/var: ints = dims ++ {keepdim}.
@@ -280,7 +280,7 @@ void register_reduce_ops() {
             {.infer = infer_max, .grad = grad_logsumexp, .save_inputs = 1, .save_outputs = 1, .reference = logsumexp_ref});
 }
 
-}  // namespace ops_internal
+}  // namespace ops
 
 static Attrs reduce_attrs(std::vector<int64_t> dims, bool keepdim) {
   Attrs a;

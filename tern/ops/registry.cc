@@ -19,7 +19,7 @@ static_assert(sizeof(kOpNames) / sizeof(kOpNames[0]) == kNumOps, "ops.def and th
 OpDef g_ops[kNumOps];
 
 void register_all_ops() {
-  using namespace ops_internal;
+  using namespace ops;
   for (int k = 0; k < kNumOps; ++k) {
     g_ops[k].kind = static_cast<OpKind>(k);
     g_ops[k].name = kOpNames[k];
@@ -69,7 +69,7 @@ void register_kernel(OpKind kind, DeviceType device, Kernel kernel) {
   std::stable_sort(list.begin(), list.end(), [](const Kernel& a, const Kernel& b) { return a.priority > b.priority; });
 }
 
-namespace ops_internal {
+namespace ops {
 
 void define_op(OpKind kind, const OpSpec& spec) {
   OpDef& def = mutable_op_def(kind);
@@ -104,5 +104,5 @@ Shape reduced_shape(const Shape& in, const std::vector<int64_t>& dims, bool keep
   return out;
 }
 
-}  // namespace ops_internal
+}  // namespace ops
 }  // namespace tern

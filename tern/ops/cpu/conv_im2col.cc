@@ -8,7 +8,7 @@
 #include "tern/ops/conv_internal.h"
 #include "tern/ops/op_helpers.h"
 
-namespace tern::ops_internal {
+namespace tern::ops {
 namespace {
 
 constexpr int64_t kColBudget = 4 << 20;  // floats per column buffer
@@ -175,4 +175,4 @@ void register_conv_fast_kernels() {
   register_kernel(OpKind::conv2d_grad_weight, DeviceType::cpu, {"im2col_openblas", 10, is_f32, conv_grad_weight});
 }
 
-}  // namespace tern::ops_internal
+}  // namespace tern::ops

@@ -13,7 +13,7 @@
 #include "tern/ops/conv_internal.h"
 #include "tern/ops/op_helpers.h"
 
-namespace tern::ops_internal {
+namespace tern::ops {
 namespace {
 
 using dnnl::memory;
@@ -239,4 +239,4 @@ void register_dnnl_kernels() {
   register_kernel(OpKind::conv2d_grad_weight, DeviceType::cpu, {"onednn", 20, supports_f32, conv_bwd_weights});
 }
 
-}  // namespace tern::ops_internal
+}  // namespace tern::ops
