@@ -157,7 +157,6 @@ void register_conv_ops() {
   define_op(OpKind::conv2d, {.infer = infer_conv, .grad = grad_conv, .save_inputs = 3, .reference = conv_ref});
   define_op(OpKind::conv2d_grad_input, {.infer = infer_conv_gi, .reference = conv_gi_ref});
   define_op(OpKind::conv2d_grad_weight, {.infer = infer_conv_gw, .reference = conv_gw_ref});
-  register_conv_fast_kernels();
 }
 
 }  // namespace ops

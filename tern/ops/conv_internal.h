@@ -15,6 +15,4 @@ struct ConvGeom {
 // attrs.ints = {sh, sw, ph, pw, dh, dw, groups}
 ConvGeom conv_geom(const Shape& x, const Shape& w, const Attrs& a);
 
-void register_conv_fast_kernels();
-
 }  // namespace tern::ops

@@ -1,5 +1,5 @@
 // Matrix products. The reference kernel is a plain triple loop (any float
-// dtype, any strides); the fast kernel (cpu/blas_kernels.cc) calls OpenBLAS.
+// dtype, any strides); the fast kernel (cpu/blas_kernels.cc) calls GEMM.
 #include "tern/ops/op_helpers.h"
 #include "tern/ops/linalg_internal.h"
 
@@ -123,7 +123,6 @@ void grad_linear(GradArgs& g) {
 void register_linalg_ops() {
   define_op(OpKind::matmul, {.infer = infer_matmul, .grad = grad_matmul, .save_inputs = 3, .reference = matmul_ref});
   define_op(OpKind::linear, {.infer = infer_linear, .grad = grad_linear, .save_inputs = 3, .reference = linear_ref});
-  register_blas_kernels();
 }
 
 }  // namespace ops

@@ -24,6 +24,4 @@ inline int64_t batch_offset(const Tensor& t, const Shape& batch, int64_t i) {
   return off;
 }
 
-void register_blas_kernels();
-
 }  // namespace tern::ops

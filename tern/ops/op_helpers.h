@@ -83,6 +83,5 @@ void register_conv_ops();
 void register_pool_ops();
 void register_norm_ops();
 void register_loss_ops();
-void register_dnnl_kernels();
 
 }  // namespace tern::ops

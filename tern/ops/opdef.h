@@ -104,8 +104,9 @@ struct OpDef {
   std::vector<Kernel> kernels[kNumDeviceTypes];  // sorted by priority
 };
 
-// The registry. Ops and kernels are registered explicitly at first use
-// (register_all_ops in registry.cc) - no static-initialiser order games.
+// The registry. Ops and their reference kernels are registered explicitly at
+// first use (register_all_ops in registry.cc) - no static-initialiser order
+// games; the kernel providers' kernels follow (kernel_provider.h).
 const OpDef& op_def(OpKind kind);
 OpDef& mutable_op_def(OpKind kind);
 void register_kernel(OpKind kind, DeviceType device, Kernel kernel);

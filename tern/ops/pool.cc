@@ -4,17 +4,11 @@
 #include <climits>
 #include <limits>
 
-#include "tern/ops/op_helpers.h"
+#include "tern/ops/pool_internal.h"
 
 namespace tern {
 namespace ops {
-namespace {
 
-struct PoolGeom {
-  int64_t n, c, h, w, kh, kw, sh, sw, ph, pw, oh, ow;
-};
-
-// attrs.ints = {kh, kw, sh, sw, ph, pw}
 PoolGeom pool_geom(const Shape& x, const Attrs& a, const char* op) {
   TERN_CHECK(x.size() == 4, op, ": input must be [N, C, H, W], got ", shape_str(x));
   PoolGeom g{x[0], x[1], x[2], x[3], a.i(0), a.i(1), a.i(2), a.i(3), a.i(4), a.i(5), 0, 0};
@@ -26,6 +20,8 @@ PoolGeom pool_geom(const Shape& x, const Attrs& a, const char* op) {
   TERN_CHECK(g.oh > 0 && g.ow > 0, op, ": input ", shape_str(x), " is smaller than the ", g.kh, "x", g.kw, " window");
   return g;
 }
+
+namespace {
 
 Attrs pool_only(const Attrs& a) { return Attrs{a.shape_at(0, 6).vec(), {}}; }
 Shape input_shape(const Attrs& a) { return a.shape_at(6, 4); }
@@ -71,51 +67,6 @@ void max_pool_ref(KernelArgs& k) {
           }
       }
     });
-  });
-}
-
-// The common 2x2 / stride 2 / no padding case (LeNet, VGG), f32: no bounds
-// checks, two rows at a time.
-bool is_k2s2(const KernelArgs& k) {
-  const Attrs& a = k.attrs;
-  return k.in[0].dtype() == DType::f32 && a.i(0) == 2 && a.i(1) == 2 && a.i(2) == 2 && a.i(3) == 2 && a.i(4) == 0 &&
-         a.i(5) == 0;
-}
-
-void max_pool_k2s2(KernelArgs& k) {
-  const Tensor x = as_contiguous(k.in[0]);
-  const PoolGeom g = pool_geom(x.shape(), k.attrs, "max_pool2d");
-  const float* xp = x.data<float>();
-  float* y = k.out[0].data<float>();
-  int32_t* idx = k.out[1].data<int32_t>();
-  parallel_for(g.n * g.c, 8, [&](int64_t b, int64_t e) {
-    for (int64_t nc = b; nc < e; ++nc) {
-      const float* src = xp + nc * g.h * g.w;
-      float* dst = y + nc * g.oh * g.ow;
-      int32_t* di = idx + nc * g.oh * g.ow;
-      for (int64_t oy = 0; oy < g.oh; ++oy) {
-        const float* r0 = src + 2 * oy * g.w;
-        const float* r1 = r0 + g.w;
-        const int64_t i0 = 2 * oy * g.w;
-        float* d = dst + oy * g.ow;
-        int32_t* ix = di + oy * g.ow;
-        // Two branch-free passes the compiler can vectorise: the maxima, then
-        // where each maximum sits - the first in row-major order, as in the
-        // reference. (A single pass mixing float selects and int64 selects
-        // stays scalar.)
-        for (int64_t ox = 0; ox < g.ow; ++ox) {
-          const float a = r0[2 * ox], b = r0[2 * ox + 1], c = r1[2 * ox], e = r1[2 * ox + 1];
-          const float top = b > a ? b : a, bottom = e > c ? e : c;
-          d[ox] = bottom > top ? bottom : top;
-        }
-        for (int64_t ox = 0; ox < g.ow; ++ox) {
-          const float m = d[ox];
-          const int64_t ea = r0[2 * ox] == m, eb = r0[2 * ox + 1] == m, ec = r1[2 * ox] == m;
-          // offset: a -> 0, b -> 1, c -> w, d -> w + 1
-          ix[ox] = static_cast<int32_t>(i0 + 2 * ox + (1 - ea) * (eb + (1 - eb) * (g.w + 1 - ec)));
-        }
-      }
-    }
   });
 }
 
@@ -221,7 +172,6 @@ void avg_pool_grad_ref(KernelArgs& k) {
 
 void register_pool_ops() {
   define_op(OpKind::max_pool2d, {.infer = infer_max_pool, .grad = grad_max_pool, .save_outputs = 2, .reference = max_pool_ref});
-  register_kernel(OpKind::max_pool2d, DeviceType::cpu, {"k2s2", 10, is_k2s2, max_pool_k2s2});
   define_op(OpKind::max_pool2d_grad, {.infer = infer_pool_grad, .reference = max_pool_grad_ref});
   define_op(OpKind::avg_pool2d, {.infer = infer_avg_pool, .grad = grad_avg_pool, .reference = avg_pool_ref});
   define_op(OpKind::avg_pool2d_grad, {.infer = infer_pool_grad, .reference = avg_pool_grad_ref});

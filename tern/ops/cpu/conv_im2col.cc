@@ -6,9 +6,10 @@
 #include <cstring>
 
 #include "tern/ops/conv_internal.h"
+#include "tern/ops/cpu/cpu_kernels.h"
 #include "tern/ops/op_helpers.h"
 
-namespace tern::ops {
+namespace tern::ops::cpu {
 namespace {
 
 constexpr int64_t kColBudget = 4 << 20;  // floats per column buffer
@@ -169,10 +170,10 @@ void conv_grad_weight(KernelArgs& k) {
 
 }  // namespace
 
-void register_conv_fast_kernels() {
+void register_im2col_kernels() {
   register_kernel(OpKind::conv2d, DeviceType::cpu, {"im2col_openblas", 10, is_f32, conv_fwd});
   register_kernel(OpKind::conv2d_grad_input, DeviceType::cpu, {"im2col_openblas", 10, is_f32, conv_grad_input});
   register_kernel(OpKind::conv2d_grad_weight, DeviceType::cpu, {"im2col_openblas", 10, is_f32, conv_grad_weight});
 }
 
-}  // namespace tern::ops
+}  // namespace tern::ops::cpu

@@ -11,9 +11,10 @@
 #include <tuple>
 
 #include "tern/ops/conv_internal.h"
+#include "tern/ops/cpu/cpu_kernels.h"
 #include "tern/ops/op_helpers.h"
 
-namespace tern::ops {
+namespace tern::ops::cpu {
 namespace {
 
 using dnnl::memory;
@@ -239,4 +240,4 @@ void register_dnnl_kernels() {
   register_kernel(OpKind::conv2d_grad_weight, DeviceType::cpu, {"onednn", 20, supports_f32, conv_bwd_weights});
 }
 
-}  // namespace tern::ops
+}  // namespace tern::ops::cpu
