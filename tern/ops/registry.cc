@@ -27,7 +27,7 @@ Providers& providers() {
 }
 
 constexpr const char* kOpNames[] = {
-#define TERN_OP(name) #name,
+#define TERN_OP(name, family, onnx) #name,
 #include "tern/ops/ops.def"
 #undef TERN_OP
 };
