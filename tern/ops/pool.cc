@@ -9,9 +9,9 @@
 namespace tern {
 namespace ops {
 
-PoolGeom pool_geom(const Shape& x, const Attrs& a, const char* op) {
+PoolGeom pool_geom(const Shape& x, const Pool2dAttrs& a, const char* op) {
   TERN_CHECK(x.size() == 4, op, ": input must be [N, C, H, W], got ", shape_str(x));
-  PoolGeom g{x[0], x[1], x[2], x[3], a.i(0), a.i(1), a.i(2), a.i(3), a.i(4), a.i(5), 0, 0};
+  PoolGeom g{x[0], x[1], x[2], x[3], a.kernel_h, a.kernel_w, a.stride_h, a.stride_w, a.pad_h, a.pad_w, 0, 0};
   TERN_CHECK(g.kh > 0 && g.kw > 0 && g.sh > 0 && g.sw > 0, op, ": kernel and stride must be positive");
   TERN_CHECK(g.ph >= 0 && g.pw >= 0 && 2 * g.ph <= g.kh && 2 * g.pw <= g.kw, op,
              ": padding must be at most half the kernel size");
@@ -23,12 +23,9 @@ PoolGeom pool_geom(const Shape& x, const Attrs& a, const char* op) {
 
 namespace {
 
-Attrs pool_only(const Attrs& a) { return Attrs{a.shape_at(0, 6).vec(), {}}; }
-Shape input_shape(const Attrs& a) { return a.shape_at(6, 4); }
-
 int infer_max_pool(const Tensor* in, int, const Attrs& a, TensorMeta* out) {
   check_float(in[0], "max_pool2d");
-  const PoolGeom g = pool_geom(in[0].shape(), a, "max_pool2d");
+  const PoolGeom g = pool_geom(in[0].shape(), Pool2dAttrs::from(a), "max_pool2d");
   TERN_CHECK(g.h * g.w <= INT32_MAX, "max_pool2d: planes of ", g.h, "x", g.w, " are too large (at most 2^31 elements)");
   out[0] = {Shape{g.n, g.c, g.oh, g.ow}, in[0].dtype()};
   out[1] = {Shape{g.n, g.c, g.oh, g.ow}, DType::i32};  // flat h*w position: i32 halves the saved bytes
@@ -37,7 +34,7 @@ int infer_max_pool(const Tensor* in, int, const Attrs& a, TensorMeta* out) {
 
 void max_pool_ref(KernelArgs& k) {
   const Tensor x = as_contiguous(k.in[0]);
-  const PoolGeom g = pool_geom(x.shape(), k.attrs, "max_pool2d");
+  const PoolGeom g = pool_geom(x.shape(), Pool2dAttrs::from(k.attrs), "max_pool2d");
   TERN_FLOAT_SWITCH(x.dtype(), "max_pool2d", [&] {
     const T* xp = x.data<T>();
     T* y = k.out[0].data<T>();
@@ -71,21 +68,20 @@ void max_pool_ref(KernelArgs& k) {
 }
 
 void grad_max_pool(GradArgs& g) {
-  Attrs a = pool_only(g.attrs);
-  for (int64_t d : g.in_meta[0].shape) a.ints.push_back(d);
-  g.gin[0] = dispatch1(OpKind::max_pool2d_grad, {g.gout[0], g.out[1]}, std::move(a));
+  const Pool2dGradAttrs a{Pool2dAttrs::from(g.attrs), g.in_meta[0].shape};
+  g.gin[0] = dispatch1(OpKind::max_pool2d_grad, {g.gout[0], g.out[1]}, a.to_attrs());
 }
 
-// max_pool2d_grad(gout, indices): ints = pool attrs ++ input shape
+// max_pool2d_grad(gout, indices), avg_pool2d_grad(gout): Pool2dGradAttrs
 int infer_pool_grad(const Tensor* in, int, const Attrs& a, TensorMeta* out) {
-  out[0] = {input_shape(a), in[0].dtype()};
+  out[0] = {Pool2dGradAttrs::from(a).input, in[0].dtype()};
   return 1;
 }
 
 void max_pool_grad_ref(KernelArgs& k) {
   const Tensor go = as_contiguous(k.in[0]), idx = as_contiguous(k.in[1]);
-  const Shape xs = input_shape(k.attrs);
-  const PoolGeom g = pool_geom(xs, k.attrs, "max_pool2d_grad");
+  const Pool2dGradAttrs a = Pool2dGradAttrs::from(k.attrs);
+  const PoolGeom g = pool_geom(a.input, a.pool, "max_pool2d_grad");
   TERN_FLOAT_SWITCH(go.dtype(), "max_pool2d_grad", [&] {
     const T* gp = go.data<T>();
     const int32_t* ip = idx.data<int32_t>();
@@ -103,14 +99,14 @@ void max_pool_grad_ref(KernelArgs& k) {
 
 int infer_avg_pool(const Tensor* in, int, const Attrs& a, TensorMeta* out) {
   check_float(in[0], "avg_pool2d");
-  const PoolGeom g = pool_geom(in[0].shape(), a, "avg_pool2d");
+  const PoolGeom g = pool_geom(in[0].shape(), Pool2dAttrs::from(a), "avg_pool2d");
   out[0] = {Shape{g.n, g.c, g.oh, g.ow}, in[0].dtype()};
   return 1;
 }
 
 void avg_pool_ref(KernelArgs& k) {
   const Tensor x = as_contiguous(k.in[0]);
-  const PoolGeom g = pool_geom(x.shape(), k.attrs, "avg_pool2d");
+  const PoolGeom g = pool_geom(x.shape(), Pool2dAttrs::from(k.attrs), "avg_pool2d");
   const double inv = 1.0 / static_cast<double>(g.kh * g.kw);
   TERN_FLOAT_SWITCH(x.dtype(), "avg_pool2d", [&] {
     const T* xp = x.data<T>();
@@ -137,14 +133,14 @@ void avg_pool_ref(KernelArgs& k) {
 }
 
 void grad_avg_pool(GradArgs& g) {
-  Attrs a = pool_only(g.attrs);
-  for (int64_t d : g.in_meta[0].shape) a.ints.push_back(d);
-  g.gin[0] = dispatch1(OpKind::avg_pool2d_grad, {g.gout[0]}, std::move(a));
+  const Pool2dGradAttrs a{Pool2dAttrs::from(g.attrs), g.in_meta[0].shape};
+  g.gin[0] = dispatch1(OpKind::avg_pool2d_grad, {g.gout[0]}, a.to_attrs());
 }
 
 void avg_pool_grad_ref(KernelArgs& k) {
   const Tensor go = as_contiguous(k.in[0]);
-  const PoolGeom g = pool_geom(input_shape(k.attrs), k.attrs, "avg_pool2d_grad");
+  const Pool2dGradAttrs a = Pool2dGradAttrs::from(k.attrs);
+  const PoolGeom g = pool_geom(a.input, a.pool, "avg_pool2d_grad");
   const double inv = 1.0 / static_cast<double>(g.kh * g.kw);
   TERN_FLOAT_SWITCH(go.dtype(), "avg_pool2d_grad", [&] {
     const T* gp = go.data<T>();
@@ -181,7 +177,7 @@ void register_pool_ops() {
 
 static Attrs pool_attrs(int64_t kernel, int64_t stride, int64_t padding) {
   if (stride < 0) stride = kernel;
-  return Attrs{{kernel, kernel, stride, stride, padding, padding}, {}};
+  return Pool2dAttrs{kernel, kernel, stride, stride, padding, padding}.to_attrs();
 }
 
 Tensor max_pool2d(const Tensor& x, int64_t kernel, int64_t stride, int64_t padding) {
@@ -202,7 +198,7 @@ Tensor adaptive_avg_pool2d(const Tensor& x, int64_t out_h, int64_t out_w) {
   if (out_h == 1 && out_w == 1) return mean(x, {2, 3}, true);
   if (h % out_h == 0 && w % out_w == 0) {
     const int64_t kh = h / out_h, kw = w / out_w;
-    return dispatch1(OpKind::avg_pool2d, {x}, Attrs{{kh, kw, kh, kw, 0, 0}, {}});
+    return dispatch1(OpKind::avg_pool2d, {x}, Pool2dAttrs{kh, kw, kh, kw, 0, 0}.to_attrs());
   }
   // General case: each output cell averages rows [floor(i*h/oh), ceil((i+1)*h/oh)).
   std::vector<Tensor> rows;

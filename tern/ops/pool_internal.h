@@ -2,6 +2,7 @@
 // (tern/ops/cpu/pool_kernels.cc).
 #pragma once
 
+#include "tern/ops/op_attrs.h"
 #include "tern/ops/op_helpers.h"
 
 namespace tern::ops {
@@ -11,7 +12,7 @@ struct PoolGeom {
   int64_t n, c, h, w, kh, kw, sh, sw, ph, pw, oh, ow;
 };
 
-// attrs.ints = {kh, kw, sh, sw, ph, pw}; `op` names the op in errors.
-PoolGeom pool_geom(const Shape& x, const Attrs& a, const char* op);
+// Checks the input shape against the attributes; `op` names the op in errors.
+PoolGeom pool_geom(const Shape& x, const Pool2dAttrs& a, const char* op);
 
 }  // namespace tern::ops

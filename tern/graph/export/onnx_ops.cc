@@ -93,18 +93,20 @@ void emit_conv(const Emit& e) {
   if (e.has_in(2)) ins.push_back(e.in(2));
   onnx::NodeProto* c = e.direct(ins);
   const Shape& w = e.in_value(1).shape;
+  const Conv2dAttrs a = Conv2dAttrs::from(e.n.attrs);
   set_attr(c, "kernel_shape", std::vector<int64_t>{w[2], w[3]});
-  set_attr(c, "strides", std::vector<int64_t>{e.i(0), e.i(1)});
-  set_attr(c, "pads", std::vector<int64_t>{e.i(2), e.i(3), e.i(2), e.i(3)});
-  set_attr(c, "dilations", std::vector<int64_t>{e.i(4), e.i(5)});
-  set_attr(c, "group", e.i(6));
+  set_attr(c, "strides", std::vector<int64_t>{a.stride_h, a.stride_w});
+  set_attr(c, "pads", std::vector<int64_t>{a.pad_h, a.pad_w, a.pad_h, a.pad_w});
+  set_attr(c, "dilations", std::vector<int64_t>{a.dilation_h, a.dilation_w});
+  set_attr(c, "group", a.groups);
 }
 
 void emit_pool(const Emit& e) {
   onnx::NodeProto* p = e.direct({e.in(0)});
-  set_attr(p, "kernel_shape", std::vector<int64_t>{e.i(0), e.i(1)});
-  set_attr(p, "strides", std::vector<int64_t>{e.i(2), e.i(3)});
-  set_attr(p, "pads", std::vector<int64_t>{e.i(4), e.i(5), e.i(4), e.i(5)});
+  const Pool2dAttrs a = Pool2dAttrs::from(e.n.attrs);
+  set_attr(p, "kernel_shape", std::vector<int64_t>{a.kernel_h, a.kernel_w});
+  set_attr(p, "strides", std::vector<int64_t>{a.stride_h, a.stride_w});
+  set_attr(p, "pads", std::vector<int64_t>{a.pad_h, a.pad_w, a.pad_h, a.pad_w});
   if (e.n.kind == OpKind::avg_pool2d) set_attr(p, "count_include_pad", int64_t{1});  // Tern counts padding
 }
 

@@ -75,7 +75,7 @@ bool is_f32(const KernelArgs& k) { return k.in[0].dtype() == DType::f32 && k.in[
 // into a scratch [ocg x ns*ohw], then scattered to NCHW.
 void conv_fwd(KernelArgs& k) {
   const Tensor x = as_contiguous(k.in[0]), w = as_contiguous(k.in[1]);
-  const ConvGeom g = conv_geom(x.shape(), w.shape(), k.attrs);
+  const ConvGeom g = conv_geom(x.shape(), w.shape(), Conv2dAttrs::from(k.attrs));
   const int64_t ocg = g.oc / g.groups, kdim = (g.c / g.groups) * g.kh * g.kw, ohw = g.oh * g.ow;
   const int64_t chunk = chunk_samples(g);
   const float* bias = k.nin > 2 ? as_contiguous(k.in[2]).data<float>() : nullptr;
@@ -128,8 +128,8 @@ void gather_gout(const float* gout, const ConvGeom& g, int64_t n0, int64_t ns, i
 
 void conv_grad_input(KernelArgs& k) {
   const Tensor go = as_contiguous(k.in[0]), w = as_contiguous(k.in[1]);
-  const Shape xs = k.attrs.shape_at(7, 4);
-  const ConvGeom g = conv_geom(xs, w.shape(), k.attrs);
+  const Conv2dGradAttrs a = Conv2dGradAttrs::from(k.attrs);  // a.shape: the input's
+  const ConvGeom g = conv_geom(a.shape, w.shape(), a.conv);
   const int64_t ocg = g.oc / g.groups, kdim = (g.c / g.groups) * g.kh * g.kw, ohw = g.oh * g.ow;
   const int64_t chunk = chunk_samples(g);
   float* gx = k.out[0].data<float>();
@@ -149,8 +149,8 @@ void conv_grad_input(KernelArgs& k) {
 
 void conv_grad_weight(KernelArgs& k) {
   const Tensor go = as_contiguous(k.in[0]), x = as_contiguous(k.in[1]);
-  const Shape ws = k.attrs.shape_at(7, 4);
-  const ConvGeom g = conv_geom(x.shape(), ws, k.attrs);
+  const Conv2dGradAttrs a = Conv2dGradAttrs::from(k.attrs);  // a.shape: the weight's
+  const ConvGeom g = conv_geom(x.shape(), a.shape, a.conv);
   const int64_t ocg = g.oc / g.groups, kdim = (g.c / g.groups) * g.kh * g.kw, ohw = g.oh * g.ow;
   const int64_t chunk = chunk_samples(g);
   float* gw = k.out[0].data<float>();

@@ -8,14 +8,14 @@ namespace tern::ops::cpu {
 namespace {
 
 bool is_k2s2(const KernelArgs& k) {
-  const Attrs& a = k.attrs;
-  return k.in[0].dtype() == DType::f32 && a.i(0) == 2 && a.i(1) == 2 && a.i(2) == 2 && a.i(3) == 2 && a.i(4) == 0 &&
-         a.i(5) == 0;
+  const Pool2dAttrs a = Pool2dAttrs::from(k.attrs);
+  return k.in[0].dtype() == DType::f32 && a.kernel_h == 2 && a.kernel_w == 2 && a.stride_h == 2 && a.stride_w == 2 &&
+         a.pad_h == 0 && a.pad_w == 0;
 }
 
 void max_pool_k2s2(KernelArgs& k) {
   const Tensor x = as_contiguous(k.in[0]);
-  const PoolGeom g = pool_geom(x.shape(), k.attrs, "max_pool2d");
+  const PoolGeom g = pool_geom(x.shape(), Pool2dAttrs::from(k.attrs), "max_pool2d");
   const float* xp = x.data<float>();
   float* y = k.out[0].data<float>();
   int32_t* idx = k.out[1].data<int32_t>();
