@@ -6,10 +6,11 @@
 
 namespace tern::ops::cpu {
 
-// Registers every kernel below. provider.cc hands it to the registry; a
-// program never needs to call it.
+// The library's entry point: registers all its kernels. provider.cc hands
+// it to the registry; a program never needs to call it.
 void register_kernels();
 
+// Its parts, one per file (called only by register_kernels).
 void register_blas_kernels();    // blas_kernels.cc: matmul, linear (oneDNN sgemm f32, OpenBLAS f64)
 void register_im2col_kernels();  // conv_im2col.cc: conv2d and its gradients, im2col + OpenBLAS sgemm (f32)
 void register_dnnl_kernels();    // dnnl_conv.cc: conv2d and its gradients, oneDNN primitives (f32)
