@@ -1,11 +1,22 @@
 # Tern: the two commands a user needs.
 #   make demo  - install dependencies, build (release), train LeNet-5 on Fashion-MNIST
-#   make test  - install dependencies, build, run the unit test suite (ctest -L unit)
+#   make test  - install dependencies, build, run the unit and dist suites (ctest -L '^(unit|dist)$')
+# and one for kernel work:
+#   make test-reference - build with the reference kernels alone (preset
+#       `reference` in build-reference/: no OpenBLAS, oneDNN or OpenMP) and run
+#       the unit tests of base, core, ops, autograd, nn and graph (ctest's
+#       module labels, see tern_test). Tests that need a fast kernel live in
+#       tern/ops/cpu, which that build leaves out. Measured here (2 cores,
+#       -j2): 28 s for the 105 tests (55 s of test time; 58 s once on a busier
+#       machine), after a first build of 5.5 min. The whole unit|dist suite
+#       passes there too, in about 3 min.
 BUILD ?= build
 JOBS  ?= $(shell nproc)
-CTEST_LABELS ?= unit|dist
+CTEST_LABELS ?= ^(unit|dist)$$
 
-.PHONY: all bootstrap build demo test test-slow bench clean
+REF_MODULES ?= base|core|ops|autograd|nn|graph
+
+.PHONY: all bootstrap build demo test test-slow test-reference bench clean
 
 all: build
 
@@ -25,7 +36,12 @@ test: build
 	cd $(BUILD) && ctest -L '$(CTEST_LABELS)' --output-on-failure -j $(JOBS) --timeout 900
 
 test-slow: build
-	cd $(BUILD) && ctest -L slow --output-on-failure
+	cd $(BUILD) && ctest -L '^slow$$' --output-on-failure
+
+test-reference: bootstrap
+	cmake --preset reference
+	cmake --build build-reference -j $(JOBS)
+	cd build-reference && ctest -L '^unit$$' -L '^($(REF_MODULES))$$' --output-on-failure -j $(JOBS) --timeout 900
 
 clean:
 	rm -rf $(BUILD)

@@ -184,7 +184,20 @@ void run_backward(const std::vector<Tensor>& roots, const std::vector<Tensor>& g
 
 void install() { set_autograd_recorder(&record); }
 
+namespace {
+// The recorder is installed before main() by this registrar. With static
+// libraries an object file is linked only when the program references a
+// symbol in it; this file defines backward() and grad(), so every program
+// that can ask for a gradient links it, and the registrar with it. A
+// program that never asks for one records no tape, which costs it nothing.
+// (dispatch.cc's recorder pointer is constant-initialised, so the order of
+// static initialisers does not matter.)
+const bool g_installed = (install(), true);
+}  // namespace
+
 void backward(const std::vector<Tensor>& roots, const std::vector<Tensor>& grads) { run_backward(roots, grads, nullptr); }
+
+void backward(const Tensor& root, const Tensor& grad) { run_backward({root}, {grad}, nullptr); }
 
 std::vector<Tensor> grad(const Tensor& output, const std::vector<Tensor>& inputs, const Tensor& grad_output) {
   std::unordered_map<Node*, Tensor> capture;
@@ -204,7 +217,4 @@ std::vector<Tensor> grad(const Tensor& output, const std::vector<Tensor>& inputs
 }
 
 }  // namespace autograd
-
-void Tensor::backward(const Tensor& grad) const { autograd::backward({*this}, {grad}); }
-
 }  // namespace tern

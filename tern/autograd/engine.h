@@ -1,4 +1,4 @@
-// The backward engine. Tensor::backward() calls backward({t}, {grad}).
+// The backward engine, and the recorder it installs into dispatch() (tern/ops/dispatch.h).
 #pragma once
 
 #include <vector>
@@ -13,9 +13,16 @@ namespace tern::autograd {
 // leaf's gradient is complete. Saved tensors are freed as nodes finish, so a
 // graph can be backpropagated once.
 void backward(const std::vector<Tensor>& roots, const std::vector<Tensor>& grads = {});
+// The same for one root: a scalar loss unless `grad` is given.
+void backward(const Tensor& root, const Tensor& grad = {});
 
 // Gradients of `output` w.r.t. `inputs`, returned instead of accumulated
 // (inputs' .grad is left untouched).
 std::vector<Tensor> grad(const Tensor& output, const std::vector<Tensor>& inputs, const Tensor& grad_output = Tensor());
+
+// Hooks the tape recorder into dispatch() (set_autograd_recorder). Runs by
+// itself before main() in every program that links engine.cc; calling it
+// again does nothing.
+void install();
 
 }  // namespace tern::autograd

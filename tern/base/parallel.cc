@@ -1,23 +1,54 @@
 #include "tern/base/parallel.h"
 
-#include <omp.h>
-
 #include <algorithm>
+#include <mutex>
+#include <thread>
+#include <vector>
 
-extern "C" void openblas_set_num_threads(int) __attribute__((weak));
+// _OPENMP: compiled with -fopenmp (TERN_OPENMP links OpenMP into tern_base).
+#ifdef _OPENMP
+#include <omp.h>
+#endif
 
 namespace tern {
 
 namespace {
+
 int g_threads = 0;  // 0: not set yet, use OpenMP's default
+
+struct Listeners {
+  std::mutex mu;
+  std::vector<void (*)(int)> fns;
+};
+Listeners& listeners() {  // function-local: registrars may run before this file's statics
+  static Listeners l;
+  return l;
 }
 
+}  // namespace
+
 void set_num_threads(int n) {
+#ifdef _OPENMP
   if (n <= 0) n = omp_get_num_procs();
   g_threads = n;
   omp_set_num_threads(n);
-  if (openblas_set_num_threads) openblas_set_num_threads(n);
+#else
+  if (n <= 0) n = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  g_threads = n;
+#endif
+  Listeners& l = listeners();
+  std::lock_guard<std::mutex> lock(l.mu);
+  for (void (*fn)(int) : l.fns) fn(n);
 }
+
+void add_thread_count_listener(void (*fn)(int threads)) {
+  Listeners& l = listeners();
+  std::lock_guard<std::mutex> lock(l.mu);
+  l.fns.push_back(fn);
+  if (g_threads > 0) fn(g_threads);
+}
+
+#ifdef _OPENMP
 
 int num_threads() { return g_threads > 0 ? g_threads : omp_get_max_threads(); }
 
@@ -42,5 +73,17 @@ void parallel_for(int64_t n, int64_t grain, const std::function<void(int64_t, in
     if (begin < end) fn(begin, end);
   }
 }
+
+#else  // no OpenMP: one thread
+
+int num_threads() { return g_threads > 0 ? g_threads : 1; }
+
+bool in_parallel_region() { return false; }
+
+void parallel_for(int64_t n, int64_t grain, const std::function<void(int64_t, int64_t)>& fn) {
+  if (n > 0) fn(0, n);
+}
+
+#endif
 
 }  // namespace tern

@@ -1,5 +1,8 @@
-// Threading helpers over OpenMP. One process-wide thread count
-// (set_num_threads), used by our loops and passed to OpenBLAS and oneDNN.
+// Threading helpers. One process-wide thread count (set_num_threads), used by
+// parallel_for and passed to the libraries that keep their own threads
+// (tern/ops/cpu tells OpenBLAS through add_thread_count_listener). With
+// OpenMP (TERN_OPENMP, on by default) parallel_for runs its chunks on OpenMP
+// threads; without it everything runs on the calling thread.
 #pragma once
 
 #include <cstdint>
@@ -7,7 +10,9 @@
 
 namespace tern {
 
+// n <= 0: one thread per processor.
 void set_num_threads(int n);
+// The count set, else OpenMP's default (1 without OpenMP).
 int num_threads();
 bool in_parallel_region();
 
@@ -15,5 +20,10 @@ bool in_parallel_region();
 // elements, in parallel when that is worth it. Chunks are deterministic for
 // a given thread count.
 void parallel_for(int64_t n, int64_t grain, const std::function<void(int64_t, int64_t)>& fn);
+
+// Calls fn(n) on every set_num_threads(n), after OpenMP has been told; at
+// once too if a count was set before. Add listeners before other threads
+// start (a static registrar does).
+void add_thread_count_listener(void (*fn)(int threads));
 
 }  // namespace tern

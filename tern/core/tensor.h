@@ -17,7 +17,7 @@
 namespace tern {
 
 namespace autograd {
-struct Node;
+struct Node;  // a tape node: defined by tern/autograd (a higher layer); core only holds pointers
 }
 
 class Tensor;
@@ -87,6 +87,8 @@ class Tensor {
   std::vector<T> to_vector() const;
 
   // --- autograd ----------------------------------------------------------
+  // The data autograd keeps per tensor. Gradients are computed by
+  // autograd::backward / autograd::grad (tern/autograd/engine.h).
   bool requires_grad() const { return impl_->autograd && impl_->autograd->requires_grad; }
   Tensor& set_requires_grad(bool on = true);
   bool is_leaf() const { return !impl_->autograd || !impl_->autograd->grad_fn; }
@@ -94,8 +96,6 @@ class Tensor {
   void set_grad(const Tensor& g);
   void zero_grad() { if (impl_->autograd) impl_->autograd->grad.reset(); }
   const std::shared_ptr<autograd::Node>& grad_fn() const;
-  // Runs backward from this tensor (a scalar unless `grad` is given).
-  void backward(const Tensor& grad = Tensor()) const;
   // Registers a hook called with this leaf's gradient when backward produced it.
   void register_grad_hook(GradHook hook);
   // A tensor sharing data with this one but outside the autograd graph.

@@ -76,12 +76,12 @@ TEST(Function, GradientsThroughStagedCallEqualEager) {
   Tensor x = randn({3, 4}).set_requires_grad(true);
   const Tensor y = randn({3, 5});
   f({x, y});  // trace
-  body({x, y})[0].backward();
+  autograd::backward(body({x, y})[0]);
   const Tensor gw = w.grad(), gb = b.grad(), gx = x.grad();
   w.zero_grad();
   b.zero_grad();
   x.zero_grad();
-  f({x, y})[0].backward();  // replay
+  autograd::backward(f({x, y})[0]);  // replay
   EXPECT_TRUE(allclose(w.grad(), gw, 1e-5, 1e-7));
   EXPECT_TRUE(allclose(b.grad(), gb, 1e-5, 1e-7));
   EXPECT_TRUE(allclose(x.grad(), gx, 1e-5, 1e-7));
@@ -108,7 +108,7 @@ TEST(Function, BackwardThroughStagedCallIsOneNodeWithStagedGradient) {
   Tensor x0 = randn({2, 4}).set_requires_grad(true);
   const auto body = [&](const Ts& a) { return Ts{tanh(matmul(a[0], w)), sum(exp(a[0]))}; };
   const auto loss = [](const Ts& out) { return add(sum(mul(out[0], out[0])), mul_scalar(out[1], 3.0)); };
-  loss(body({mul_scalar(x0, 2.0)})).backward();
+  autograd::backward(loss(body({mul_scalar(x0, 2.0)})));
   const Tensor gw = w.grad(), gx = x0.grad();
   w.zero_grad();
   x0.zero_grad();
@@ -122,7 +122,7 @@ TEST(Function, BackwardThroughStagedCallIsOneNodeWithStagedGradient) {
   EXPECT_EQ(s[0].grad_fn()->name(), std::string("staged_call"));
   EXPECT_EQ(s[0].grad_fn(), s[1].grad_fn());  // one node for the whole call
   EXPECT_GT(sb->forward_graph().outputs().size(), 2u) << "the forward graph returns no saved values";
-  loss(s).backward();
+  autograd::backward(loss(s));
   EXPECT_EQ(sb->backward_calls(), 1);
   EXPECT_TRUE(allclose(w.grad(), gw, 1e-5, 1e-7));
   EXPECT_TRUE(allclose(x0.grad(), gx, 1e-5, 1e-7));
@@ -137,7 +137,7 @@ TEST(Function, BackwardThroughStagedCallIsOneNodeWithStagedGradient) {
   const Ts o = g({mul_scalar(x0, 2.0)});
   EXPECT_EQ(g.last_backward(), nullptr);
   EXPECT_NE(o[0].grad_fn()->name(), std::string("staged_call"));
-  loss(o).backward();
+  autograd::backward(loss(o));
   EXPECT_TRUE(allclose(w.grad(), gw, 1e-5, 1e-7));
 }
 
@@ -150,7 +150,7 @@ TEST(Function, BackwardAfterTheFunctionIsDestroyedIsAnError) {
     out = f({ones({3})})[0];
   }
   try {
-    out.backward();
+    autograd::backward(out);
     FAIL() << "backward ran";
   } catch (const ValueError& e) {
     EXPECT_NE(std::string(e.what()).find("destroyed"), std::string::npos) << e.what();
@@ -165,7 +165,7 @@ TEST(Function, DetachStopsGradientsInStagedCalls) {
   const Ts staged = f({x});
   EXPECT_NE(to_text(*f.last_graph()).find("detach(%"), std::string::npos) << to_text(*f.last_graph());
   EXPECT_FALSE(staged[1].requires_grad() || staged[1].grad_fn());  // a detached output stays detached
-  staged[0].backward();
+  autograd::backward(staged[0]);
   EXPECT_TRUE(allclose(x.grad(), exp(x.detach()), 1e-6, 1e-7));  // no gradient through the detached factor
 }
 
@@ -257,14 +257,14 @@ void check_one_trace_serves_all_batches(const std::string& model) {
       if (backward == nullptr) backward = f.last_backward();
       EXPECT_EQ(f.last_backward(), backward) << model << " batch " << n;
     }
-    staged.backward();
+    autograd::backward(staged);
     std::vector<Tensor> staged_grads;
     for (Tensor p : params) {
       staged_grads.push_back(p.grad());
       p.zero_grad();
     }
     const Tensor eager = cross_entropy((*m)(x), y);
-    eager.backward();
+    autograd::backward(eager);
     EXPECT_TRUE(allclose(staged, eager, 1e-5, 1e-6)) << model << " batch " << n;
     for (size_t k = 0; k < params.size(); ++k) {
       EXPECT_TRUE(allclose(staged_grads[k], params[k].grad(), 1e-5, 1e-6)) << model << " batch " << n << " param " << k;
@@ -289,10 +289,10 @@ TEST(Function, SteadyStateCallsReachNoSystemAllocator) {
   auto f = function([&](const Ts& a) { return Ts{cross_entropy((*m)(a[0]), a[1])}; });
   const Tensor x = randn({8, 1, 28, 28});
   const Tensor y = Tensor::from_vector<int64_t>({0, 1, 2, 3, 4, 5, 6, 7}, {8});
-  for (int k = 0; k < 3; ++k) f({x, y})[0].backward();  // trace, then warm the allocator's cache
+  for (int k = 0; k < 3; ++k) autograd::backward(f({x, y})[0]);  // trace, then warm the allocator's cache
   EXPECT_NE(f.last_backward(), nullptr);                   // the staged backward is what is measured
   const int64_t before = CpuAllocator::get().stats().num_system_allocs;
-  for (int k = 0; k < 5; ++k) f({x, y})[0].backward();
+  for (int k = 0; k < 5; ++k) autograd::backward(f({x, y})[0]);
   EXPECT_EQ(CpuAllocator::get().stats().num_system_allocs - before, 0);
 }
 

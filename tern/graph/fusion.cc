@@ -1,9 +1,9 @@
 #include "tern/graph/fusion.h"
 
 #include <algorithm>
-#include <cmath>
 
 #include "tern/base/parallel.h"
+#include "tern/ops/scalar_fns.h"
 
 namespace tern::graph {
 
@@ -11,29 +11,18 @@ namespace {
 
 constexpr int64_t kChunk = 256;
 
-bool unary(OpKind k) {
-  switch (k) {
-    case OpKind::neg: case OpKind::exp: case OpKind::log: case OpKind::sqrt: case OpKind::abs:
-    case OpKind::tanh: case OpKind::sigmoid: case OpKind::relu: case OpKind::sin: case OpKind::cos:
-    case OpKind::add_scalar: case OpKind::mul_scalar: case OpKind::pow_scalar:
-      return true;
-    default:
-      return false;
-  }
-}
-
-bool binary(OpKind k) {
-  switch (k) {
-    case OpKind::add: case OpKind::sub: case OpKind::mul: case OpKind::div: case OpKind::maximum: case OpKind::minimum:
-      return true;
-    default:
-      return false;
+// The number of tensor inputs of a fusable op (its family in ops.def), else 0.
+size_t fused_arity(OpKind k) {
+  switch (op_traits(k).family) {
+    case OpFamily::unary: case OpFamily::scalar: return 1;
+    case OpFamily::binary: return 2;
+    default: return 0;
   }
 }
 
 }  // namespace
 
-bool fusable_kind(OpKind kind) { return unary(kind) || binary(kind); }
+bool fusable_kind(OpKind kind) { return fused_arity(kind) > 0; }
 
 namespace {
 
@@ -50,7 +39,7 @@ bool small_linear(const Node& n, const std::vector<TensorMeta>& meta, int64_t* n
 
 bool fusable(const Node& n, const std::vector<TensorMeta>& meta, int64_t* numel) {
   if (n.kind == OpKind::linear) return small_linear(n, meta, numel);
-  const size_t arity = unary(n.kind) ? 1 : binary(n.kind) ? 2 : 0;
+  const size_t arity = fused_arity(n.kind);
   if (arity == 0 || n.inputs.size() != arity || n.outputs.size() != 1) return false;
   const TensorMeta& out = meta[static_cast<size_t>(n.outputs[0])];
   if (out.dtype != DType::f32) return false;
@@ -194,29 +183,23 @@ void run_range(const FusedGroup& fg, const FusedScratch& io, FusedWork& work, in
         res[s] = out;
         continue;
       }
+      if (st.kind == OpKind::pow_scalar && sc == 2) {  // as the reference kernel: x * x
+        map1(out, x, len, [](float v) { return ops::scalar::square(v); });
+        res[s] = out;
+        continue;
+      }
+      // One case per element-wise row of ops.def: the formula of scalar_fns.h,
+      // inlined into the loop over the chunk.
       switch (st.kind) {
-        case OpKind::neg: map1(out, x, len, [](float v) { return -v; }); break;
-        case OpKind::exp: map1(out, x, len, [](float v) { return std::exp(v); }); break;
-        case OpKind::log: map1(out, x, len, [](float v) { return std::log(v); }); break;
-        case OpKind::sqrt: map1(out, x, len, [](float v) { return std::sqrt(v); }); break;
-        case OpKind::abs: map1(out, x, len, [](float v) { return std::abs(v); }); break;
-        case OpKind::tanh: map1(out, x, len, [](float v) { return std::tanh(v); }); break;
-        case OpKind::sigmoid: map1(out, x, len, [](float v) { return 1.0f / (1.0f + std::exp(-v)); }); break;
-        case OpKind::relu: map1(out, x, len, [](float v) { return v > 0.0f ? v : 0.0f; }); break;
-        case OpKind::sin: map1(out, x, len, [](float v) { return std::sin(v); }); break;
-        case OpKind::cos: map1(out, x, len, [](float v) { return std::cos(v); }); break;
-        case OpKind::add_scalar: map1(out, x, len, [sc](float v) { return static_cast<float>(v + sc); }); break;
-        case OpKind::mul_scalar: map1(out, x, len, [sc](float v) { return static_cast<float>(v * sc); }); break;
-        case OpKind::pow_scalar:
-          if (sc == 2) map1(out, x, len, [](float v) { return v * v; });
-          else map1(out, x, len, [sc](float v) { return static_cast<float>(std::pow(v, sc)); });
-          break;
-        case OpKind::add: map2(out, x, y, len, [](float u, float v) { return u + v; }); break;
-        case OpKind::sub: map2(out, x, y, len, [](float u, float v) { return u - v; }); break;
-        case OpKind::mul: map2(out, x, y, len, [](float u, float v) { return u * v; }); break;
-        case OpKind::div: map2(out, x, y, len, [](float u, float v) { return u / v; }); break;
-        case OpKind::maximum: map2(out, x, y, len, [](float u, float v) { return u > v ? u : v; }); break;
-        case OpKind::minimum: map2(out, x, y, len, [](float u, float v) { return u < v ? u : v; }); break;
+#define TERN_OP(name, family, onnx)
+#define TERN_UNARY_OP(name, onnx) \
+  case OpKind::name: map1(out, x, len, [](float v) { return ops::scalar::name(v); }); break;
+#define TERN_SCALAR_OP(name, onnx) \
+  case OpKind::name: map1(out, x, len, [sc](float v) { return ops::scalar::name(v, sc); }); break;
+#define TERN_BINARY_OP(name, onnx) \
+  case OpKind::name: map2(out, x, y, len, [](float u, float v) { return ops::scalar::name(u, v); }); break;
+#include "tern/ops/ops.def"
+#undef TERN_OP
         default: TERN_ASSERT(false, "run_fused: ", op_name(st.kind), " is not fusable");
       }
       res[s] = out;

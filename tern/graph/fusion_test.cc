@@ -6,6 +6,8 @@
 #include "tern/autograd/grad_mode.h"
 #include "tern/base/parallel.h"
 #include "tern/graph/function.h"
+#include "tern/graph/fusion.h"
+#include "tern/ops/dispatch.h"
 #include "tern/ops/ops.h"
 
 namespace tern::graph {
@@ -85,6 +87,39 @@ TEST(Fusion, LongRunsSplitOverThreadsEqualEager) {
   }
   EXPECT_GE(fused.fused_nodes(), 10);
   set_num_threads(threads);
+}
+
+// Every op of the unary, scalar and binary families (ops.def) is fusable,
+// and a fused run of it gives the eager op's values: the op, then
+// mul_scalar(1), on positive inputs (inside every op's domain).
+TEST(Fusion, EveryElementwiseOpFusesAndEqualsEager) {
+  NoGradGuard no_grad;
+  int ops = 0;
+  for (int k = 0; k < kNumOps; ++k) {
+    const OpKind kind = static_cast<OpKind>(k);
+    const OpFamily family = op_traits(kind).family;
+    if (family != OpFamily::unary && family != OpFamily::scalar && family != OpFamily::binary) continue;
+    ++ops;
+    EXPECT_TRUE(fusable_kind(kind)) << op_name(kind);
+    // pow_scalar's 2 takes its own path (x * x), as in the reference kernel.
+    const std::vector<double> scalars = family == OpFamily::scalar ? std::vector<double>{1.7, 2.0} : std::vector<double>{};
+    for (size_t variant = 0; variant < std::max<size_t>(scalars.size(), 1); ++variant) {
+      const Attrs attrs{{}, scalars.empty() ? std::vector<double>{} : std::vector<double>{scalars[variant]}};
+      const auto step = [&](const Ts& a) {
+        const Tensor y = family == OpFamily::binary ? dispatch1(kind, {a[0], a[1]}, attrs) : dispatch1(kind, {a[0]}, attrs);
+        return Ts{mul_scalar(y, 1.0)};
+      };
+      const auto positive = [] { return add_scalar(rand({5, 300}), 0.5); };  // several chunks
+      auto f = function(step);
+      f({positive(), positive()});
+      Executor fused(f.last_graph());
+      const Ts in = {positive(), positive()};
+      const Tensor got = fused.run(in)[0], want = step(in)[0];
+      EXPECT_EQ(fused.fused_nodes(), 2) << op_name(kind);
+      EXPECT_TRUE(allclose(got, want, 1e-6, 1e-7)) << op_name(kind) << ": " << got.to_string() << " vs " << want.to_string();
+    }
+  }
+  EXPECT_GE(ops, 19);  // neg .. cos, the three with a scalar, add .. minimum
 }
 
 TEST(Fusion, NonContiguousArgumentFallsBack) {

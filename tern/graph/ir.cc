@@ -2,7 +2,7 @@
 
 namespace tern::graph {
 
-bool is_random(OpKind kind) { return kind == OpKind::rand || kind == OpKind::randn || kind == OpKind::dropout; }
+bool is_random(OpKind kind) { return op_traits(kind).family == OpFamily::random; }
 
 bool has_side_effects(OpKind kind) { return is_random(kind) || op_def(kind).mutates_inputs; }
 

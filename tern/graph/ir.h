@@ -55,7 +55,8 @@ struct Node {
   bool fresh_random = false;
 };
 
-// rand, randn and dropout: never merged, folded or assumed repeatable.
+// The random family of ops.def (rand, randn, dropout): never merged, folded
+// or assumed repeatable.
 bool is_random(OpKind kind);
 // Random or mutating its inputs (batch norm's running statistics): never
 // merged, and mutating ones are never removed.

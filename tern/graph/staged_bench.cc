@@ -126,7 +126,7 @@ StagedBenchResult bench_staged(const StagedBenchOptions& o) {
       std::optional<NoGradGuard> staged_guard;
       if (use_graph && w.staged_no_grad) staged_guard.emplace();
       const Ts out = use_graph ? staged(w.args) : w.body(w.args);
-      if (w.backward) out[0].backward();
+      if (w.backward) autograd::backward(out[0]);
     }
     return o.cpu_time ? thread_cpu_ms() - cpu0 : t.seconds() * 1e3;
   };

@@ -6,6 +6,7 @@
 #include <functional>
 #include <set>
 
+#include "tern/autograd/engine.h"
 #include "tern/autograd/grad_mode.h"
 #include "tern/graph/function.h"
 #include "tern/ops/op_db.h"
@@ -44,7 +45,7 @@ TEST(StagedOps, StagedEqualsEager) {
                                                       << eager.to_string();
     if (!c.differentiable) continue;
     const Tensor w = randn(eager.shape(), gen(), eager.dtype());
-    sum(mul(eager, w)).backward();
+    autograd::backward(sum(mul(eager, w)));
     std::vector<Tensor> eager_grads;
     for (Tensor& t : in) {
       eager_grads.push_back(t.requires_grad() ? t.grad() : Tensor());
@@ -56,7 +57,7 @@ TEST(StagedOps, StagedEqualsEager) {
     if (f.last_graph()->value(f.last_graph()->outputs()[0]).kind == ValueKind::node_output) {
       EXPECT_NE(f.last_backward(), nullptr) << op_name(c.kind) << ": backward recorded op by op";
     }
-    sum(mul(staged_again, w)).backward();
+    autograd::backward(sum(mul(staged_again, w)));
     for (size_t i = 0; i < in.size(); ++i) {
       if (!eager_grads[i].defined()) continue;
       ASSERT_TRUE(in[i].grad().defined()) << op_name(c.kind) << " input " << i << ": no staged gradient";

@@ -7,6 +7,7 @@
 
 #include <cstring>
 
+#include "tern/autograd/engine.h"
 #include "tern/autograd/grad_mode.h"
 #include "tern/autograd/node.h"
 #include "tern/graph/function.h"
@@ -56,7 +57,7 @@ TEST_P(StagedZoo, OutputsGradientsAndBuffersEqualEager) {
 
   manual_seed(21);  // dropout (lstm-lm) draws the same masks in both runs
   const Tensor eager = (*m)(x);
-  sum(mul(eager, w)).backward();
+  autograd::backward(sum(mul(eager, w)));
   const std::vector<Tensor> eager_buffers = clones(buffers);
   std::vector<Tensor> eager_grads;
   for (const auto& [n, p] : params) {
@@ -71,7 +72,7 @@ TEST_P(StagedZoo, OutputsGradientsAndBuffersEqualEager) {
   const StagedBackward* sb = f.last_backward();
   ASSERT_NE(sb, nullptr) << name << ": the call was recorded op by op";
   EXPECT_EQ(staged.grad_fn()->name(), std::string("staged_call")) << name;
-  sum(mul(staged, w)).backward();
+  autograd::backward(sum(mul(staged, w)));
   EXPECT_EQ(sb->backward_calls(), 1) << name;
   EXPECT_GT(sb->backward_graph().nodes().size(), sb->forward_graph().nodes().size() / 2) << name;
   EXPECT_EQ(f.trace_count(), 1);

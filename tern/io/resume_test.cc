@@ -1,5 +1,6 @@
 // End to end: train, checkpoint model + optimiser, resume in a fresh
 // process-like setup, and continue bit-identically.
+#include "tern/autograd/engine.h"
 #include "tern/io/checkpoint.h"
 #include "tern/io/test_util.h"
 #include "tern/optim/factory.h"
@@ -22,7 +23,7 @@ struct Trainer {
     const Tensor x = Tensor::from_vector<float>({1, -1, 0.5f, 0.2f, 2, -0.3f}, {2, 3});
     const Tensor y = Tensor::from_vector<float>({0.5f, -1}, {2, 1});
     opt->zero_grad();
-    mse_loss(linear(x, w, b), expand(y, {2, 2})).backward();
+    autograd::backward(mse_loss(linear(x, w, b), expand(y, {2, 2})));
     opt->step();
   }
 };

@@ -1,5 +1,6 @@
 #include <gtest/gtest.h>
 
+#include "tern/autograd/engine.h"
 #include "tern/autograd/grad_mode.h"
 #include "tern/nn/describe.h"
 #include "tern/nn/layers.h"
@@ -35,7 +36,7 @@ TEST(Models, EverySmallModelRunsForwardAndBackward) {
                                 : Tensor::from_vector<int64_t>({1, 2, 3, 4, 5, 6, 7, 8, 9, 10}, {2, 5});
     Tensor y = (*m)(x);
     Tensor loss = mean(square(y));
-    loss.backward();
+    autograd::backward(loss);
     for (auto& [name, p] : m->named_parameters())
       ASSERT_TRUE(p.grad().defined()) << spec.name << ": no gradient for " << name;
   }

@@ -5,13 +5,13 @@
 #include "tern/ops/op_helpers.h"
 
 namespace tern {
-namespace ops_internal {
+namespace ops {
 
-ConvGeom conv_geom(const Shape& x, const Shape& w, const Attrs& a) {
+ConvGeom conv_geom(const Shape& x, const Shape& w, const Conv2dAttrs& a) {
   TERN_CHECK(x.size() == 4, "conv2d: input must be [N, C, H, W], got ", shape_str(x));
   TERN_CHECK(w.size() == 4, "conv2d: weight must be [out_channels, in_channels/groups, kH, kW], got ", shape_str(w));
-  TERN_CHECK(a.ints.size() >= 7, "conv2d: missing attributes");
-  ConvGeom g{x[0], x[1], x[2], x[3], w[0], w[2], w[3], 0, 0, a.i(0), a.i(1), a.i(2), a.i(3), a.i(4), a.i(5), a.i(6)};
+  ConvGeom g{x[0], x[1], x[2], x[3], w[0], w[2], w[3], 0, 0,
+             a.stride_h, a.stride_w, a.pad_h, a.pad_w, a.dilation_h, a.dilation_w, a.groups};
   TERN_CHECK(g.sh > 0 && g.sw > 0 && g.dh > 0 && g.dw > 0 && g.ph >= 0 && g.pw >= 0 && g.groups > 0,
              "conv2d: stride and dilation must be positive, padding non-negative, groups positive");
   TERN_CHECK(g.c % g.groups == 0 && g.oc % g.groups == 0, "conv2d: channels (in ", g.c, ", out ", g.oc,
@@ -27,12 +27,10 @@ ConvGeom conv_geom(const Shape& x, const Shape& w, const Attrs& a) {
 
 namespace {
 
-Attrs conv_only(const Attrs& a) { return Attrs{a.shape_at(0, 7).vec(), {}}; }
-
 int infer_conv(const Tensor* in, int nin, const Attrs& a, TensorMeta* out) {
   check_float(in[0], "conv2d");
   TERN_CHECK_TYPE(in[0].dtype() == in[1].dtype(), "conv2d: input and weight dtypes differ");
-  const ConvGeom g = conv_geom(in[0].shape(), in[1].shape(), a);
+  const ConvGeom g = conv_geom(in[0].shape(), in[1].shape(), Conv2dAttrs::from(a));
   if (nin > 2) TERN_CHECK(in[2].dim() == 1 && in[2].shape()[0] == g.oc, "conv2d: bias must be [", g.oc, "], got ",
                           shape_str(in[2].shape()));
   out[0] = {Shape{g.n, g.oc, g.oh, g.ow}, in[0].dtype()};
@@ -59,7 +57,7 @@ void for_each_tap(const ConvGeom& g, int64_t n, int64_t oc, F f) {
 
 void conv_ref(KernelArgs& k) {
   const Tensor x = as_contiguous(k.in[0]), w = as_contiguous(k.in[1]);
-  const ConvGeom g = conv_geom(x.shape(), w.shape(), k.attrs);
+  const ConvGeom g = conv_geom(x.shape(), w.shape(), Conv2dAttrs::from(k.attrs));
   TERN_FLOAT_SWITCH(x.dtype(), "conv2d", [&] {
     const T* xp = x.data<T>();
     const T* wp = w.data<T>();
@@ -79,16 +77,17 @@ void conv_ref(KernelArgs& k) {
   });
 }
 
-// conv2d_grad_input(gout, w): ints = conv attrs ++ {N, C, H, W}
-int infer_conv_gi(const Tensor* in, int, const Attrs& a, TensorMeta* out) {
-  out[0] = {a.shape_at(7, 4), in[0].dtype()};
+// conv2d_grad_input(gout, w) and conv2d_grad_weight(gout, x): Conv2dGradAttrs
+// (the input's or the weight's shape after the conv attributes).
+int infer_conv_grad(const Tensor* in, int, const Attrs& a, TensorMeta* out) {
+  out[0] = {Conv2dGradAttrs::from(a).shape, in[0].dtype()};
   return 1;
 }
 
 void conv_gi_ref(KernelArgs& k) {
   const Tensor go = as_contiguous(k.in[0]), w = as_contiguous(k.in[1]);
-  const Shape xs = k.attrs.shape_at(7, 4);
-  const ConvGeom g = conv_geom(xs, w.shape(), conv_only(k.attrs));
+  const Conv2dGradAttrs a = Conv2dGradAttrs::from(k.attrs);
+  const ConvGeom g = conv_geom(a.shape, w.shape(), a.conv);
   TERN_FLOAT_SWITCH(go.dtype(), "conv2d_grad_input", [&] {
     const T* gp = go.data<T>();
     const T* wp = w.data<T>();
@@ -107,16 +106,10 @@ void conv_gi_ref(KernelArgs& k) {
   });
 }
 
-// conv2d_grad_weight(gout, x): ints = conv attrs ++ {OC, C/groups, kH, kW}
-int infer_conv_gw(const Tensor* in, int, const Attrs& a, TensorMeta* out) {
-  out[0] = {a.shape_at(7, 4), in[0].dtype()};
-  return 1;
-}
-
 void conv_gw_ref(KernelArgs& k) {
   const Tensor go = as_contiguous(k.in[0]), x = as_contiguous(k.in[1]);
-  const Shape ws = k.attrs.shape_at(7, 4);
-  const ConvGeom g = conv_geom(x.shape(), ws, conv_only(k.attrs));
+  const Conv2dGradAttrs a = Conv2dGradAttrs::from(k.attrs);
+  const ConvGeom g = conv_geom(x.shape(), a.shape, a.conv);
   TERN_FLOAT_SWITCH(go.dtype(), "conv2d_grad_weight", [&] {
     const T* gp = go.data<T>();
     const T* xp = x.data<T>();
@@ -137,17 +130,11 @@ void conv_gw_ref(KernelArgs& k) {
 
 void grad_conv(GradArgs& g) {
   const Tensor& go = g.gout[0];
-  const Attrs& a = g.attrs;
-  if (g.needs[0]) {
-    Attrs ga = conv_only(a);
-    for (int64_t d : g.in_meta[0].shape) ga.ints.push_back(d);
-    g.gin[0] = dispatch1(OpKind::conv2d_grad_input, {go, g.in[1]}, std::move(ga));
-  }
-  if (g.needs[1]) {
-    Attrs ga = conv_only(a);
-    for (int64_t d : g.in_meta[1].shape) ga.ints.push_back(d);
-    g.gin[1] = dispatch1(OpKind::conv2d_grad_weight, {go, g.in[0]}, std::move(ga));
-  }
+  const Conv2dAttrs conv = Conv2dAttrs::from(g.attrs);
+  if (g.needs[0])
+    g.gin[0] = dispatch1(OpKind::conv2d_grad_input, {go, g.in[1]}, Conv2dGradAttrs{conv, g.in_meta[0].shape}.to_attrs());
+  if (g.needs[1])
+    g.gin[1] = dispatch1(OpKind::conv2d_grad_weight, {go, g.in[0]}, Conv2dGradAttrs{conv, g.in_meta[1].shape}.to_attrs());
   if (g.nin > 2 && g.needs[2]) g.gin[2] = sum(go, {0, 2, 3});
 }
 
@@ -155,17 +142,15 @@ void grad_conv(GradArgs& g) {
 
 void register_conv_ops() {
   define_op(OpKind::conv2d, {.infer = infer_conv, .grad = grad_conv, .save_inputs = 3, .reference = conv_ref});
-  define_op(OpKind::conv2d_grad_input, {.infer = infer_conv_gi, .reference = conv_gi_ref});
-  define_op(OpKind::conv2d_grad_weight, {.infer = infer_conv_gw, .reference = conv_gw_ref});
-  register_conv_fast_kernels();
+  define_op(OpKind::conv2d_grad_input, {.infer = infer_conv_grad, .reference = conv_gi_ref});
+  define_op(OpKind::conv2d_grad_weight, {.infer = infer_conv_grad, .reference = conv_gw_ref});
 }
 
-}  // namespace ops_internal
+}  // namespace ops
 
 Tensor conv2d(const Tensor& x, const Tensor& weight, const Tensor& bias, Conv2dOptions o) {
-  Attrs a{{o.stride_h, o.stride_w, o.pad_h, o.pad_w, o.dilation_h, o.dilation_w, o.groups}, {}};
-  if (bias.defined()) return dispatch1(OpKind::conv2d, {x, weight, bias}, std::move(a));
-  return dispatch1(OpKind::conv2d, {x, weight}, std::move(a));
+  if (bias.defined()) return dispatch1(OpKind::conv2d, {x, weight, bias}, o.to_attrs());
+  return dispatch1(OpKind::conv2d, {x, weight}, o.to_attrs());
 }
 
 Tensor conv2d(const Tensor& x, const Tensor& weight, const Tensor& bias, int64_t stride, int64_t padding,

@@ -1,9 +1,9 @@
 // Shared by the conv2d reference kernels and the fast CPU kernels.
 #pragma once
 
-#include "tern/ops/opdef.h"
+#include "tern/ops/op_attrs.h"
 
-namespace tern::ops_internal {
+namespace tern::ops {
 
 // Geometry of one conv2d call (NCHW input, OIHW weight).
 struct ConvGeom {
@@ -12,9 +12,7 @@ struct ConvGeom {
   int64_t oh, ow;          // output
   int64_t sh, sw, ph, pw, dh, dw, groups;
 };
-// attrs.ints = {sh, sw, ph, pw, dh, dw, groups}
-ConvGeom conv_geom(const Shape& x, const Shape& w, const Attrs& a);
+// Checks the shapes against the attributes; throws a ValueError naming the problem.
+ConvGeom conv_geom(const Shape& x, const Shape& w, const Conv2dAttrs& a);
 
-void register_conv_fast_kernels();
-
-}  // namespace tern::ops_internal
+}  // namespace tern::ops

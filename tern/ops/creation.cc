@@ -4,7 +4,7 @@
 #include "tern/ops/op_helpers.h"
 
 namespace tern {
-namespace ops_internal {
+namespace ops {
 namespace {
 
 // --- strided copy ---------------------------------------------------------
@@ -186,7 +186,7 @@ void register_creation_ops() {
   define_op(OpKind::cast, {.infer = infer_cast, .grad = grad_cast, .save_inputs = 1, .reference = cast_ref});
 }
 
-}  // namespace ops_internal
+}  // namespace ops
 
 // --- public functions -----------------------------------------------------
 

@@ -1,13 +1,14 @@
 // Elementwise ops: unary, with a scalar, binary with broadcasting,
 // comparisons and where. Each kernel has a contiguous fast path (vectorised
-// by the compiler, split across threads) and a general strided path.
+// by the compiler, split across threads) and a general strided path; the
+// per-element formulas are those of scalar_fns.h.
 #include <algorithm>
-#include <type_traits>
 
 #include "tern/ops/op_helpers.h"
+#include "tern/ops/scalar_fns.h"
 
 namespace tern {
-namespace ops_internal {
+namespace ops {
 namespace {
 
 // --- unary ------------------------------------------------------------------
@@ -30,34 +31,32 @@ void unary_loop(KernelArgs& k, F f) {
   });
 }
 
-#define TERN_UNARY_KERNEL(name, expr) \
-  void name##_ref(KernelArgs& k) {    \
-    unary_loop(k, [](auto x) { using V = decltype(x); return static_cast<V>(expr); }); \
-  }
-TERN_UNARY_KERNEL(neg, -x)
-TERN_UNARY_KERNEL(exp, std::exp(x))
-TERN_UNARY_KERNEL(log, std::log(x))
-TERN_UNARY_KERNEL(sqrt, std::sqrt(x))
-TERN_UNARY_KERNEL(abs, std::abs(x))
-TERN_UNARY_KERNEL(tanh, std::tanh(x))
-TERN_UNARY_KERNEL(sigmoid, V(1) / (V(1) + std::exp(-x)))
-TERN_UNARY_KERNEL(relu, x > V(0) ? x : V(0))
-TERN_UNARY_KERNEL(sin, std::sin(x))
-TERN_UNARY_KERNEL(cos, std::cos(x))
+#define TERN_UNARY_KERNEL(name) \
+  void name##_ref(KernelArgs& k) { unary_loop(k, [](auto x) { return scalar::name(x); }); }
+TERN_UNARY_KERNEL(neg)
+TERN_UNARY_KERNEL(exp)
+TERN_UNARY_KERNEL(log)
+TERN_UNARY_KERNEL(sqrt)
+TERN_UNARY_KERNEL(abs)
+TERN_UNARY_KERNEL(tanh)
+TERN_UNARY_KERNEL(sigmoid)
+TERN_UNARY_KERNEL(relu)
+TERN_UNARY_KERNEL(sin)
+TERN_UNARY_KERNEL(cos)
 #undef TERN_UNARY_KERNEL
 
 void add_scalar_ref(KernelArgs& k) {
   const double s = k.attrs.f(0);
-  unary_loop(k, [s](auto x) { return static_cast<decltype(x)>(x + s); });
+  unary_loop(k, [s](auto x) { return scalar::add_scalar(x, s); });
 }
 void mul_scalar_ref(KernelArgs& k) {
   const double s = k.attrs.f(0);
-  unary_loop(k, [s](auto x) { return static_cast<decltype(x)>(x * s); });
+  unary_loop(k, [s](auto x) { return scalar::mul_scalar(x, s); });
 }
 void pow_scalar_ref(KernelArgs& k) {
   const double p = k.attrs.f(0);
-  if (p == 2) return unary_loop(k, [](auto x) { return x * x; });
-  unary_loop(k, [p](auto x) { return static_cast<decltype(x)>(std::pow(x, p)); });
+  if (p == 2) return unary_loop(k, [](auto x) { return scalar::square(x); });
+  unary_loop(k, [p](auto x) { return scalar::pow_scalar(x, p); });
 }
 
 void grad_neg(GradArgs& g) { g.gin[0] = neg(g.gout[0]); }
@@ -162,41 +161,32 @@ int infer_compare(const Tensor* in, int nin, const Attrs& a, TensorMeta* out) {
   return 1;
 }
 
-#define TERN_BINARY_KERNEL(name, expr)                                                 \
+#define TERN_BINARY_KERNEL(name)                                                       \
   void name##_ref(KernelArgs& k) {                                                     \
     TERN_NUMERIC_SWITCH(k.in[0].dtype(), #name, [&] {                                  \
-      binary_typed<T, T>(k, [](T x, T y) { return static_cast<T>(expr); });           \
+      binary_typed<T, T>(k, [](T x, T y) { return scalar::name(x, y); });             \
     });                                                                                \
   }
-TERN_BINARY_KERNEL(add, x + y)
-TERN_BINARY_KERNEL(sub, x - y)
-TERN_BINARY_KERNEL(div, x / y)
-TERN_BINARY_KERNEL(maximum, x > y ? x : y)
-TERN_BINARY_KERNEL(minimum, x < y ? x : y)
+TERN_BINARY_KERNEL(add)
+TERN_BINARY_KERNEL(sub)
+TERN_BINARY_KERNEL(mul)
+TERN_BINARY_KERNEL(div)
+TERN_BINARY_KERNEL(maximum)
+TERN_BINARY_KERNEL(minimum)
 #undef TERN_BINARY_KERNEL
 
-// Spelled out: for bool, x * y is AND, written so (bool(int) warns).
-void mul_ref(KernelArgs& k) {
-  TERN_NUMERIC_SWITCH(k.in[0].dtype(), "mul", [&] {
-    binary_typed<T, T>(k, [](auto x, auto y) -> T {  // generic, so if constexpr drops the other branch
-      if constexpr (std::is_same_v<decltype(x), bool>) return x && y;
-      else return static_cast<T>(x * y);
-    });
-  });
-}
-
-#define TERN_COMPARE_KERNEL(name, expr)                                                \
+#define TERN_COMPARE_KERNEL(name)                                                      \
   void name##_ref(KernelArgs& k) {                                                     \
     TERN_NUMERIC_SWITCH(k.in[0].dtype(), #name, [&] {                                  \
-      binary_typed<T, bool>(k, [](T x, T y) { return static_cast<bool>(expr); });     \
+      binary_typed<T, bool>(k, [](T x, T y) { return scalar::name(x, y); });          \
     });                                                                                \
   }
-TERN_COMPARE_KERNEL(eq, x == y)
-TERN_COMPARE_KERNEL(ne, x != y)
-TERN_COMPARE_KERNEL(lt, x < y)
-TERN_COMPARE_KERNEL(le, x <= y)
-TERN_COMPARE_KERNEL(gt, x > y)
-TERN_COMPARE_KERNEL(ge, x >= y)
+TERN_COMPARE_KERNEL(eq)
+TERN_COMPARE_KERNEL(ne)
+TERN_COMPARE_KERNEL(lt)
+TERN_COMPARE_KERNEL(le)
+TERN_COMPARE_KERNEL(gt)
+TERN_COMPARE_KERNEL(ge)
 #undef TERN_COMPARE_KERNEL
 
 void grad_add(GradArgs& g) { g.gin[0] = g.gin[1] = g.gout[0]; }
@@ -225,7 +215,7 @@ void grad_minimum(GradArgs& g) { grad_minmax(g, false); }
 
 void relu_grad_ref(KernelArgs& k) {
   TERN_FLOAT_SWITCH(k.in[0].dtype(), "relu_grad", [&] {
-    binary_typed<T, T>(k, [](T gv, T y) { return y > T(0) ? gv : T(0); });
+    binary_typed<T, T>(k, [](T gv, T y) { return scalar::relu_grad(gv, y); });
   });
 }
 
@@ -297,7 +287,7 @@ void register_elementwise_ops() {
   define_op(OpKind::where, {.infer = infer_where, .grad = grad_where, .save_inputs = 1, .reference = where_ref});
 }
 
-}  // namespace ops_internal
+}  // namespace ops
 
 #define TERN_PUBLIC_UNARY(name) \
   Tensor name(const Tensor& t) { return dispatch1(OpKind::name, {t}); }

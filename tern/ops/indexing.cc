@@ -6,7 +6,7 @@
 #include "tern/ops/op_helpers.h"
 
 namespace tern {
-namespace ops_internal {
+namespace ops {
 namespace {
 
 void check_index(const Tensor& idx, const char* op) {
@@ -189,7 +189,7 @@ void register_indexing_ops() {
   define_op(OpKind::index_add, {.infer = infer_index_add, .grad = grad_index_add, .save_inputs = 2, .reference = index_add_ref});
 }
 
-}  // namespace ops_internal
+}  // namespace ops
 
 Tensor gather(const Tensor& t, int64_t dim, const Tensor& index) { return dispatch1(OpKind::gather, {t, index}, Attrs{{dim}, {}}); }
 Tensor index_select(const Tensor& t, int64_t dim, const Tensor& index) {

@@ -1,10 +1,10 @@
 // Matrix products. The reference kernel is a plain triple loop (any float
-// dtype, any strides); the fast kernel (cpu/blas_kernels.cc) calls OpenBLAS.
+// dtype, any strides); the fast kernel (cpu/blas_kernels.cc) calls GEMM.
 #include "tern/ops/op_helpers.h"
 #include "tern/ops/linalg_internal.h"
 
 namespace tern {
-namespace ops_internal {
+namespace ops {
 
 MatmulPlan plan_matmul(const Tensor& a, const Tensor& b) {
   TERN_CHECK(a.dim() >= 2 && b.dim() >= 2, "matmul: operands must have at least 2 dims, got ", shape_str(a.shape()),
@@ -123,10 +123,9 @@ void grad_linear(GradArgs& g) {
 void register_linalg_ops() {
   define_op(OpKind::matmul, {.infer = infer_matmul, .grad = grad_matmul, .save_inputs = 3, .reference = matmul_ref});
   define_op(OpKind::linear, {.infer = infer_linear, .grad = grad_linear, .save_inputs = 3, .reference = linear_ref});
-  register_blas_kernels();
 }
 
-}  // namespace ops_internal
+}  // namespace ops
 
 Tensor matmul(const Tensor& a, const Tensor& b) { return dispatch1(OpKind::matmul, {a, b}); }
 

@@ -3,7 +3,7 @@
 
 #include "tern/core/tensor.h"
 
-namespace tern::ops_internal {
+namespace tern::ops {
 
 // a and b expanded (as views) to a common batch shape: [batch..., m, k] and
 // [batch..., k, n].
@@ -24,6 +24,4 @@ inline int64_t batch_offset(const Tensor& t, const Shape& batch, int64_t i) {
   return off;
 }
 
-void register_blas_kernels();
-
-}  // namespace tern::ops_internal
+}  // namespace tern::ops

@@ -6,7 +6,7 @@
 #include "tern/ops/op_helpers.h"
 
 namespace tern {
-namespace ops_internal {
+namespace ops {
 namespace {
 
 // --- softmax / log_softmax: ints = {dim} ---------------------------------------
@@ -254,7 +254,7 @@ void register_loss_ops() {
   define_op(OpKind::embedding, {.infer = infer_embedding, .grad = grad_embedding, .save_inputs = 2, .reference = embedding_ref});
 }
 
-}  // namespace ops_internal
+}  // namespace ops
 
 Tensor softmax(const Tensor& t, int64_t dim) { return dispatch1(OpKind::softmax, {t}, Attrs{{dim}, {}}); }
 Tensor log_softmax(const Tensor& t, int64_t dim) { return dispatch1(OpKind::log_softmax, {t}, Attrs{{dim}, {}}); }

@@ -7,7 +7,7 @@
 #include "tern/ops/op_helpers.h"
 
 namespace tern {
-namespace ops_internal {
+namespace ops {
 namespace {
 
 // --- reshape: ints = target shape, one -1 allowed ---------------------------
@@ -301,7 +301,7 @@ void register_movement_ops() {
   define_op(OpKind::cat, {.infer = infer_cat, .grad = grad_cat, .reference = cat_ref});
 }
 
-}  // namespace ops_internal
+}  // namespace ops
 
 Tensor reshape(const Tensor& t, std::vector<int64_t> shape) {
   if (t.is_contiguous() && shape.size() == static_cast<size_t>(t.dim()) &&

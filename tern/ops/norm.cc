@@ -1,24 +1,16 @@
 // Batch norm (over dim 1 of [N, C, ...]) and layer norm (over the last dims).
 // Both return the saved statistics as extra outputs; fused gradient ops use them.
+// The batch-norm kernels are templates in norm_internal.h.
 #include <cmath>
 
-#include "tern/ops/op_helpers.h"
+#include "tern/ops/norm_internal.h"
 
 namespace tern {
-namespace ops_internal {
+namespace ops {
 namespace {
 
 // --- batch_norm(x, weight, bias, running_mean, running_var) ----------------------
 // ints = {training}, floats = {momentum, eps}. running_* of shape [0] = none.
-
-struct BnGeom {
-  int64_t n, c, inner;
-};
-BnGeom bn_geom(const Tensor& x) {
-  BnGeom g{x.shape()[0], x.shape()[1], 1};
-  for (int64_t d = 2; d < x.dim(); ++d) g.inner *= x.shape()[d];
-  return g;
-}
 
 int infer_bn(const Tensor* in, int, const Attrs& a, TensorMeta* out) {
   check_float(in[0], "batch_norm");
@@ -41,66 +33,7 @@ int infer_bn(const Tensor* in, int, const Attrs& a, TensorMeta* out) {
   return 3;
 }
 
-void bn_ref(KernelArgs& k) {
-  const Tensor x = as_contiguous(k.in[0]);
-  const BnGeom g = bn_geom(x);
-  const bool training = k.attrs.i(0) != 0;
-  const double momentum = k.attrs.f(0), eps = k.attrs.f(1);
-  const bool has_running = k.in[3].numel() > 0;
-  TERN_FLOAT_SWITCH(x.dtype(), "batch_norm", [&] {
-    const T* xp = x.data<T>();
-    const T* w = k.in[1].data<T>();
-    const T* b = k.in[2].data<T>();
-    T* rm = has_running ? k.in[3].data<T>() : nullptr;
-    T* rv = has_running ? k.in[4].data<T>() : nullptr;
-    T* y = k.out[0].data<T>();
-    T* sm = k.out[1].data<T>();
-    T* si = k.out[2].data<T>();
-    const double m = static_cast<double>(g.n * g.inner);
-    parallel_for(g.c, 1, [&](int64_t c0, int64_t c1) {
-      for (int64_t c = c0; c < c1; ++c) {
-        double mean, var;
-        if (training) {
-          // Per row: float sums vectorised by `omp simd`, accumulated in double.
-          double s = 0, ss = 0;
-          for (int64_t n = 0; n < g.n; ++n) {
-            const T* p = xp + (n * g.c + c) * g.inner;
-            T rs = 0;
-_Pragma("omp simd reduction(+ : rs)")
-            for (int64_t i = 0; i < g.inner; ++i) rs += p[i];
-            s += rs;
-          }
-          mean = s / m;
-          const T mu = static_cast<T>(mean);
-          for (int64_t n = 0; n < g.n; ++n) {
-            const T* p = xp + (n * g.c + c) * g.inner;
-            T rs = 0;
-_Pragma("omp simd reduction(+ : rs)")
-            for (int64_t i = 0; i < g.inner; ++i) rs += (p[i] - mu) * (p[i] - mu);
-            ss += rs;
-          }
-          var = ss / m;
-          if (rm) {
-            rm[c] = static_cast<T>((1 - momentum) * rm[c] + momentum * mean);
-            rv[c] = static_cast<T>((1 - momentum) * rv[c] + momentum * var * m / std::max(m - 1, 1.0));
-          }
-        } else {
-          mean = rm[c];
-          var = rv[c];
-        }
-        const double invstd = 1.0 / std::sqrt(var + eps);
-        sm[c] = static_cast<T>(mean);
-        si[c] = static_cast<T>(invstd);
-        const T scale = static_cast<T>(w[c] * invstd), shift = static_cast<T>(b[c] - mean * w[c] * invstd);
-        for (int64_t n = 0; n < g.n; ++n) {
-          const T* p = xp + (n * g.c + c) * g.inner;
-          T* q = y + (n * g.c + c) * g.inner;
-          for (int64_t i = 0; i < g.inner; ++i) q[i] = p[i] * scale + shift;
-        }
-      }
-    });
-  });
-}
+void bn_ref(KernelArgs& k) { batch_norm_kernel<InOrder>(k); }
 
 void grad_bn(GradArgs& g) {
   Tensor out[kMaxOutputs];
@@ -118,57 +51,7 @@ int infer_bn_grad(const Tensor* in, int, const Attrs&, TensorMeta* out) {
   return 3;
 }
 
-void bn_grad_ref(KernelArgs& k) {
-  const Tensor go = as_contiguous(k.in[0]), x = as_contiguous(k.in[1]);
-  const BnGeom g = bn_geom(x);
-  const bool training = k.attrs.i(0) != 0;
-  TERN_FLOAT_SWITCH(x.dtype(), "batch_norm_grad", [&] {
-    const T* gp = go.data<T>();
-    const T* xp = x.data<T>();
-    const T* w = k.in[2].data<T>();
-    const T* sm = k.in[3].data<T>();
-    const T* si = k.in[4].data<T>();
-    T* gx = k.out[0].data<T>();
-    T* gw = k.out[1].data<T>();
-    T* gb = k.out[2].data<T>();
-    const double m = static_cast<double>(g.n * g.inner);
-    parallel_for(g.c, 1, [&](int64_t c0, int64_t c1) {
-      for (int64_t c = c0; c < c1; ++c) {
-        const double mean = sm[c], invstd = si[c];
-        double sg = 0, sgx = 0;
-        const T mu = static_cast<T>(mean);
-        for (int64_t n = 0; n < g.n; ++n) {
-          const T* p = xp + (n * g.c + c) * g.inner;
-          const T* q = gp + (n * g.c + c) * g.inner;
-          T rg = 0, rgx = 0;
-_Pragma("omp simd reduction(+ : rg, rgx)")
-          for (int64_t i = 0; i < g.inner; ++i) {
-            rg += q[i];
-            rgx += q[i] * (p[i] - mu);
-          }
-          sg += rg;
-          sgx += rgx;
-        }
-        gb[c] = static_cast<T>(sg);
-        gw[c] = static_cast<T>(sgx * invstd);
-        const double scale = w[c] * invstd;
-        // training: gx = w*invstd * (g - mean(g) - xhat * mean(g*xhat))
-        const double a = training ? sg / m : 0.0;
-        const double b = training ? sgx * invstd * invstd / m : 0.0;
-        // gx = k1 * g + k2 * x + k0, all in T so the loop vectorises.
-        const T k1 = static_cast<T>(scale), k2 = static_cast<T>(-scale * b),
-                k0 = static_cast<T>(scale * (mean * b - a));
-        for (int64_t n = 0; n < g.n; ++n) {
-          const T* p = xp + (n * g.c + c) * g.inner;
-          const T* q = gp + (n * g.c + c) * g.inner;
-          T* r = gx + (n * g.c + c) * g.inner;
-_Pragma("omp simd")
-          for (int64_t i = 0; i < g.inner; ++i) r[i] = k1 * q[i] + k2 * p[i] + k0;
-        }
-      }
-    });
-  });
-}
+void bn_grad_ref(KernelArgs& k) { batch_norm_grad_kernel<InOrder>(k); }
 
 // --- layer_norm(x, weight, bias): ints = {normalized_dims}, floats = {eps} -------
 
@@ -276,7 +159,7 @@ void register_norm_ops() {
   define_op(OpKind::layer_norm_grad, {.infer = infer_bn_grad, .reference = ln_grad_ref});
 }
 
-}  // namespace ops_internal
+}  // namespace ops
 
 Tensor batch_norm(const Tensor& x, const Tensor& weight, const Tensor& bias, const Tensor& running_mean,
                   const Tensor& running_var, bool training, double momentum, double eps) {

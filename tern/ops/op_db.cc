@@ -16,11 +16,6 @@ Tensor rn(const Shape& s, DType dt) { return randn(s, gen(), dt); }
 Tensor pos(const Shape& s, DType dt) { return add_scalar(rand(s, gen(), dt), 0.5); }
 Tensor idx(std::vector<int64_t> v, const Shape& s) { return Tensor::from_vector<int64_t>(v, s); }
 
-Attrs conv_attrs(std::vector<int64_t> a, const Shape& extra) {
-  for (int64_t d : extra) a.push_back(d);
-  return Attrs{a, {}};
-}
-
 }  // namespace
 
 std::vector<OpCase> cases() {
@@ -105,11 +100,13 @@ std::vector<OpCase> cases() {
        [](const Inputs& in) { return conv2d(in[0], in[1], in[2], Conv2dOptions{2, 1, 1, 2, 1, 2, 2}); }},
       {OpKind::conv2d_grad_input, [](DType dt) { return Inputs{rn({2, 6, 4, 6}, dt), rn({6, 2, 3, 3}, dt)}; },
        [](const Inputs& in) {
-         return dispatch1(OpKind::conv2d_grad_input, {in[0], in[1]}, conv_attrs({2, 1, 1, 1, 1, 1, 2}, {2, 4, 7, 6}));
+         return dispatch1(OpKind::conv2d_grad_input, {in[0], in[1]},
+                          Conv2dGradAttrs{{2, 1, 1, 1, 1, 1, 2}, {2, 4, 7, 6}}.to_attrs());
        }, false},
       {OpKind::conv2d_grad_weight, [](DType dt) { return Inputs{rn({2, 6, 4, 6}, dt), rn({2, 4, 7, 6}, dt)}; },
        [](const Inputs& in) {
-         return dispatch1(OpKind::conv2d_grad_weight, {in[0], in[1]}, conv_attrs({2, 1, 1, 1, 1, 1, 2}, {6, 2, 3, 3}));
+         return dispatch1(OpKind::conv2d_grad_weight, {in[0], in[1]},
+                          Conv2dGradAttrs{{2, 1, 1, 1, 1, 1, 2}, {6, 2, 3, 3}}.to_attrs());
        }, false},
       {OpKind::max_pool2d, [](DType dt) { return Inputs{rn({2, 3, 6, 5}, dt)}; }, [](const Inputs& in) { return max_pool2d(in[0], 3, 2, 1); }},
       {OpKind::max_pool2d, [](DType dt) { return Inputs{rn({2, 3, 7, 6}, dt)}; }, [](const Inputs& in) { return max_pool2d(in[0], 2); }},
@@ -117,11 +114,13 @@ std::vector<OpCase> cases() {
        [](const Inputs& in) {
          const Tensor positions = Tensor::from_vector<int32_t>({0, 3, 5, 15, 1, 2, 8, 9}, {1, 2, 2, 2});
          return dispatch1(OpKind::max_pool2d_grad, {in[0], positions},
-                          Attrs{{2, 2, 2, 2, 0, 0, 1, 2, 4, 4}, {}});
+                          Pool2dGradAttrs{{2, 2, 2, 2, 0, 0}, {1, 2, 4, 4}}.to_attrs());
        }, false},
       {OpKind::avg_pool2d, [](DType dt) { return Inputs{rn({2, 3, 6, 5}, dt)}; }, [](const Inputs& in) { return avg_pool2d(in[0], 2, 2, 1); }},
       {OpKind::avg_pool2d_grad, [](DType dt) { return Inputs{rn({1, 2, 2, 2}, dt)}; },
-       [](const Inputs& in) { return dispatch1(OpKind::avg_pool2d_grad, {in[0]}, Attrs{{2, 2, 2, 2, 0, 0, 1, 2, 4, 4}, {}}); }, false},
+       [](const Inputs& in) {
+         return dispatch1(OpKind::avg_pool2d_grad, {in[0]}, Pool2dGradAttrs{{2, 2, 2, 2, 0, 0}, {1, 2, 4, 4}}.to_attrs());
+       }, false},
       {OpKind::batch_norm, [](DType dt) { return Inputs{rn({4, 3, 2, 2}, dt), pos({3}, dt), rn({3}, dt)}; },
        [](const Inputs& in) { return batch_norm(in[0], in[1], in[2], Tensor(), Tensor(), true); }},
       {OpKind::batch_norm_grad,

@@ -9,7 +9,7 @@
 #include "tern/ops/dispatch.h"
 #include "tern/ops/ops.h"
 
-namespace tern::ops_internal {
+namespace tern::ops {
 
 // Declares an op: its inference, gradient, what it saves, and its portable
 // reference kernel (priority 0, CPU).
@@ -83,6 +83,5 @@ void register_conv_ops();
 void register_pool_ops();
 void register_norm_ops();
 void register_loss_ops();
-void register_dnnl_kernels();
 
-}  // namespace tern::ops_internal
+}  // namespace tern::ops

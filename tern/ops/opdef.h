@@ -11,7 +11,7 @@
 namespace tern {
 
 enum class OpKind : uint16_t {
-#define TERN_OP(name) name,
+#define TERN_OP(name, family, onnx) name,
 #include "tern/ops/ops.def"
 #undef TERN_OP
   kCount
@@ -20,6 +20,41 @@ inline constexpr int kNumOps = static_cast<int>(OpKind::kCount);
 const char* op_name(OpKind kind);
 // Finds an op by name; returns false if there is none.
 bool op_from_name(const std::string& name, OpKind* kind);
+
+// What an op computes, in the few classes that passes and exporters treat
+// alike (fusion takes unary, scalar and binary; the tracer redraws random).
+enum class OpFamily : uint8_t {
+  creation,   // a tensor from attributes alone (full, arange)
+  random,     // draws from a generator (rand, randn, dropout)
+  copy,       // the same values in new storage or another dtype
+  unary,      // element-wise, y[i] = f(x[i]), float in and out
+  scalar,     // element-wise with a scalar attribute, y[i] = f(x[i], floats[0])
+  binary,     // element-wise over two broadcast inputs of one dtype, same dtype out
+  compare,    // element-wise over two broadcast inputs, bool out
+  select,     // where
+  reduction,
+  movement,   // reshape, permute, expand, slice, pad, cat
+  indexing,   // by an index tensor (gather, scatter, embedding)
+  linalg,
+  conv,
+  pool,
+  norm,       // normalisation over some dims (batch / layer norm, softmax)
+  loss,
+  backward,   // exists for another op's gradient function
+};
+
+// The per-op traits written in ops.def.
+struct OpTraits {
+  OpFamily family;
+  const char* onnx;  // the ONNX op (opset 13) the op exports as; "" if a composite or impossible
+};
+inline constexpr OpTraits kOpTraits[] = {
+#define TERN_OP(name, family, onnx) {OpFamily::family, onnx},
+#include "tern/ops/ops.def"
+#undef TERN_OP
+};
+static_assert(sizeof(kOpTraits) / sizeof(kOpTraits[0]) == kNumOps, "ops.def and the traits table disagree");
+constexpr const OpTraits& op_traits(OpKind kind) { return kOpTraits[static_cast<int>(kind)]; }
 
 inline constexpr int kMaxInputs = 8;
 inline constexpr int kMaxOutputs = 4;
@@ -104,8 +139,9 @@ struct OpDef {
   std::vector<Kernel> kernels[kNumDeviceTypes];  // sorted by priority
 };
 
-// The registry. Ops and kernels are registered explicitly at first use
-// (register_all_ops in registry.cc) - no static-initialiser order games.
+// The registry. Ops and their reference kernels are registered explicitly at
+// first use (register_all_ops in registry.cc) - no static-initialiser order
+// games; the kernel providers' kernels follow (kernel_provider.h).
 const OpDef& op_def(OpKind kind);
 OpDef& mutable_op_def(OpKind kind);
 void register_kernel(OpKind kind, DeviceType device, Kernel kernel);

@@ -8,6 +8,7 @@
 
 #include "tern/base/philox.h"
 #include "tern/core/tensor.h"
+#include "tern/ops/op_attrs.h"
 
 namespace tern {
 
@@ -107,14 +108,13 @@ Tensor matmul(const Tensor& a, const Tensor& b);
 Tensor linear(const Tensor& x, const Tensor& weight, const Tensor& bias = Tensor());
 
 // --- convolution and pooling (NCHW) ----------------------------------------
-struct Conv2dOptions {
-  int64_t stride_h = 1, stride_w = 1, pad_h = 0, pad_w = 0, dilation_h = 1, dilation_w = 1, groups = 1;
-};
-// conv2d: ints = {stride_h, stride_w, pad_h, pad_w, dil_h, dil_w, groups}; bias optional.
+// conv2d's attributes (op_attrs.h): strides, padding, dilation, groups.
+using Conv2dOptions = Conv2dAttrs;
+// conv2d: ints = Conv2dAttrs {stride_h, stride_w, pad_h, pad_w, dil_h, dil_w, groups}; bias optional.
 Tensor conv2d(const Tensor& x, const Tensor& weight, const Tensor& bias = Tensor(), Conv2dOptions opt = {});
 Tensor conv2d(const Tensor& x, const Tensor& weight, const Tensor& bias, int64_t stride, int64_t padding,
               int64_t dilation = 1, int64_t groups = 1);
-// pooling: ints = {k_h, k_w, stride_h, stride_w, pad_h, pad_w}
+// pooling: ints = Pool2dAttrs {k_h, k_w, stride_h, stride_w, pad_h, pad_w}
 Tensor max_pool2d(const Tensor& x, int64_t kernel, int64_t stride = -1, int64_t padding = 0);
 Tensor avg_pool2d(const Tensor& x, int64_t kernel, int64_t stride = -1, int64_t padding = 0);
 Tensor adaptive_avg_pool2d(const Tensor& x, int64_t out_h, int64_t out_w);

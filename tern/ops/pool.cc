@@ -4,20 +4,14 @@
 #include <climits>
 #include <limits>
 
-#include "tern/ops/op_helpers.h"
+#include "tern/ops/pool_internal.h"
 
 namespace tern {
-namespace ops_internal {
-namespace {
+namespace ops {
 
-struct PoolGeom {
-  int64_t n, c, h, w, kh, kw, sh, sw, ph, pw, oh, ow;
-};
-
-// attrs.ints = {kh, kw, sh, sw, ph, pw}
-PoolGeom pool_geom(const Shape& x, const Attrs& a, const char* op) {
+PoolGeom pool_geom(const Shape& x, const Pool2dAttrs& a, const char* op) {
   TERN_CHECK(x.size() == 4, op, ": input must be [N, C, H, W], got ", shape_str(x));
-  PoolGeom g{x[0], x[1], x[2], x[3], a.i(0), a.i(1), a.i(2), a.i(3), a.i(4), a.i(5), 0, 0};
+  PoolGeom g{x[0], x[1], x[2], x[3], a.kernel_h, a.kernel_w, a.stride_h, a.stride_w, a.pad_h, a.pad_w, 0, 0};
   TERN_CHECK(g.kh > 0 && g.kw > 0 && g.sh > 0 && g.sw > 0, op, ": kernel and stride must be positive");
   TERN_CHECK(g.ph >= 0 && g.pw >= 0 && 2 * g.ph <= g.kh && 2 * g.pw <= g.kw, op,
              ": padding must be at most half the kernel size");
@@ -27,12 +21,11 @@ PoolGeom pool_geom(const Shape& x, const Attrs& a, const char* op) {
   return g;
 }
 
-Attrs pool_only(const Attrs& a) { return Attrs{a.shape_at(0, 6).vec(), {}}; }
-Shape input_shape(const Attrs& a) { return a.shape_at(6, 4); }
+namespace {
 
 int infer_max_pool(const Tensor* in, int, const Attrs& a, TensorMeta* out) {
   check_float(in[0], "max_pool2d");
-  const PoolGeom g = pool_geom(in[0].shape(), a, "max_pool2d");
+  const PoolGeom g = pool_geom(in[0].shape(), Pool2dAttrs::from(a), "max_pool2d");
   TERN_CHECK(g.h * g.w <= INT32_MAX, "max_pool2d: planes of ", g.h, "x", g.w, " are too large (at most 2^31 elements)");
   out[0] = {Shape{g.n, g.c, g.oh, g.ow}, in[0].dtype()};
   out[1] = {Shape{g.n, g.c, g.oh, g.ow}, DType::i32};  // flat h*w position: i32 halves the saved bytes
@@ -41,7 +34,7 @@ int infer_max_pool(const Tensor* in, int, const Attrs& a, TensorMeta* out) {
 
 void max_pool_ref(KernelArgs& k) {
   const Tensor x = as_contiguous(k.in[0]);
-  const PoolGeom g = pool_geom(x.shape(), k.attrs, "max_pool2d");
+  const PoolGeom g = pool_geom(x.shape(), Pool2dAttrs::from(k.attrs), "max_pool2d");
   TERN_FLOAT_SWITCH(x.dtype(), "max_pool2d", [&] {
     const T* xp = x.data<T>();
     T* y = k.out[0].data<T>();
@@ -74,67 +67,21 @@ void max_pool_ref(KernelArgs& k) {
   });
 }
 
-// The common 2x2 / stride 2 / no padding case (LeNet, VGG), f32: no bounds
-// checks, two rows at a time.
-bool is_k2s2(const KernelArgs& k) {
-  const Attrs& a = k.attrs;
-  return k.in[0].dtype() == DType::f32 && a.i(0) == 2 && a.i(1) == 2 && a.i(2) == 2 && a.i(3) == 2 && a.i(4) == 0 &&
-         a.i(5) == 0;
-}
-
-void max_pool_k2s2(KernelArgs& k) {
-  const Tensor x = as_contiguous(k.in[0]);
-  const PoolGeom g = pool_geom(x.shape(), k.attrs, "max_pool2d");
-  const float* xp = x.data<float>();
-  float* y = k.out[0].data<float>();
-  int32_t* idx = k.out[1].data<int32_t>();
-  parallel_for(g.n * g.c, 8, [&](int64_t b, int64_t e) {
-    for (int64_t nc = b; nc < e; ++nc) {
-      const float* src = xp + nc * g.h * g.w;
-      float* dst = y + nc * g.oh * g.ow;
-      int32_t* di = idx + nc * g.oh * g.ow;
-      for (int64_t oy = 0; oy < g.oh; ++oy) {
-        const float* r0 = src + 2 * oy * g.w;
-        const float* r1 = r0 + g.w;
-        const int64_t i0 = 2 * oy * g.w;
-        float* d = dst + oy * g.ow;
-        int32_t* ix = di + oy * g.ow;
-        // Two branch-free passes the compiler can vectorise: the maxima, then
-        // where each maximum sits - the first in row-major order, as in the
-        // reference. (A single pass mixing float selects and int64 selects
-        // stays scalar.)
-        for (int64_t ox = 0; ox < g.ow; ++ox) {
-          const float a = r0[2 * ox], b = r0[2 * ox + 1], c = r1[2 * ox], e = r1[2 * ox + 1];
-          const float top = b > a ? b : a, bottom = e > c ? e : c;
-          d[ox] = bottom > top ? bottom : top;
-        }
-        for (int64_t ox = 0; ox < g.ow; ++ox) {
-          const float m = d[ox];
-          const int64_t ea = r0[2 * ox] == m, eb = r0[2 * ox + 1] == m, ec = r1[2 * ox] == m;
-          // offset: a -> 0, b -> 1, c -> w, d -> w + 1
-          ix[ox] = static_cast<int32_t>(i0 + 2 * ox + (1 - ea) * (eb + (1 - eb) * (g.w + 1 - ec)));
-        }
-      }
-    }
-  });
-}
-
 void grad_max_pool(GradArgs& g) {
-  Attrs a = pool_only(g.attrs);
-  for (int64_t d : g.in_meta[0].shape) a.ints.push_back(d);
-  g.gin[0] = dispatch1(OpKind::max_pool2d_grad, {g.gout[0], g.out[1]}, std::move(a));
+  const Pool2dGradAttrs a{Pool2dAttrs::from(g.attrs), g.in_meta[0].shape};
+  g.gin[0] = dispatch1(OpKind::max_pool2d_grad, {g.gout[0], g.out[1]}, a.to_attrs());
 }
 
-// max_pool2d_grad(gout, indices): ints = pool attrs ++ input shape
+// max_pool2d_grad(gout, indices), avg_pool2d_grad(gout): Pool2dGradAttrs
 int infer_pool_grad(const Tensor* in, int, const Attrs& a, TensorMeta* out) {
-  out[0] = {input_shape(a), in[0].dtype()};
+  out[0] = {Pool2dGradAttrs::from(a).input, in[0].dtype()};
   return 1;
 }
 
 void max_pool_grad_ref(KernelArgs& k) {
   const Tensor go = as_contiguous(k.in[0]), idx = as_contiguous(k.in[1]);
-  const Shape xs = input_shape(k.attrs);
-  const PoolGeom g = pool_geom(xs, k.attrs, "max_pool2d_grad");
+  const Pool2dGradAttrs a = Pool2dGradAttrs::from(k.attrs);
+  const PoolGeom g = pool_geom(a.input, a.pool, "max_pool2d_grad");
   TERN_FLOAT_SWITCH(go.dtype(), "max_pool2d_grad", [&] {
     const T* gp = go.data<T>();
     const int32_t* ip = idx.data<int32_t>();
@@ -152,14 +99,14 @@ void max_pool_grad_ref(KernelArgs& k) {
 
 int infer_avg_pool(const Tensor* in, int, const Attrs& a, TensorMeta* out) {
   check_float(in[0], "avg_pool2d");
-  const PoolGeom g = pool_geom(in[0].shape(), a, "avg_pool2d");
+  const PoolGeom g = pool_geom(in[0].shape(), Pool2dAttrs::from(a), "avg_pool2d");
   out[0] = {Shape{g.n, g.c, g.oh, g.ow}, in[0].dtype()};
   return 1;
 }
 
 void avg_pool_ref(KernelArgs& k) {
   const Tensor x = as_contiguous(k.in[0]);
-  const PoolGeom g = pool_geom(x.shape(), k.attrs, "avg_pool2d");
+  const PoolGeom g = pool_geom(x.shape(), Pool2dAttrs::from(k.attrs), "avg_pool2d");
   const double inv = 1.0 / static_cast<double>(g.kh * g.kw);
   TERN_FLOAT_SWITCH(x.dtype(), "avg_pool2d", [&] {
     const T* xp = x.data<T>();
@@ -186,14 +133,14 @@ void avg_pool_ref(KernelArgs& k) {
 }
 
 void grad_avg_pool(GradArgs& g) {
-  Attrs a = pool_only(g.attrs);
-  for (int64_t d : g.in_meta[0].shape) a.ints.push_back(d);
-  g.gin[0] = dispatch1(OpKind::avg_pool2d_grad, {g.gout[0]}, std::move(a));
+  const Pool2dGradAttrs a{Pool2dAttrs::from(g.attrs), g.in_meta[0].shape};
+  g.gin[0] = dispatch1(OpKind::avg_pool2d_grad, {g.gout[0]}, a.to_attrs());
 }
 
 void avg_pool_grad_ref(KernelArgs& k) {
   const Tensor go = as_contiguous(k.in[0]);
-  const PoolGeom g = pool_geom(input_shape(k.attrs), k.attrs, "avg_pool2d_grad");
+  const Pool2dGradAttrs a = Pool2dGradAttrs::from(k.attrs);
+  const PoolGeom g = pool_geom(a.input, a.pool, "avg_pool2d_grad");
   const double inv = 1.0 / static_cast<double>(g.kh * g.kw);
   TERN_FLOAT_SWITCH(go.dtype(), "avg_pool2d_grad", [&] {
     const T* gp = go.data<T>();
@@ -221,17 +168,16 @@ void avg_pool_grad_ref(KernelArgs& k) {
 
 void register_pool_ops() {
   define_op(OpKind::max_pool2d, {.infer = infer_max_pool, .grad = grad_max_pool, .save_outputs = 2, .reference = max_pool_ref});
-  register_kernel(OpKind::max_pool2d, DeviceType::cpu, {"k2s2", 10, is_k2s2, max_pool_k2s2});
   define_op(OpKind::max_pool2d_grad, {.infer = infer_pool_grad, .reference = max_pool_grad_ref});
   define_op(OpKind::avg_pool2d, {.infer = infer_avg_pool, .grad = grad_avg_pool, .reference = avg_pool_ref});
   define_op(OpKind::avg_pool2d_grad, {.infer = infer_pool_grad, .reference = avg_pool_grad_ref});
 }
 
-}  // namespace ops_internal
+}  // namespace ops
 
 static Attrs pool_attrs(int64_t kernel, int64_t stride, int64_t padding) {
   if (stride < 0) stride = kernel;
-  return Attrs{{kernel, kernel, stride, stride, padding, padding}, {}};
+  return Pool2dAttrs{kernel, kernel, stride, stride, padding, padding}.to_attrs();
 }
 
 Tensor max_pool2d(const Tensor& x, int64_t kernel, int64_t stride, int64_t padding) {
@@ -252,7 +198,7 @@ Tensor adaptive_avg_pool2d(const Tensor& x, int64_t out_h, int64_t out_w) {
   if (out_h == 1 && out_w == 1) return mean(x, {2, 3}, true);
   if (h % out_h == 0 && w % out_w == 0) {
     const int64_t kh = h / out_h, kw = w / out_w;
-    return dispatch1(OpKind::avg_pool2d, {x}, Attrs{{kh, kw, kh, kw, 0, 0}, {}});
+    return dispatch1(OpKind::avg_pool2d, {x}, Pool2dAttrs{kh, kw, kh, kw, 0, 0}.to_attrs());
   }
   // General case: each output cell averages rows [floor(i*h/oh), ceil((i+1)*h/oh)).
   std::vector<Tensor> rows;

@@ -3,18 +3,31 @@
 #include <mutex>
 #include <string>
 
+#include "tern/ops/kernel_provider.h"
 #include "tern/ops/op_helpers.h"
 
 namespace tern {
 
-namespace autograd {
-void install();  // tern/autograd/record.cc: hooks autograd into dispatch
-}
-
 namespace {
 
+struct Provider {
+  const char* name;
+  void (*register_fn)();
+};
+// Function-local, so a provider's static registrar may run before or after
+// this file's statics are initialised.
+struct Providers {
+  std::mutex mu;
+  std::vector<Provider> list;
+  bool registry_built = false;  // later providers register at once
+};
+Providers& providers() {
+  static Providers p;
+  return p;
+}
+
 constexpr const char* kOpNames[] = {
-#define TERN_OP(name) #name,
+#define TERN_OP(name, family, onnx) #name,
 #include "tern/ops/ops.def"
 #undef TERN_OP
 };
@@ -23,7 +36,7 @@ static_assert(sizeof(kOpNames) / sizeof(kOpNames[0]) == kNumOps, "ops.def and th
 OpDef g_ops[kNumOps];
 
 void register_all_ops() {
-  using namespace ops_internal;
+  using namespace ops;
   for (int k = 0; k < kNumOps; ++k) {
     g_ops[k].kind = static_cast<OpKind>(k);
     g_ops[k].name = kOpNames[k];
@@ -38,10 +51,14 @@ void register_all_ops() {
   register_pool_ops();
   register_norm_ops();
   register_loss_ops();
-  register_dnnl_kernels();
+  {
+    Providers& p = providers();
+    std::lock_guard<std::mutex> lock(p.mu);
+    for (const Provider& provider : p.list) provider.register_fn();
+    p.registry_built = true;
+  }
   for (int k = 0; k < kNumOps; ++k)
     TERN_ASSERT(!g_ops[k].kernels[0].empty(), "op ", kOpNames[k], " has no CPU kernel");
-  autograd::install();
 }
 
 struct Registrar {
@@ -68,13 +85,37 @@ const OpDef& op_def(OpKind kind) {
 
 OpDef& mutable_op_def(OpKind kind) { return g_ops[static_cast<int>(kind)]; }
 
+void add_kernel_provider(const char* name, void (*register_fn)()) {
+  Providers& p = providers();
+  std::lock_guard<std::mutex> lock(p.mu);
+  for (const Provider& provider : p.list)
+    if (std::strcmp(provider.name, name) == 0) return;
+  p.list.push_back({name, register_fn});
+  if (p.registry_built) register_fn();
+}
+
+std::vector<std::string> kernel_providers() {
+  Providers& p = providers();
+  std::lock_guard<std::mutex> lock(p.mu);
+  std::vector<std::string> names;
+  for (const Provider& provider : p.list) names.emplace_back(provider.name);
+  names.emplace_back("reference");
+  return names;
+}
+
+std::string kernel_providers_text() {
+  std::string text;
+  for (const std::string& name : kernel_providers()) text += (text.empty() ? "" : ", ") + name;
+  return text;
+}
+
 void register_kernel(OpKind kind, DeviceType device, Kernel kernel) {
   auto& list = mutable_op_def(kind).kernels[static_cast<int>(device)];
   list.push_back(kernel);
   std::stable_sort(list.begin(), list.end(), [](const Kernel& a, const Kernel& b) { return a.priority > b.priority; });
 }
 
-namespace ops_internal {
+namespace ops {
 
 void define_op(OpKind kind, const OpSpec& spec) {
   OpDef& def = mutable_op_def(kind);
@@ -109,5 +150,5 @@ Shape reduced_shape(const Shape& in, const std::vector<int64_t>& dims, bool keep
   return out;
 }
 
-}  // namespace ops_internal
+}  // namespace ops
 }  // namespace tern

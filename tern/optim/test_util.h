@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "tern/autograd/engine.h"
 #include "tern/base/error.h"
 #include "tern/ops/ops.h"
 #include "tern/ops/testing.h"
@@ -60,7 +61,7 @@ inline double quadratic_ratio(Optimizer& opt, const Tensor& p, int steps) {
   const double start = loss().item();
   for (int s = 0; s < steps; ++s) {
     opt.zero_grad();
-    loss().backward();
+    autograd::backward(loss());
     opt.step();
   }
   return loss().item() / start;

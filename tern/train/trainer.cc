@@ -3,6 +3,7 @@
 #include <cmath>
 #include <filesystem>
 
+#include "tern/autograd/engine.h"
 #include "tern/autograd/grad_mode.h"
 #include "tern/base/atomic_file.h"
 #include "tern/base/parallel.h"
@@ -177,7 +178,7 @@ TrainResult train(const TrainOptions& opt, const std::function<void(const EpochR
       optimizer->zero_grad();
       const Tensor loss = cross_entropy((*model)(batch->inputs), batch->labels);
       ctx.before_backward(*model);
-      loss.backward();
+      autograd::backward(loss);
       if (leader && opt.dump_every > 0 && !opt.dump_grads.empty() && result.steps % opt.dump_every == 0)
         dump_gradients(*model, opt.dump_grads, result.steps);
       if (ctx.after_backward(*model, epoch)) optimizer->step();
@@ -270,7 +271,7 @@ BenchResult bench_train(const std::string& model_name, int64_t batch_size, int64
   for (int64_t i = 0; i < batch_size; ++i) y.data<int64_t>()[i] = i % spec.defaults.num_classes;
   auto step = [&] {
     optimizer->zero_grad();
-    cross_entropy((*model)(x), y).backward();
+    autograd::backward(cross_entropy((*model)(x), y));
     optimizer->step();
   };
   for (int64_t i = 0; i < warmup; ++i) step();

@@ -3,6 +3,7 @@
 #include <exception>
 
 #include "tern/base/error.h"
+#include "tern/ops/kernel_provider.h"
 #include "tools/tern/command.h"
 
 namespace tern::cli {
@@ -23,7 +24,7 @@ int exit_code() { return g_exit_code; }
 int main(int argc, char** argv) {
   CLI::App app{"tern: one C++ framework for machine-learning systems"};
   app.require_subcommand(1);
-  app.set_version_flag("--version", "tern 0.1.0");
+  app.set_version_flag("--version", "tern 0.1.0 (kernels: " + tern::kernel_providers_text() + ")");
   for (auto& setup : tern::cli::command_setups()) setup(app);
   try {
     app.parse(argc, argv);

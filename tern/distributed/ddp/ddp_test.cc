@@ -7,6 +7,7 @@
 #include <cmath>
 #include <memory>
 
+#include "tern/autograd/engine.h"
 #include "tern/data/dataset.h"
 #include "tern/distributed/collectives/blueconnect.h"
 #include "tern/distributed/collectives/collectives.h"
@@ -55,7 +56,7 @@ TEST_P(DdpGradients, AveragedGradientsEqualTheWholeBatchGradient) {
   broadcast_state(comm, *reference);
 
   const data::Batch whole = data->get(all);
-  cross_entropy((*reference)(whole.inputs), whole.labels).backward();
+  autograd::backward(cross_entropy((*reference)(whole.inputs), whole.labels));
 
   std::unique_ptr<collectives::BlueConnect> bc;
   AllreduceFn custom;
@@ -73,7 +74,7 @@ TEST_P(DdpGradients, AveragedGradientsEqualTheWholeBatchGradient) {
     for (auto& [name, t] : model->named_parameters()) t.zero_grad();
     const data::Batch part = data->get(mine);
     ddp.prepare_step();
-    cross_entropy((*model)(part.inputs), part.labels).backward();
+    autograd::backward(cross_entropy((*model)(part.inputs), part.labels));
     ddp.finish_step();
     const nn::NamedTensors got = model->named_parameters(), want = reference->named_parameters();
     for (size_t i = 0; i < got.size(); ++i) {

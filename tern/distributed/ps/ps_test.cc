@@ -6,6 +6,7 @@
 
 #include <cmath>
 
+#include "tern/autograd/engine.h"
 #include "tern/data/dataset.h"
 #include "tern/distributed/comm/counting_communicator.h"
 #include "tern/distributed/comm/mpi_test_main.h"
@@ -112,11 +113,11 @@ PsRun run_steps(comm::Communicator& comm, int servers, const std::string& codec_
   for (int s = 0; s < steps; ++s) {
     for (auto& [name, p] : run.model->named_parameters()) p.zero_grad();
     const data::Batch b = data->get(slice);
-    cross_entropy((*run.model)(b.inputs), b.labels).backward();
+    autograd::backward(cross_entropy((*run.model)(b.inputs), b.labels));
     EXPECT_FALSE(ctx.after_backward(*run.model, 0));
     ref_opt->zero_grad();
     const data::Batch all = data->get(whole);
-    cross_entropy((*run.reference)(all.inputs), all.labels).backward();
+    autograd::backward(cross_entropy((*run.reference)(all.inputs), all.labels));
     ref_opt->step();
   }
   return run;

@@ -1,5 +1,7 @@
-// The Tern op -> ONNX (opset 13) mapping: one case per op. Attribute layouts
-// are documented beside each op's public function in tern/ops/ops.h.
+// The Tern op -> ONNX (opset 13) mapping. The ONNX op each Tern op becomes is
+// in ops.def (op_traits(kind).onnx); the code here turns attributes into
+// ONNX's, and spells out the ops that have no single ONNX op. Attribute
+// layouts are documented beside each op's public function in tern/ops/ops.h.
 #include <algorithm>
 #include <set>
 
@@ -35,6 +37,17 @@ struct Emit {
   onnx::NodeProto* node(const std::string& op, const std::vector<std::string>& inputs) const {
     return b.node(op, inputs, {out()});
   }
+  // The node of the op's own ONNX op (ops.def).
+  onnx::NodeProto* direct(const std::vector<std::string>& inputs) const {
+    const char* op = op_traits(n.kind).onnx;
+    TERN_ASSERT(*op, "onnx export: ", op_name(n.kind), " has no ONNX op in ops.def");
+    return node(op, inputs);
+  }
+  std::vector<std::string> all_inputs() const {
+    std::vector<std::string> ins;
+    for (size_t k = 0; k < n.inputs.size(); ++k) ins.push_back(in(k));
+    return ins;
+  }
   [[noreturn]] void unmapped(const std::string& why) const {
     throw NotImplementedError(str_cat("onnx export: op ", op_name(n.kind), " (node ", n.id, ") has no ONNX mapping: ", why));
   }
@@ -58,36 +71,6 @@ struct Emit {
   }
 };
 
-const char* unary_name(OpKind k) {
-  switch (k) {
-    case OpKind::neg: return "Neg";
-    case OpKind::exp: return "Exp";
-    case OpKind::log: return "Log";
-    case OpKind::sqrt: return "Sqrt";
-    case OpKind::abs: return "Abs";
-    case OpKind::tanh: return "Tanh";
-    case OpKind::sigmoid: return "Sigmoid";
-    case OpKind::relu: return "Relu";
-    case OpKind::sin: return "Sin";
-    case OpKind::cos: return "Cos";
-    case OpKind::contiguous: return "Identity";
-    case OpKind::add: return "Add";
-    case OpKind::sub: return "Sub";
-    case OpKind::mul: return "Mul";
-    case OpKind::div: return "Div";
-    case OpKind::maximum: return "Max";
-    case OpKind::minimum: return "Min";
-    case OpKind::eq: return "Equal";
-    case OpKind::lt: return "Less";
-    case OpKind::le: return "LessOrEqual";
-    case OpKind::gt: return "Greater";
-    case OpKind::ge: return "GreaterOrEqual";
-    case OpKind::where: return "Where";
-    case OpKind::matmul: return "MatMul";
-    default: return nullptr;
-  }
-}
-
 // y = x W^T + b: Gemm for 2-D x, else MatMul with the transposed weight.
 void emit_linear(const Emit& e) {
   if (e.rank(0) == 2) {
@@ -108,20 +91,22 @@ void emit_linear(const Emit& e) {
 void emit_conv(const Emit& e) {
   std::vector<std::string> ins{e.in(0), e.in(1)};
   if (e.has_in(2)) ins.push_back(e.in(2));
-  onnx::NodeProto* c = e.node("Conv", ins);
+  onnx::NodeProto* c = e.direct(ins);
   const Shape& w = e.in_value(1).shape;
+  const Conv2dAttrs a = Conv2dAttrs::from(e.n.attrs);
   set_attr(c, "kernel_shape", std::vector<int64_t>{w[2], w[3]});
-  set_attr(c, "strides", std::vector<int64_t>{e.i(0), e.i(1)});
-  set_attr(c, "pads", std::vector<int64_t>{e.i(2), e.i(3), e.i(2), e.i(3)});
-  set_attr(c, "dilations", std::vector<int64_t>{e.i(4), e.i(5)});
-  set_attr(c, "group", e.i(6));
+  set_attr(c, "strides", std::vector<int64_t>{a.stride_h, a.stride_w});
+  set_attr(c, "pads", std::vector<int64_t>{a.pad_h, a.pad_w, a.pad_h, a.pad_w});
+  set_attr(c, "dilations", std::vector<int64_t>{a.dilation_h, a.dilation_w});
+  set_attr(c, "group", a.groups);
 }
 
-void emit_pool(const Emit& e, const char* op) {
-  onnx::NodeProto* p = e.node(op, {e.in(0)});
-  set_attr(p, "kernel_shape", std::vector<int64_t>{e.i(0), e.i(1)});
-  set_attr(p, "strides", std::vector<int64_t>{e.i(2), e.i(3)});
-  set_attr(p, "pads", std::vector<int64_t>{e.i(4), e.i(5), e.i(4), e.i(5)});
+void emit_pool(const Emit& e) {
+  onnx::NodeProto* p = e.direct({e.in(0)});
+  const Pool2dAttrs a = Pool2dAttrs::from(e.n.attrs);
+  set_attr(p, "kernel_shape", std::vector<int64_t>{a.kernel_h, a.kernel_w});
+  set_attr(p, "strides", std::vector<int64_t>{a.stride_h, a.stride_w});
+  set_attr(p, "pads", std::vector<int64_t>{a.pad_h, a.pad_w, a.pad_h, a.pad_w});
   if (e.n.kind == OpKind::avg_pool2d) set_attr(p, "count_include_pad", int64_t{1});  // Tern counts padding
 }
 
@@ -136,7 +121,7 @@ void emit_batch_norm(const Emit& e) {
     e.b.add_initializer(name, full({channels}, v, dt));
     return name;
   };
-  onnx::NodeProto* bn = e.node("BatchNormalization", {e.in(0), e.has_in(1) ? e.in(1) : filled(1),
+  onnx::NodeProto* bn = e.direct({e.in(0), e.has_in(1) ? e.in(1) : filled(1),
                                                       e.has_in(2) ? e.in(2) : filled(0), e.in(3), e.in(4)});
   set_attr(bn, "epsilon", static_cast<float>(e.f(1)));
   set_attr(bn, "momentum", static_cast<float>(1 - e.f(0)));  // ONNX weighs the old value
@@ -167,7 +152,7 @@ void emit_pad(const Emit& e) {
     pads[d] = e.i(2 * p);
     pads[d + static_cast<size_t>(r)] = e.i(2 * p + 1);
   }
-  onnx::NodeProto* p = e.node("Pad", {e.in(0), e.b.ints(pads), e.b.scalar(e.f(0), e.dtype(0))});
+  onnx::NodeProto* p = e.direct({e.in(0), e.b.ints(pads), e.b.scalar(e.f(0), e.dtype(0))});
   set_attr(p, "mode", std::string("constant"));
 }
 
@@ -207,13 +192,13 @@ void emit_reshape(const Emit& e) {
     else target[d] = -1, ++unknown;
   }
   const std::string shape = unknown <= 1 ? e.b.ints(target) : e.b.shape_tensor(n, 0, target.size());
-  e.node("Reshape", {e.in(0), shape});
+  e.direct({e.in(0), shape});
 }
 
-void emit_random(const Emit& e, const char* op) {
+void emit_random(const Emit& e) {
   const size_t rank = e.n.attrs.ints.size() - 2;  // shape ++ {seed, offset}
   if (e.b.has_symbolic(e.n, 0, rank)) e.unmapped("a random tensor with a symbolic shape");
-  onnx::NodeProto* r = e.node(op, {});
+  onnx::NodeProto* r = e.direct({});
   const Shape shape = e.n.attrs.shape_at(0, rank);
   set_attr(r, "shape", std::vector<int64_t>(shape.begin(), shape.end()));
   set_attr(r, "dtype", static_cast<int64_t>(onnx_elem_type(e.n.attrs.dtype)));
@@ -223,47 +208,35 @@ void emit_random(const Emit& e, const char* op) {
 
 void emit(Builder& b, const Node& n) {
   const Emit e{b, n};
-  if (const char* op = unary_name(n.kind)) {
-    std::vector<std::string> ins;
-    for (size_t k = 0; k < n.inputs.size(); ++k) ins.push_back(e.in(k));
-    e.node(op, ins);
-    return;
-  }
   switch (n.kind) {
+    // --- the op's own ONNX op (ops.def), attributes or inputs converted ---
     case OpKind::full: {
       const size_t rank = n.attrs.ints.size();
-      set_attr_scalar(e.node("ConstantOfShape", {b.shape_tensor(n, 0, rank)}), "value", e.f(0), n.attrs.dtype);
+      set_attr_scalar(e.direct({b.shape_tensor(n, 0, rank)}), "value", e.f(0), n.attrs.dtype);
       return;
     }
     case OpKind::arange: {
       const DType dt = n.attrs.dtype;
-      e.node("Range", {b.scalar(e.f(0), dt), b.scalar(e.f(1), dt), b.scalar(e.f(2), dt)});
+      e.direct({b.scalar(e.f(0), dt), b.scalar(e.f(1), dt), b.scalar(e.f(2), dt)});
       return;
     }
-    case OpKind::rand: return emit_random(e, "RandomUniform");
-    case OpKind::randn: return emit_random(e, "RandomNormal");
-    case OpKind::cast:
-      set_attr(e.node("Cast", {e.in(0)}), "to", static_cast<int64_t>(onnx_elem_type(n.attrs.dtype)));
+    case OpKind::rand: case OpKind::randn: return emit_random(e);
+    case OpKind::cast: set_attr(e.direct({e.in(0)}), "to", static_cast<int64_t>(onnx_elem_type(n.attrs.dtype))); return;
+    case OpKind::add_scalar: case OpKind::mul_scalar: case OpKind::pow_scalar:
+      e.direct({e.in(0), b.scalar(e.f(0), e.dtype(0))});
       return;
-    case OpKind::add_scalar: e.node("Add", {e.in(0), b.scalar(e.f(0), e.dtype(0))}); return;
-    case OpKind::mul_scalar: e.node("Mul", {e.in(0), b.scalar(e.f(0), e.dtype(0))}); return;
-    case OpKind::pow_scalar: e.node("Pow", {e.in(0), b.scalar(e.f(0), e.dtype(0))}); return;
-    case OpKind::relu_grad:  // g where y > 0, else 0
-      e.node("Where", {b.op("Greater", {e.in(1), b.scalar(0, e.dtype(1))}), e.in(0), b.scalar(0, e.dtype(0))});
-      return;
-    case OpKind::ne: e.node("Not", {b.op("Equal", {e.in(0), e.in(1)})}); return;
     case OpKind::sum: {
       std::vector<std::string> ins{e.in(0)};
       if (const auto axes = e.reduce_axes(); !axes.empty()) ins.push_back(b.ints(axes));  // an input from opset 13
-      set_attr(e.node("ReduceSum", ins), "keepdims", int64_t{e.keepdim()});
+      set_attr(e.direct(ins), "keepdims", int64_t{e.keepdim()});
       return;
     }
-    case OpKind::mean: e.reduce("ReduceMean", e.in(0), e.reduce_axes(), e.keepdim(), e.out()); return;
-    case OpKind::var: return emit_var(e);
-    case OpKind::max: e.reduce("ReduceMax", e.in(0), {e.axis(e.i(0))}, e.i(1) != 0, e.out()); return;
-    case OpKind::logsumexp: e.reduce("ReduceLogSumExp", e.in(0), {e.axis(e.i(0))}, e.i(1) != 0, e.out()); return;
+    case OpKind::mean: e.reduce(op_traits(n.kind).onnx, e.in(0), e.reduce_axes(), e.keepdim(), e.out()); return;
+    case OpKind::max: case OpKind::logsumexp:
+      e.reduce(op_traits(n.kind).onnx, e.in(0), {e.axis(e.i(0))}, e.i(1) != 0, e.out());
+      return;
     case OpKind::argmax: {
-      onnx::NodeProto* a = e.node("ArgMax", {e.in(0)});
+      onnx::NodeProto* a = e.direct({e.in(0)});
       set_attr(a, "axis", e.axis(e.i(0)));
       set_attr(a, "keepdims", int64_t{e.i(1) != 0});
       return;
@@ -272,56 +245,63 @@ void emit(Builder& b, const Node& n) {
     case OpKind::permute: {
       std::vector<int64_t> perm;
       for (int64_t d : n.attrs.ints) perm.push_back(e.axis(d));
-      set_attr(e.node("Transpose", {e.in(0)}), "perm", perm);
+      set_attr(e.direct({e.in(0)}), "perm", perm);
       return;
     }
     case OpKind::expand: {
       // Tern's -1 keeps a dim; ONNX Expand broadcasts, so 1 keeps it too.
       Node ones = n;
       for (int64_t& d : ones.attrs.ints) d = d == -1 ? 1 : d;
-      e.node("Expand", {e.in(0), b.shape_tensor(ones, 0, ones.attrs.ints.size())});
+      e.direct({e.in(0), b.shape_tensor(ones, 0, ones.attrs.ints.size())});
       return;
     }
     case OpKind::slice:
-      e.node("Slice", {e.in(0), b.shape_tensor(n, 1, 1), b.shape_tensor(n, 2, 1), b.ints({e.axis(e.i(0))}),
-                       b.shape_tensor(n, 3, 1)});
+      e.direct({e.in(0), b.shape_tensor(n, 1, 1), b.shape_tensor(n, 2, 1), b.ints({e.axis(e.i(0))}),
+                b.shape_tensor(n, 3, 1)});
       return;
     case OpKind::pad: return emit_pad(e);
-    case OpKind::cat: {
-      std::vector<std::string> ins;
-      for (size_t k = 0; k < n.inputs.size(); ++k) ins.push_back(e.in(k));
-      set_attr(e.node("Concat", ins), "axis", e.axis(e.i(0)));
-      return;
-    }
-    case OpKind::gather: set_attr(e.node("GatherElements", {e.in(0), e.in(1)}), "axis", e.axis(e.i(0))); return;
-    case OpKind::index_select: set_attr(e.node("Gather", {e.in(0), e.in(1)}), "axis", e.axis(e.i(0))); return;
-    case OpKind::embedding: set_attr(e.node("Gather", {e.in(0), e.in(1)}), "axis", int64_t{0}); return;
-    case OpKind::linear: return emit_linear(e);
+    case OpKind::cat: set_attr(e.direct(e.all_inputs()), "axis", e.axis(e.i(0))); return;
+    case OpKind::gather: case OpKind::index_select: set_attr(e.direct({e.in(0), e.in(1)}), "axis", e.axis(e.i(0))); return;
+    case OpKind::embedding: set_attr(e.direct({e.in(0), e.in(1)}), "axis", int64_t{0}); return;
     case OpKind::conv2d: return emit_conv(e);
-    case OpKind::max_pool2d: return emit_pool(e, "MaxPool");
-    case OpKind::avg_pool2d: return emit_pool(e, "AveragePool");
+    case OpKind::max_pool2d: case OpKind::avg_pool2d: return emit_pool(e);
     case OpKind::batch_norm: return emit_batch_norm(e);
+    case OpKind::softmax: case OpKind::log_softmax: set_attr(e.direct({e.in(0)}), "axis", e.axis(e.i(0))); return;
+    case OpKind::nll_loss: case OpKind::cross_entropy:
+      set_attr(e.direct({e.in(0), e.in(1)}), "reduction", std::string("mean"));
+      return;
+    case OpKind::dropout:  // a training-mode draw (eval-mode dropout is not an op)
+      e.direct({e.in(0), b.scalar(e.f(0), e.dtype(0)), b.scalar(1, DType::boolean)});
+      return;
+
+    // --- composites: no single ONNX op ---
+    case OpKind::relu_grad:  // g where y > 0, else 0
+      e.node("Where", {b.op("Greater", {e.in(1), b.scalar(0, e.dtype(1))}), e.in(0), b.scalar(0, e.dtype(0))});
+      return;
+    case OpKind::ne: e.node("Not", {b.op("Equal", {e.in(0), e.in(1)})}); return;
+    case OpKind::var: return emit_var(e);
+    case OpKind::linear: return emit_linear(e);
     case OpKind::layer_norm: return emit_layer_norm(e);
-    case OpKind::softmax: set_attr(e.node("Softmax", {e.in(0)}), "axis", e.axis(e.i(0))); return;
-    case OpKind::log_softmax: set_attr(e.node("LogSoftmax", {e.in(0)}), "axis", e.axis(e.i(0))); return;
-    case OpKind::nll_loss:
-      set_attr(e.node("NegativeLogLikelihoodLoss", {e.in(0), e.in(1)}), "reduction", std::string("mean"));
-      return;
-    case OpKind::cross_entropy:
-      set_attr(e.node("SoftmaxCrossEntropyLoss", {e.in(0), e.in(1)}), "reduction", std::string("mean"));
-      return;
     case OpKind::mse_loss: {
       const std::string d = b.op("Sub", {e.in(0), e.in(1)});
       e.reduce("ReduceMean", b.op("Mul", {d, d}), {}, false, e.out());
       return;
     }
-    case OpKind::dropout:  // a training-mode draw (eval-mode dropout is not an op)
-      e.node("Dropout", {e.in(0), b.scalar(e.f(0), e.dtype(0)), b.scalar(1, DType::boolean)});
-      return;
+
+    // --- impossible in opset 13 ---
     case OpKind::scatter_add: e.unmapped("ScatterElements with reduction 'add' needs opset 16");
     case OpKind::index_add: e.unmapped("no ONNX op adds rows at indices in opset 13");
-    default: e.unmapped("gradient ops are exported only as part of a training graph, which ONNX inference does not run");
+    default: break;
   }
+  // The rest become their ONNX op with the same inputs and no attributes
+  // (unary and binary element-wise ops, comparisons, where, matmul, contiguous).
+  if (*op_traits(n.kind).onnx) {
+    e.direct(e.all_inputs());
+    return;
+  }
+  if (op_traits(n.kind).family == OpFamily::backward)
+    e.unmapped("gradient ops are exported only as part of a training graph, which ONNX inference does not run");
+  e.unmapped("no ONNX lowering written for it (tern/graph/export/onnx_ops.cc)");
 }
 
 }  // namespace tern::graph::onnx_export

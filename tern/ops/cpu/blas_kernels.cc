@@ -6,10 +6,11 @@
 #include <cblas.h>
 #include <oneapi/dnnl/dnnl.h>
 
+#include "tern/ops/cpu/cpu_kernels.h"
 #include "tern/ops/linalg_internal.h"
 #include "tern/ops/op_helpers.h"
 
-namespace tern::ops_internal {
+namespace tern::ops::cpu {
 namespace {
 
 // How a 2-D strided matrix (rows r, cols c) is handed to BLAS.
@@ -96,4 +97,4 @@ void register_blas_kernels() {
   register_kernel(OpKind::linear, DeviceType::cpu, {"gemm", 10, float_inputs, linear_blas});
 }
 
-}  // namespace tern::ops_internal
+}  // namespace tern::ops::cpu

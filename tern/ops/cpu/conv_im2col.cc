@@ -6,9 +6,10 @@
 #include <cstring>
 
 #include "tern/ops/conv_internal.h"
+#include "tern/ops/cpu/cpu_kernels.h"
 #include "tern/ops/op_helpers.h"
 
-namespace tern::ops_internal {
+namespace tern::ops::cpu {
 namespace {
 
 constexpr int64_t kColBudget = 4 << 20;  // floats per column buffer
@@ -74,7 +75,7 @@ bool is_f32(const KernelArgs& k) { return k.in[0].dtype() == DType::f32 && k.in[
 // into a scratch [ocg x ns*ohw], then scattered to NCHW.
 void conv_fwd(KernelArgs& k) {
   const Tensor x = as_contiguous(k.in[0]), w = as_contiguous(k.in[1]);
-  const ConvGeom g = conv_geom(x.shape(), w.shape(), k.attrs);
+  const ConvGeom g = conv_geom(x.shape(), w.shape(), Conv2dAttrs::from(k.attrs));
   const int64_t ocg = g.oc / g.groups, kdim = (g.c / g.groups) * g.kh * g.kw, ohw = g.oh * g.ow;
   const int64_t chunk = chunk_samples(g);
   const float* bias = k.nin > 2 ? as_contiguous(k.in[2]).data<float>() : nullptr;
@@ -127,8 +128,8 @@ void gather_gout(const float* gout, const ConvGeom& g, int64_t n0, int64_t ns, i
 
 void conv_grad_input(KernelArgs& k) {
   const Tensor go = as_contiguous(k.in[0]), w = as_contiguous(k.in[1]);
-  const Shape xs = k.attrs.shape_at(7, 4);
-  const ConvGeom g = conv_geom(xs, w.shape(), k.attrs);
+  const Conv2dGradAttrs a = Conv2dGradAttrs::from(k.attrs);  // a.shape: the input's
+  const ConvGeom g = conv_geom(a.shape, w.shape(), a.conv);
   const int64_t ocg = g.oc / g.groups, kdim = (g.c / g.groups) * g.kh * g.kw, ohw = g.oh * g.ow;
   const int64_t chunk = chunk_samples(g);
   float* gx = k.out[0].data<float>();
@@ -148,8 +149,8 @@ void conv_grad_input(KernelArgs& k) {
 
 void conv_grad_weight(KernelArgs& k) {
   const Tensor go = as_contiguous(k.in[0]), x = as_contiguous(k.in[1]);
-  const Shape ws = k.attrs.shape_at(7, 4);
-  const ConvGeom g = conv_geom(x.shape(), ws, k.attrs);
+  const Conv2dGradAttrs a = Conv2dGradAttrs::from(k.attrs);  // a.shape: the weight's
+  const ConvGeom g = conv_geom(x.shape(), a.shape, a.conv);
   const int64_t ocg = g.oc / g.groups, kdim = (g.c / g.groups) * g.kh * g.kw, ohw = g.oh * g.ow;
   const int64_t chunk = chunk_samples(g);
   float* gw = k.out[0].data<float>();
@@ -169,10 +170,10 @@ void conv_grad_weight(KernelArgs& k) {
 
 }  // namespace
 
-void register_conv_fast_kernels() {
+void register_im2col_kernels() {
   register_kernel(OpKind::conv2d, DeviceType::cpu, {"im2col_openblas", 10, is_f32, conv_fwd});
   register_kernel(OpKind::conv2d_grad_input, DeviceType::cpu, {"im2col_openblas", 10, is_f32, conv_grad_input});
   register_kernel(OpKind::conv2d_grad_weight, DeviceType::cpu, {"im2col_openblas", 10, is_f32, conv_grad_weight});
 }
 
-}  // namespace tern::ops_internal
+}  // namespace tern::ops::cpu

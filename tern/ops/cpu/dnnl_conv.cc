@@ -11,9 +11,10 @@
 #include <tuple>
 
 #include "tern/ops/conv_internal.h"
+#include "tern/ops/cpu/cpu_kernels.h"
 #include "tern/ops/op_helpers.h"
 
-namespace tern::ops_internal {
+namespace tern::ops::cpu {
 namespace {
 
 using dnnl::memory;
@@ -175,7 +176,7 @@ bool supports_f32(const KernelArgs& k) { return k.in[0].dtype() == DType::f32 &&
 
 void conv_fwd(KernelArgs& k) {
   const Tensor x = as_contiguous(k.in[0]), w = as_contiguous(k.in[1]);
-  const ConvGeom g = conv_geom(x.shape(), w.shape(), k.attrs);
+  const ConvGeom g = conv_geom(x.shape(), w.shape(), Conv2dAttrs::from(k.attrs));
   const bool has_bias = k.nin > 2;
   auto plan = fwd_plan(g, has_bias);
   dnnl::stream s(cpu_engine());
@@ -197,8 +198,8 @@ void conv_fwd(KernelArgs& k) {
 
 void conv_bwd_data(KernelArgs& k) {
   const Tensor go = as_contiguous(k.in[0]), w = as_contiguous(k.in[1]);
-  const Shape xs = k.attrs.shape_at(7, 4);
-  const ConvGeom g = conv_geom(xs, w.shape(), k.attrs);
+  const Conv2dGradAttrs a = Conv2dGradAttrs::from(k.attrs);  // a.shape: the input's
+  const ConvGeom g = conv_geom(a.shape, w.shape(), a.conv);
   auto plan = bwd_data_plan(g);
   dnnl::stream s(cpu_engine());
   Staged dd = stage_in(plan->pd.diff_dst_desc(), plan->d.dst, go.raw_data(), s);
@@ -213,8 +214,8 @@ void conv_bwd_data(KernelArgs& k) {
 
 void conv_bwd_weights(KernelArgs& k) {
   const Tensor go = as_contiguous(k.in[0]), x = as_contiguous(k.in[1]);
-  const Shape ws = k.attrs.shape_at(7, 4);
-  const ConvGeom g = conv_geom(x.shape(), ws, k.attrs);
+  const Conv2dGradAttrs a = Conv2dGradAttrs::from(k.attrs);  // a.shape: the weight's
+  const ConvGeom g = conv_geom(x.shape(), a.shape, a.conv);
   auto plan = bwd_weights_plan(g);
   dnnl::stream s(cpu_engine());
   Staged dd = stage_in(plan->pd.diff_dst_desc(), plan->d.dst, go.raw_data(), s);
@@ -239,4 +240,4 @@ void register_dnnl_kernels() {
   register_kernel(OpKind::conv2d_grad_weight, DeviceType::cpu, {"onednn", 20, supports_f32, conv_bwd_weights});
 }
 
-}  // namespace tern::ops_internal
+}  // namespace tern::ops::cpu
