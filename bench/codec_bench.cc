@@ -1,6 +1,6 @@
 // Codec throughput in GB/s of float32 input (Google Benchmark).
 //   codec_bench --benchmark_filter=ThreeLc --benchmark_repetitions=5
-// 3LC runs on one thread (the target: 2^24 elements, encode incl.
+// 3LC runs on one thread (the target in tern/distributed/compress/README.md: 2^24 elements, encode incl.
 // the error-feedback update >= 1.5 GB/s, decode >= 3 GB/s) for every
 // instruction-set path the CPU has, and on all threads; every codec runs at
 // 2^20 for comparison.

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Benchmark for tern dv (issue 8): statistics and schema inference over
+# Benchmark for tern dv: statistics and schema inference over
 # Fashion-MNIST as CSV (70,000 rows x 785 columns) on 2 threads, with wall
 # time, throughput and peak RSS from /usr/bin/time -v. Also runs a file 4x
 # as large to show that memory does not grow with the input.

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Final test accuracy and traffic of parameter-server training with lossy
-# codecs (issue 6: 4 workers + 1 server), unshaped shared-memory transport,
+# codecs (4 workers + 1 server), unshaped shared-memory transport,
 # one run per codec setting, the same recipe for every setting. Prints one
 # markdown table: accuracy per epoch, the gap to fp32, worker 0's bytes and
 # the traffic reduction against the fp32 run of the same table.

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Time to accuracy of parameter-server training (issue 6) under shaped links:
+# Time to accuracy of parameter-server training under shaped links:
 # LeNet-5 on Fashion-MNIST, 4 workers + 1 server (5 ranks), every rank behind
 # its own tc-htb-shaped link (scripts/netem.sh, MPI over TCP), one run per
 # (link rate, codec), the same recipe for every codec. Pushes and pulls both

@@ -1,4 +1,4 @@
-// The acceptance run as a `slow` test: statistics and schema
+// The README's figures as a `slow` test: statistics and schema
 // inference over Fashion-MNIST as CSV (70,000 rows x 785 columns) on 2
 // threads within 20 s and 1 GB peak RSS. bench/dv_fashion_bench.sh times the
 // CLI the same way with /usr/bin/time -v.

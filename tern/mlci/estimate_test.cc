@@ -17,7 +17,7 @@ Settings make(const std::string& cond, double rel, Adaptivity a, int64_t steps) 
   return s;
 }
 
-// The worked example of the reference code.
+// A worked example of ease.ml/ci's reference code (easeml/ci), its figure.
 TEST(MlciHoeffding, ReferenceWorkedExample) {
   EXPECT_EQ(hoeffding_examples(make("n - o > 0.1 +/- 0.1", 0.99, Adaptivity::kFull, 32)), 5496);
 }

@@ -1,5 +1,5 @@
-// 3LC against a straightforward reference written from the format in
-// issue 6 (element by element, one pass, no SIMD, no threads).
+// 3LC against a straightforward reference written from the stream format in
+// README.md here (element by element, one pass, no SIMD, no threads).
 #include <gtest/gtest.h>
 
 #include <cmath>

@@ -152,7 +152,7 @@ TEST(Planner, EnumeratesOrderedFactorisations) {
   EXPECT_EQ(ordered_factorisations(7, 4), (std::vector<std::vector<int>>{{7}}));
 }
 
-// The sweep: 1 KB .. 256 MB on the paper's cluster.
+// The sweep of README.md: 1 KB .. 256 MB on the paper's cluster.
 TEST(Planner, PlannedBlueConnectIsNeverSlowerThanRingTreeOrHierarchical) {
   const Topology t = paper_cluster();
   int latency_bound = 0;
