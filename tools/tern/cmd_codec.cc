@@ -100,17 +100,8 @@ void bench_codec(const BenchFlags& f) {
   TERN_CHECK(f.threads >= 0, "--threads must be >= 0 (0: all cores), given ", f.threads);
   set_num_threads(f.threads);
   const auto codec = f.codec.make();
-  std::vector<cz::NamedTensor> tensors;
-  if (f.source == "gaussian") {
-    TERN_CHECK(f.size >= 1, "--size must be >= 1, given ", f.size);
-    TERN_CHECK(f.steps >= 1, "--steps must be >= 1, given ", f.steps);
-    // Independent draws named like gradient dumps, so error feedback carries
-    // from one step to the next as in training.
-    for (int k = 0; k < f.steps; ++k)
-      tensors.push_back({"step" + std::to_string(k) + "_gaussian.f32", cz::gaussian_tensor(f.size, 1 + k)});
-  } else {
-    tensors = cz::read_f32_source(f.source);
-  }
+  const std::vector<cz::NamedTensor> tensors =
+      f.source == "gaussian" ? cz::gaussian_steps(f.size, f.steps) : cz::read_f32_source(f.source);
   const auto m = cz::measure_codec(*codec, tensors, f.reps);
   const char* isa = cz::threelc::isa_name(cz::threelc::active_isa());
   if (f.json) {

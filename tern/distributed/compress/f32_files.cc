@@ -67,4 +67,13 @@ std::vector<float> gaussian_tensor(int64_t n, uint64_t seed) {
   return v;
 }
 
+std::vector<NamedTensor> gaussian_steps(int64_t n, int steps) {
+  TERN_CHECK(n >= 1, "--size must be >= 1, given ", n);
+  TERN_CHECK(steps >= 1, "--steps must be >= 1, given ", steps);
+  std::vector<NamedTensor> out;
+  for (int k = 0; k < steps; ++k)
+    out.push_back({"step" + std::to_string(k) + "_gaussian.f32", gaussian_tensor(n, static_cast<uint64_t>(1 + k))});
+  return out;
+}
+
 }  // namespace tern::distributed::compress

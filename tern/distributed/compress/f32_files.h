@@ -41,5 +41,9 @@ void write_f32_file(const std::string& path, const std::vector<float>& values);
 
 // n standard-normal values from Philox(seed), filled in parallel.
 std::vector<float> gaussian_tensor(int64_t n, uint64_t seed = 1);
+// `steps` independent draws of n values named like gradient dumps
+// (step<K>_gaussian.f32), so a measurement carries error feedback from one
+// step to the next as in training (measure.h).
+std::vector<NamedTensor> gaussian_steps(int64_t n, int steps);
 
 }  // namespace tern::distributed::compress
