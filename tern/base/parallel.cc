@@ -1,5 +1,7 @@
 #include "tern/base/parallel.h"
 
+#include "tern/base/error.h"
+
 #include <algorithm>
 #include <mutex>
 #include <thread>
@@ -27,7 +29,13 @@ Listeners& listeners() {  // function-local: registrars may run before this file
 
 }  // namespace
 
+int max_threads() { return 4 * static_cast<int>(std::max(1u, std::thread::hardware_concurrency())); }
+
 void set_num_threads(int n) {
+  // Far more threads than cores only thrash (and 10^5 of them crash libgomp):
+  // refuse instead of trying.
+  TERN_CHECK(n >= 0 && n <= max_threads(), "threads: expected an integer in [0, ", max_threads(),
+             "] (0: all cores; at most 4 per hardware thread), given ", n);
 #ifdef _OPENMP
   if (n <= 0) n = omp_get_num_procs();
   g_threads = n;

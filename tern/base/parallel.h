@@ -11,7 +11,10 @@
 namespace tern {
 
 // n <= 0: one thread per processor.
+// n in [0, max_threads()]: 0 means one per core; anything else is a
+// ValueError (no silent clamp: a user asking for 10^5 threads made a mistake).
 void set_num_threads(int n);
+int max_threads();  // 4 x the hardware threads
 // The count set, else OpenMP's default (1 without OpenMP).
 int num_threads();
 bool in_parallel_region();

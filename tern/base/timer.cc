@@ -6,6 +6,16 @@
 
 namespace tern {
 
+namespace {
+bool g_line_open = false;  // a bar was drawn on a terminal and its line not ended
+}  // namespace
+
+void end_progress_line() {
+  if (!g_line_open) return;
+  std::fputc('\n', stderr);
+  g_line_open = false;
+}
+
 ProgressBar::ProgressBar(std::string label, int64_t total, bool enabled)
     : label_(std::move(label)), total_(std::max<int64_t>(total, 1)), enabled_(enabled),
       tty_(isatty(STDERR_FILENO) != 0) {}
@@ -29,6 +39,7 @@ void ProgressBar::finish(const std::string& suffix) {
   if (!enabled_) return;
   draw(total_, suffix);
   if (tty_) std::fputc('\n', stderr);
+  g_line_open = false;
 }
 
 void ProgressBar::draw(int64_t done, const std::string& suffix) {
@@ -39,6 +50,7 @@ void ProgressBar::draw(int64_t done, const std::string& suffix) {
   std::fprintf(stderr, "%s%s [%s] %lld/%lld %s%s", tty_ ? "\r" : "", label_.c_str(), bar.c_str(),
                static_cast<long long>(done), static_cast<long long>(total_), suffix.c_str(),
                tty_ ? "\033[K" : "\n");
+  g_line_open = tty_;
   std::fflush(stderr);
 }
 

@@ -34,6 +34,10 @@ inline int64_t now_ns() {
       .count();
 }
 
+// If a progress bar left the terminal's cursor mid-line, ends that line, so
+// that what is printed next (an error) starts on a fresh one.
+void end_progress_line();
+
 // Draws "label [#####.....] 45/100 <suffix>" on stderr, redrawing at most
 // every 100 ms. On a non-terminal it prints a line every 10% instead.
 class ProgressBar {

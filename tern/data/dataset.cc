@@ -48,8 +48,12 @@ std::shared_ptr<ImageDataset> fashion_mnist(const std::string& dir, bool train) 
   };
   IdxArray images = read_idx(find("-images-idx3-ubyte"));
   IdxArray labels = read_idx(find("-labels-idx1-ubyte"));
-  TERN_CHECK_T(IOError, images.shape.size() == 3 && labels.shape.size() == 1 && images.shape[0] == labels.shape[0],
-               "Fashion-MNIST files in ", dir, " disagree: ", images.shape[0], " images vs ", labels.shape[0], " labels");
+  TERN_CHECK_T(IOError, images.shape.size() == 3, "Fashion-MNIST images in ", dir,
+               ": expected a 3-D IDX array (count x rows x columns), got ", images.shape.size(), "-D");
+  TERN_CHECK_T(IOError, labels.shape.size() == 1, "Fashion-MNIST labels in ", dir,
+               ": expected a 1-D IDX array, got ", labels.shape.size(), "-D");
+  TERN_CHECK_T(IOError, images.shape[0] == labels.shape[0], "Fashion-MNIST files in ", dir, " disagree: ",
+               images.shape[0], " images vs ", labels.shape[0], " labels");
   std::vector<int64_t> y(labels.data.begin(), labels.data.end());
   auto ds = std::make_shared<ImageDataset>(std::move(images.data), std::move(y),
                                            Shape{1, images.shape[1], images.shape[2]}, 10);

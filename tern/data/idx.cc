@@ -41,14 +41,23 @@ IdxArray read_idx(const std::string& path) {
   if (ndims < 1 || bytes.size() < 4 + 4 * size_t(ndims))
     throw IOError(str_cat(path, ": truncated IDX header"));
   IdxArray out;
-  int64_t count = 1;
-  for (int d = 0; d < ndims; ++d) {
-    out.shape.push_back(be32(bytes, 4 + 4 * d));
-    count *= out.shape.back();
-  }
   const size_t header = 4 + 4 * size_t(ndims);
-  if (bytes.size() - header != size_t(count))
-    throw IOError(str_cat(path, ": expected ", count, " data bytes, found ", bytes.size() - header));
+  const uint64_t data_bytes = bytes.size() - header;
+  // The element count is checked against the data as it is multiplied, so a
+  // header like [4, 2^31, 2^31] cannot overflow into a small number.
+  uint64_t count = 1;
+  std::string dims;
+  for (int d = 0; d < ndims; ++d) {
+    const uint32_t n = be32(bytes, 4 + 4 * d);
+    out.shape.push_back(n);
+    dims += (d ? " x " : "") + std::to_string(n);
+    count = n == 0 ? 0 : (count > data_bytes / n ? data_bytes + 1 : count * n);
+  }
+  if (count > data_bytes)
+    throw IOError(str_cat(path, ": header says ", dims, " bytes of data, more than the ", data_bytes,
+                          " the file has (truncated or not an IDX file)"));
+  if (count != data_bytes)
+    throw IOError(str_cat(path, ": header says ", dims, " = ", count, " bytes of data, the file has ", data_bytes));
   out.data.assign(bytes.begin() + header, bytes.end());
   return out;
 }

@@ -25,6 +25,23 @@ TEST(Idx, ReadsPlainFileAndRejectsTruncation) {
   EXPECT_THROW(read_idx(path + ".missing"), IOError);
 }
 
+// [4, 2^31, 2^31] multiplies to 2^64, which wraps to 0 in 64 bits: the
+// header must be refused, not taken for an empty array.
+TEST(Idx, ShapesWhoseSizeOverflowsAreRefused) {
+  const std::string path = ::testing::TempDir() + "/tern_idx_overflow.idx";
+  {
+    std::ofstream f(path, std::ios::binary);
+    const unsigned char hdr[] = {0, 0, 8, 3, 0, 0, 0, 4, 0x80, 0, 0, 0, 0x80, 0, 0, 0};
+    f.write(reinterpret_cast<const char*>(hdr), sizeof hdr);
+  }
+  try {
+    read_idx(path);
+    FAIL() << "accepted an overflowing shape";
+  } catch (const IOError& e) {
+    EXPECT_NE(std::string(e.what()).find("more than the 0 the file has"), std::string::npos) << e.what();
+  }
+}
+
 TEST(Idx, ReadsFashionMnistFromDebianPackage) {
   const std::string dir = kFashionMnistDir;
   if (!std::filesystem::exists(dir + "/t10k-labels-idx1-ubyte.gz")) GTEST_SKIP() << "dataset-fashion-mnist not installed";

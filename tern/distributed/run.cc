@@ -5,6 +5,7 @@
 #include <map>
 
 #include "tern/base/error.h"
+#include "tern/base/timer.h"
 #include "tern/distributed/collectives/collectives.h"
 #include "tern/distributed/comm/counting_communicator.h"
 #include "tern/distributed/comm/mpi_communicator.h"
@@ -39,6 +40,7 @@ int role_index(const std::string& role) {
 }  // namespace
 
 RunPlan plan_run(const std::string& name, const Args& flags, const train::TrainOptions& options) {
+  train::check_train_options(options);  // before MPI starts: one line, not an abort on every rank
   const strategy::Registry::Entry& entry = strategy_registry().at(name);
   for (const auto& [key, value] : flags.items()) {
     if (takes(entry, key)) continue;
@@ -123,6 +125,7 @@ RunReport run(RunPlan& plan, const RunHooks& hooks) {
     }
     return r;
   } catch (const std::exception& e) {
+    end_progress_line();
     const std::string what = e.what();
     if (what.rfind("rank ", 0) == 0) std::fprintf(stderr, "%s: error: %s\n", hooks.program.c_str(), what.c_str());
     else std::fprintf(stderr, "%s: error: rank %d: %s\n", hooks.program.c_str(), rank, what.c_str());

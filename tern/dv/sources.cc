@@ -62,7 +62,7 @@ std::vector<std::string> fashion_names(int64_t pixels) {
 
 DatasetStats csv_stats(const std::string& path, const StatsOptions& options) {
   Timer timer;
-  if (options.threads > 0) set_num_threads(options.threads);
+  if (options.threads != 0) set_num_threads(options.threads);
   CsvReader reader(path, options.csv);
   const size_t ncols = reader.column_names().size();
   const int threads = std::max(1, num_threads());
@@ -94,7 +94,7 @@ DatasetStats csv_stats(const std::string& path, const StatsOptions& options) {
 
 DatasetStats fashion_mnist_stats(const std::string& split, const StatsOptions& options) {
   Timer timer;
-  if (options.threads > 0) set_num_threads(options.threads);
+  if (options.threads != 0) set_num_threads(options.threads);
   const FashionMnist fm = load_fashion_mnist(split, options.fashion_mnist_dir);
   const int64_t pixels = fm.images[0].shape[1] * fm.images[0].shape[2];
   const int threads = std::max(1, num_threads());

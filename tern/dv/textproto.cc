@@ -22,6 +22,8 @@ const TextField* TextMessage::first(std::string_view name) const {
 
 namespace {
 
+constexpr int kMaxDepth = 64;
+
 class Parser {
  public:
   Parser(std::string_view text, const std::string& source) : s_(text), source_(source) {}
@@ -54,7 +56,11 @@ class Parser {
         f.name = name;
         f.kind = TextField::Kind::kMessage;
         f.line = field_line;
+        // Each level is a recursive call: bound it, or 20000 levels of
+        // "feature {" overflow the stack. Real schemas nest a few levels.
+        if (++depth_ > kMaxDepth) fail(str_cat("messages nest deeper than ", kMaxDepth, " levels"));
         f.message = std::make_shared<TextMessage>(parse_message(c == '{' ? '}' : '>'));
+        --depth_;
         m.fields.push_back(std::move(f));
       } else {
         if (!colon) fail(str_cat("expected ':' or '{' after field name '", name, "'"));
@@ -198,6 +204,7 @@ class Parser {
   size_t pos_ = 0;
   int64_t line_ = 1;
   size_t line_start_ = 0;
+  int depth_ = 0;
 };
 
 }  // namespace

@@ -106,7 +106,7 @@ StagedBenchResult bench_staged(const StagedBenchOptions& o) {
              "unknown workload '", o.workload, "' (l2hmc, mlp, resnet20)");
   TERN_CHECK(o.calls >= 0, "--calls must be >= 0, got ", o.calls);
   TERN_CHECK(!o.cpu_time || o.threads == 1, "--cpu-time needs --threads 1 (other threads' time is not counted)");
-  if (o.threads > 0) set_num_threads(o.threads);
+  if (o.threads != 0) set_num_threads(o.threads);
   manual_seed(1);
   TERN_CHECK(!(o.inference && o.staged_backward), "--inference and --staged-backward exclude each other");
   const std::string mode = o.inference ? "inference" : o.staged_backward ? "step" : "train";

@@ -130,7 +130,35 @@ struct Layout {
   std::vector<Entry> entries;
 };
 
+// A safetensors header is at most three levels deep ({name: {shape: [..]}});
+// nlohmann's parser and destructor recurse once per level, so a header of
+// 10^5 nested brackets (600 KB, far under kMaxHeader) would overflow the
+// stack. Refuse deep nesting before parsing.
+constexpr int kMaxHeaderDepth = 16;
+
+void check_header_depth(std::string_view json, const std::string& src) {
+  int depth = 0;
+  bool in_string = false, escaped = false;
+  for (char c : json) {
+    if (in_string) {
+      if (escaped) escaped = false;
+      else if (c == '\\') escaped = true;
+      else if (c == '"') in_string = false;
+      continue;
+    }
+    if (c == '"') in_string = true;
+    else if (c == '{' || c == '[') {
+      if (++depth > kMaxHeaderDepth)
+        throw IOError(str_cat(src, ": header nests deeper than ", kMaxHeaderDepth,
+                              " levels (a safetensors header has 3); not a safetensors file"));
+    } else if (c == '}' || c == ']') {
+      --depth;
+    }
+  }
+}
+
 Layout parse_layout(std::string_view json, uint64_t data_size, const std::string& src) {
+  check_header_depth(json, src);
   OrderedJson header;
   try {
     header = OrderedJson::parse(json);

@@ -199,6 +199,14 @@ class Parser {
       if (seen_[v] && std::abs(c.coef[v]) < 1e-12)
         fail_at(start, "the coefficients of " + std::string(1, var_name(static_cast<Var>(v))) + " cancel out");
     c.text = std::string(trim(text_.substr(start, peek().pos - start)));
+    // n, o and d are fractions in [0, 1]: the left side ranges over
+    // [sum of negative coefficients, sum of positive ones]. A threshold
+    // beyond it makes a clause no model can ever pass.
+    double lo = 0, hi = 0;
+    for (double k : c.coef) (k < 0 ? lo : hi) += k;
+    if ((c.cmp == Cmp::kGreater && c.threshold >= hi) || (c.cmp == Cmp::kLess && c.threshold <= lo))
+      fail_at(start, str_cat("clause ", quote(c.text), " can never hold: expected a threshold in (", lo, ", ", hi,
+                             "), the range of its left side (n, o and d are fractions in [0, 1])"));
     return c;
   }
 

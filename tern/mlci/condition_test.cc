@@ -70,4 +70,16 @@ TEST(MlciCondition, MalformedInputNamesColumnAndExpectation) {
 }
 
 }  // namespace
+TEST(MlciCondition, ClausesThatCanNeverHoldAreRefused) {
+  for (const char* bad : {"n > 2 +/- 0.01", "n - o > 1 +/- 0.01", "d < 0 +/- 0.01", "0.05n > 0.8 +/- 0.05"}) {
+    try {
+      parse_condition(bad);
+      ADD_FAILURE() << bad << " accepted";
+    } catch (const ValueError& e) {
+      EXPECT_NE(std::string(e.what()).find("can never hold"), std::string::npos) << e.what();
+    }
+  }
+  EXPECT_NO_THROW(parse_condition("n - o > 0.99 +/- 0.01"));
+}
+
 }  // namespace tern::mlci

@@ -1,3 +1,4 @@
+#include "tern/base/error.h"
 #include "tern/mlci/estimate.h"
 
 #include <gtest/gtest.h>
@@ -140,10 +141,10 @@ TEST(MlciOptimised, HierarchicalDTestTakesDeltaShareAndSavesLabels) {
 
 TEST(MlciOptimised, DBoundsOutsideZeroOneAreHandled) {
   EXPECT_EQ(*condition_d_bound(parse_condition("d < 1.5 +/- 0.1 /\\ n - o > 0 +/- 0.1")), 1.0);
-  EXPECT_FALSE(condition_d_bound(parse_condition("d < -0.1 +/- 0.1 /\\ n - o > 0 +/- 0.1")).has_value());
+  // d < -0.1 can never hold (d is a fraction): the parser refuses it.
+  EXPECT_THROW(parse_condition("d < -0.1 +/- 0.1 /\\ n - o > 0 +/- 0.1"), tern::ValueError);
   EXPECT_DOUBLE_EQ(*condition_d_bound(parse_condition("-2 d > -0.4 +/- 0.1")), 0.2);
   EXPECT_NO_THROW(plan_optimised(make("d < 1.5 +/- 0.1 /\\ n - o > 0 +/- 0.1", 0.9, Adaptivity::kNone, 4)));
-  EXPECT_NO_THROW(plan_optimised(make("d < -0.1 +/- 0.1 /\\ n - o > 0 +/- 0.1", 0.9, Adaptivity::kNone, 4)));
 }
 
 TEST(MlciOptimised, FallsBackToHoeffdingWhenBennettIsWorse) {

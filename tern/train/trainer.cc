@@ -1,12 +1,16 @@
 #include "tern/train/trainer.h"
 
 #include <cmath>
+#include <cstdio>
 #include <filesystem>
+
+#include <unistd.h>
 
 #include "tern/autograd/engine.h"
 #include "tern/autograd/grad_mode.h"
 #include "tern/base/atomic_file.h"
 #include "tern/base/parallel.h"
+#include "tern/base/parse.h"
 #include "tern/base/timer.h"
 #include "tern/core/allocator.h"
 #include "tern/data/idx.h"
@@ -123,14 +127,52 @@ void apply_schedule(const TrainOptions& opt, optim::Optimizer& optimizer, int64_
   make_schedule(opt)->apply(optimizer, epoch);
 }
 
+namespace {
+
+void check_real(double v, const char* flag, RealRange r) {
+  const bool below = r.min_exclusive ? v <= r.min : v < r.min;
+  TERN_CHECK(std::isfinite(v) && !below && v <= r.max, flag, ": expected ", describe(r), ", given ", v);
+}
+
+void check_int(int64_t v, const char* flag, IntRange r) {
+  TERN_CHECK(v >= r.min && v <= r.max, flag, ": expected ", describe(r), ", given ", v);
+}
+
+// The folder `path` would be written in exists and takes a file.
+void check_writable(const std::string& path, const char* flag) {
+  namespace fs = std::filesystem;
+  const fs::path dir = fs::path(path).parent_path().empty() ? fs::path(".") : fs::path(path).parent_path();
+  std::error_code ec;
+  TERN_CHECK_T(IOError, fs::is_directory(dir, ec), flag, " ", quote(path), ": folder ", quote(dir.string()),
+               " does not exist");
+  const std::string probe = (dir / (".tern_write_probe_" + std::to_string(::getpid()))).string();
+  std::FILE* f = std::fopen(probe.c_str(), "wb");
+  TERN_CHECK_T(IOError, f != nullptr, flag, " ", quote(path), ": cannot write in folder ", quote(dir.string()));
+  std::fclose(f);
+  std::remove(probe.c_str());
+}
+
+}  // namespace
+
+void check_train_options(const TrainOptions& opt) {
+  check_int(opt.epochs, "epochs (--epochs)", {1, 1 << 24});
+  check_int(opt.batch_size, "batch size (--batch-size)", {1, 1 << 24});
+  check_real(opt.lr, "learning rate (--lr)", {.min = 0, .min_exclusive = true});
+  check_real(opt.momentum, "--momentum", {.min = 0});
+  check_real(opt.weight_decay, "--weight-decay", {.min = 0});
+  check_int(opt.warmup_epochs, "warm-up epochs (--warmup-epochs)", {0, opt.epochs - 1});
+  check_int(opt.dump_every, "--dump-every", {.min = 0});
+  check_int(opt.synthetic_size, "--synthetic-size", {1, int64_t{1} << 31});
+  check_int(opt.threads, "--threads", {0, max_threads()});
+  if (!opt.checkpoint.empty()) check_writable(opt.checkpoint, "--checkpoint");
+}
+
 TrainResult train(const TrainOptions& opt, const std::function<void(const EpochResult&)>& on_epoch,
                   RunContext* context) {
-  TERN_CHECK(opt.epochs > 0, "epochs must be positive, got ", opt.epochs);
-  TERN_CHECK(opt.batch_size > 0, "batch size must be positive, got ", opt.batch_size);
-  TERN_CHECK(opt.lr > 0, "learning rate must be positive, got ", opt.lr);
+  check_train_options(opt);
   RunContext alone;
   RunContext& ctx = context ? *context : alone;
-  if (opt.threads > 0) set_num_threads(opt.threads);
+  if (opt.threads != 0) set_num_threads(opt.threads);  // negative: an error there
   manual_seed(opt.seed);
   auto train_set = load_dataset(opt, true);
   auto test_set = load_dataset(opt, false);
@@ -232,7 +274,7 @@ TrainResult train(const TrainOptions& opt, const std::function<void(const EpochR
 
 EvalResult evaluate_checkpoint(const TrainOptions& opt, const std::string& checkpoint,
                                const std::string& predictions_out) {
-  if (opt.threads > 0) set_num_threads(opt.threads);
+  if (opt.threads != 0) set_num_threads(opt.threads);  // negative: an error there
   auto test = load_dataset(opt, false);
   nn::ModulePtr model = make_model(opt, *test);
   const io::Checkpoint ck = io::load_checkpoint(checkpoint);
@@ -255,7 +297,7 @@ BenchResult bench_train(const std::string& model_name, int64_t batch_size, int64
                         const std::string& optimizer_name) {
   TERN_CHECK(batch_size > 0, "batch size must be positive, got ", batch_size);
   TERN_CHECK(steps > 0, "steps must be positive, got ", steps);
-  if (threads > 0) set_num_threads(threads);
+  if (threads != 0) set_num_threads(threads);
   manual_seed(1);
   const nn::ModelSpec& spec = nn::find_model(model_name);
   TERN_CHECK(spec.image_model, "bench train supports image classifiers; ", model_name, " is a token model");

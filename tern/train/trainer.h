@@ -84,6 +84,13 @@ class RunContext {
   virtual void restore_state(const std::string& checkpoint, int64_t epochs_done) {}
 };
 
+// Throws ValueError naming the flag for any option out of range (a negative
+// learning rate or weight decay, zero epochs, a warm-up longer than the run,
+// ...) and IOError for an output path that cannot be written (its folder
+// missing or read-only), so mistakes surface before any training, not after
+// an epoch. train() calls it; front ends may call it earlier.
+void check_train_options(const TrainOptions& opt);
+
 // The train and test sets named by the options (synthetic: generated).
 std::shared_ptr<data::Dataset> load_dataset(const TrainOptions& opt, bool train);
 

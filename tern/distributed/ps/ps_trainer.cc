@@ -39,7 +39,7 @@ PsRunResult train_parameter_server(const train::TrainOptions& opt, const PsOptio
                                                 : compress::make_codec(ps.pull_codec, ps.pull_codec_args);
 
   // Every rank builds the model to agree on the tensors and who owns them.
-  if (opt.threads > 0) set_num_threads(opt.threads);
+  if (opt.threads != 0) set_num_threads(opt.threads);  // negative: an error there
   manual_seed(opt.seed);
   const auto train_set = train::load_dataset(opt, true);
   nn::ModulePtr model = train::make_model(opt, *train_set);
