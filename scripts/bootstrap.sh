@@ -11,7 +11,7 @@ PACKAGES=(
   libgtest-dev libgmock-dev libbenchmark-dev
   libyaml-cpp-dev libonnx-dev libprotobuf-dev python3-onnx
   dataset-fashion-mnist
-  iproute2 ccache
+  iproute2 ccache strace
   chromium
 )
 # Peers for side-by-side benchmarks (bench/), not needed by the build itself.

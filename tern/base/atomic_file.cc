@@ -1,6 +1,8 @@
 #include "tern/base/atomic_file.h"
 
+#include <dirent.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -12,6 +14,29 @@
 #include "tern/base/error.h"
 
 namespace tern {
+
+namespace {
+
+// A write killed between creating its temporary file and renaming it leaves
+// `<name>.tmp.<pid>` behind. After a successful write of <name>, remove the
+// ones whose process is gone (never another live writer's).
+void remove_stale_temporaries(const std::string& dir, const std::string& name) {
+  DIR* d = ::opendir(dir.c_str());
+  if (!d) return;
+  const std::string prefix = name + ".tmp.";
+  while (const dirent* e = ::readdir(d)) {
+    const std::string f = e->d_name;
+    if (f.size() <= prefix.size() || f.compare(0, prefix.size(), prefix) != 0) continue;
+    const std::string pid_text = f.substr(prefix.size());
+    if (pid_text.find_first_not_of("0123456789") != std::string::npos || pid_text.size() > 9) continue;
+    const pid_t pid = static_cast<pid_t>(std::stol(pid_text));
+    if (pid == ::getpid() || ::kill(pid, 0) == 0 || errno != ESRCH) continue;  // alive, or cannot tell
+    ::unlink((dir + "/" + f).c_str());
+  }
+  ::closedir(d);
+}
+
+}  // namespace
 
 void write_file_atomic(const std::string& path, std::string_view data) {
   // One writer at a time in this process, so threads saving the same path
@@ -49,6 +74,7 @@ void write_file_atomic(const std::string& path, std::string_view data) {
     ::fsync(dfd);
     ::close(dfd);
   }
+  remove_stale_temporaries(dir, slash == std::string::npos ? path : path.substr(slash + 1));
 }
 
 std::string read_file(const std::string& path) {

@@ -65,4 +65,18 @@ TEST(AtomicFile, WritesAndReadsBack) {
   EXPECT_THROW(read_file(path), IOError);
 }
 
+TEST(AtomicFile, AWriteRemovesTemporariesOfKilledWriters) {
+  const std::string path = ::testing::TempDir() + "/tern_atomic_stale.bin";
+  // pid 2^22 + 1 is above Linux's pid_max limit: no such process can exist.
+  const std::string stale = path + ".tmp.4194305", live = path + ".tmp.1";  // pid 1 is alive
+  write_file_atomic(stale, "left by a killed write");
+  write_file_atomic(live, "another writer's");
+  write_file_atomic(path, "new");
+  EXPECT_EQ(read_file(path), "new");
+  EXPECT_THROW(read_file(stale), IOError);
+  EXPECT_EQ(read_file(live), "another writer's");
+  std::remove(live.c_str());
+  std::remove(path.c_str());
+}
+
 }  // namespace tern

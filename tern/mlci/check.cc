@@ -34,12 +34,14 @@ std::string plan_summary(const Plan& p) {
 void set_baseline(const std::string& state_dir, const std::vector<int64_t>& predictions, const std::string& commit,
                   const std::string& testset) {
   std::filesystem::create_directories(state_dir);
-  State s = load_state(state_dir);
-  write_file_atomic(accepted_path(state_dir), format_classes(predictions));
-  s.accepted_commit = commit;
-  s.accepted_testset = testset;
-  s.history.push_back({0, commit, testset, "baseline"});
-  save_state(state_dir, s);
+  StateCommit c;
+  c.state = load_state(state_dir);
+  c.set_accepted = true;
+  c.accepted = format_classes(predictions);
+  c.state.accepted_commit = commit;
+  c.state.accepted_testset = testset;
+  c.state.history.push_back({0, commit, testset, "baseline"});
+  commit_state(state_dir, c);
 }
 
 CheckOutcome run_check(const CheckInput& in) {
@@ -101,8 +103,10 @@ CheckOutcome run_check(const CheckInput& in) {
     else if (state.first_result != result) state.retired = true;
   }
   state.history.push_back({state.steps_used, in.commit, testset, sealed ? "sealed" : result});
+  StateCommit commit;
   if (dec.pass) {
-    write_file_atomic(accepted_path(dir), format_classes(in.new_pred));
+    commit.set_accepted = true;
+    commit.accepted = format_classes(in.new_pred);
     state.accepted_commit = in.commit;
   }
 
@@ -110,8 +114,9 @@ CheckOutcome run_check(const CheckInput& in) {
                         {"result", result},    {"n", e.n},                   {"o", e.o},
                         {"d", e.d},            {"examples", e.examples},     {"labels", labels_used},
                         {"bound", plan_summary(req.plan)}, {"mode", mode_name(st.mode)}};
-  append_sealed(dir, log.dump());
-  save_state(dir, state);
+  commit.sealed_line = log.dump();
+  commit.state = state;
+  commit_state(dir, commit);  // baseline, budget and log change together
 
   const std::string step = "step " + std::to_string(state.steps_used) + " of " + std::to_string(st.steps);
   if (sealed) {

@@ -6,8 +6,11 @@
 //                 adaptivity none it is the only place the result goes, so
 //                 it must live where the developer cannot read it (the CI
 //                 server's state directory).
-// Every file is replaced atomically (tern::write_file_atomic): a crash never
-// leaves a half-written state.
+// One check changes up to three files; they change together through a
+// journal (journal.json, written atomically first, then applied, then
+// removed): a kill at any moment leaves either the old state or a journal
+// that the next load_state completes, never a new baseline with an old
+// budget. Numbers in state.json are range-checked on load.
 #pragma once
 
 #include <cstdint>
@@ -36,12 +39,21 @@ struct State {
   std::vector<HistoryEntry> history;
 };
 
-State load_state(const std::string& dir);  // empty State if none yet
+// Completes an interrupted commit first (see above); empty State if none yet.
+State load_state(const std::string& dir);
 void save_state(const std::string& dir, const State& s);
+
+// Everything one check or baseline changes, committed as one step.
+struct StateCommit {
+  State state;
+  bool set_accepted = false;
+  std::string accepted;     // the new accepted.txt (with set_accepted)
+  std::string sealed_line;  // appended to sealed.log (empty: nothing)
+};
+void commit_state(const std::string& dir, const StateCommit& c);
+std::string journal_path(const std::string& dir);
 std::string state_path(const std::string& dir);
 std::string accepted_path(const std::string& dir);
 std::string sealed_log_path(const std::string& dir);
-// Appends one line to the sealed log (rewritten atomically).
-void append_sealed(const std::string& dir, const std::string& json_line);
 
 }  // namespace tern::mlci

@@ -1,5 +1,6 @@
 #include "tern/mlci/workflow.h"
 
+#include <algorithm>
 #include <cstdio>
 #include <filesystem>
 #include <memory>
@@ -126,6 +127,23 @@ BaselineReport record_baseline(const CheckRequest& a) {
   }
   set_baseline(c.state_dir, pred, commit, testset);
   return {pred.size(), commit, c.state_dir};
+}
+
+StatusReport ci_status(const std::string& config, const std::string& state_dir) {
+  StatusReport r;
+  if (!state_dir.empty()) {
+    r.state_dir = state_dir;
+  } else {
+    r.state_dir = load_config_here(config).state_dir;
+  }
+  r.state = load_state(r.state_dir);
+  r.has_accepted = fs::exists(accepted_path(r.state_dir));
+  if (r.has_accepted) r.accepted_digest = fingerprint(read_classes(accepted_path(r.state_dir)));
+  if (fs::exists(sealed_log_path(r.state_dir))) {
+    const std::string log = read_file(sealed_log_path(r.state_dir));
+    r.sealed_lines = static_cast<int64_t>(std::count(log.begin(), log.end(), '\n'));
+  }
+  return r;
 }
 
 std::string install_pre_push_hook(bool force) {

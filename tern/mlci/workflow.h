@@ -11,6 +11,7 @@
 #include "tern/mlci/config.h"
 #include "tern/mlci/decide.h"
 #include "tern/mlci/estimate.h"
+#include "tern/mlci/state.h"
 
 namespace tern::mlci {
 
@@ -58,6 +59,17 @@ struct BaselineReport {
 };
 // Records a model as the accepted one without testing it.
 BaselineReport record_baseline(const CheckRequest& r);
+
+struct StatusReport {
+  std::string state_dir;
+  State state;                   // after completing an interrupted commit, if any
+  bool has_accepted = false;
+  std::string accepted_digest;   // fingerprint of accepted.txt's predictions ("" without)
+  int64_t sealed_lines = 0;      // lines in sealed.log
+};
+// What the CI remembers (`tern ci status`): loading it completes an
+// interrupted commit (state.h's journal).
+StatusReport ci_status(const std::string& config, const std::string& state_dir);
 
 // Writes git's pre-push hook running `<this program> ci check`; returns its
 // path. Throws ValueError if one exists and !force.

@@ -122,6 +122,35 @@ void setup(CLI::App& root) {
   baseline->add_option("--state", ba->state, "state directory");
   baseline->callback([ba] { run_baseline(*ba); });
 
+  auto status_config = std::make_shared<std::string>(), status_state = std::make_shared<std::string>();
+  auto status_json = std::make_shared<bool>(false);
+  auto* status = ci->add_subcommand("status", "What the CI remembers: test set, budget used, accepted model, history");
+  status->add_option("--config", *status_config, "configuration file (default: .ternci.yml or .easeml.yml here)");
+  status->add_option("--state", *status_state, "state directory (default: the config's)");
+  status->add_flag("--json", *status_json, "print JSON");
+  status->callback([=] {
+    const StatusReport r = ci_status(*status_config, *status_state);
+    const State& s = r.state;
+    if (*status_json) {
+      std::printf("%s\n", nlohmann::json({{"state_dir", r.state_dir},
+                                          {"testset", s.testset},
+                                          {"test_size", s.test_size},
+                                          {"steps_used", s.steps_used},
+                                          {"retired", s.retired},
+                                          {"accepted_commit", s.accepted_commit},
+                                          {"accepted_digest", r.accepted_digest},
+                                          {"history", s.history.size()},
+                                          {"sealed_lines", r.sealed_lines}})
+                                .dump()
+                                .c_str());
+      return;
+    }
+    std::printf("%s: accepted model %s, %lld step(s) used on test set %s (%lld examples)%s, %zu history entries\n",
+                r.state_dir.c_str(), r.has_accepted ? s.accepted_commit.c_str() : "(none)",
+                static_cast<long long>(s.steps_used), s.testset.empty() ? "(none)" : s.testset.c_str(),
+                static_cast<long long>(s.test_size), s.retired ? ", retired" : "", s.history.size());
+  });
+
   auto force = std::make_shared<bool>(false);
   auto* hook = ci->add_subcommand("install-hook", "Run `tern ci check` from git's pre-push hook");
   hook->add_flag("--force", *force, "replace an existing pre-push hook");
