@@ -127,7 +127,7 @@ class FeatureFuzzer {
 
 std::string fuzz_csv(const Schema& schema, const FuzzOptions& options) {
   TERN_CHECK(!schema.features.empty(), "cannot fuzz: the schema has no features");
-  TERN_CHECK(options.n >= 0, "--n must be >= 0, got ", options.n);
+  TERN_CHECK(options.n >= 0 && options.n <= 10000000, "--n: expected an integer in [0, 10^7], given ", options.n);
   std::vector<FeatureFuzzer> fuzzers;
   size_t edge_rows = 0;
   for (size_t i = 0; i < schema.features.size(); ++i) {

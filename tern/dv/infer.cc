@@ -1,12 +1,26 @@
 #include "tern/dv/infer.h"
 
 #include <algorithm>
+#include <cmath>
 
+#include "tern/base/error.h"
 #include "tern/dv/csv.h"
 
 namespace tern::dv {
 
 Schema infer_schema(const DatasetStats& stats, const InferOptions& options) {
+  // Both distances lie in [0, 1]; a threshold outside (0, 1] flags
+  // everything or nothing.
+  const auto check = [](const std::optional<double>& t, const char* flag) {
+    TERN_CHECK(!t || (std::isfinite(*t) && *t > 0 && *t <= 1), flag, ": expected a threshold in (0, 1], given ",
+               t ? *t : 0.0);
+  };
+  check(options.skew_linf, "--skew-linf");
+  check(options.skew_jsd, "--skew-jsd");
+  check(options.drift_linf, "--drift-linf");
+  check(options.drift_jsd, "--drift-jsd");
+  TERN_CHECK(options.max_string_domain_size >= 0, "--max-domain: expected an integer >= 0, given ",
+             options.max_string_domain_size);
   Schema s;
   for (const auto& f : stats.features) {
     FeatureSchema x;

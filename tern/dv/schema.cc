@@ -138,6 +138,8 @@ Range read_range(Reader& r, const TextField& f) {
     else if (g.name == "max") v.max = in.integer(g);
     else in.fail(g, "unknown field");
   }
+  if (v.min && v.max && *v.min > *v.max) r.fail(f, str_cat("min ", *v.min, " is above max ", *v.max));
+  if (v.min && *v.min < 0) r.fail(f, str_cat("min must be >= 0, got ", *v.min));
   return v;
 }
 
@@ -160,9 +162,16 @@ FeatureSchema read_feature(Reader& r, const TextField& f) {
       Presence p;
       Reader pin(in.message(g), r.source(), in.child_path(g));
       for (const auto& h : in.message(g).fields) {
-        if (h.name == "min_fraction") p.min_fraction = pin.number(h);
-        else if (h.name == "min_count") p.min_count = pin.integer(h);
-        else pin.fail(h, "unknown field");
+        if (h.name == "min_fraction") {
+          p.min_fraction = pin.number(h);
+          if (!(*p.min_fraction >= 0 && *p.min_fraction <= 1))
+            pin.fail(h, str_cat("min_fraction must be in [0, 1], got ", *p.min_fraction));
+        } else if (h.name == "min_count") {
+          p.min_count = pin.integer(h);
+          if (*p.min_count < 0) pin.fail(h, str_cat("min_count must be >= 0, got ", *p.min_count));
+        } else {
+          pin.fail(h, "unknown field");
+        }
       }
       x.presence = p;
     } else if (g.name == "value_count") {
@@ -181,6 +190,7 @@ FeatureSchema read_feature(Reader& r, const TextField& f) {
         else if (h.name == "is_categorical") d.is_categorical = din.boolean(h);
         else d.extra.fields.push_back(h);
       }
+      if (d.min && d.max && *d.min > *d.max) in.fail(g, str_cat("int_domain min ", *d.min, " is above max ", *d.max));
       x.int_domain = d;
     } else if (g.name == "float_domain") {
       FloatDomain d;
@@ -193,6 +203,7 @@ FeatureSchema read_feature(Reader& r, const TextField& f) {
         else if (h.name == "disallow_inf") d.disallow_inf = din.boolean(h);
         else d.extra.fields.push_back(h);
       }
+      if (d.min && d.max && *d.min > *d.max) in.fail(g, str_cat("float_domain min ", *d.min, " is above max ", *d.max));
       x.float_domain = d;
     } else if (g.name == "string_domain") {
       x.string_domain = read_string_domain(in, g);

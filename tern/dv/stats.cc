@@ -6,8 +6,10 @@
 #include <cmath>
 #include <cstdlib>
 #include <cstring>
+#include <limits>
 
 #include "tern/base/error.h"
+#include "tern/base/parse.h"
 #include "tern/dv/csv.h"
 
 namespace tern::dv {
@@ -389,8 +391,20 @@ nlohmann::json num(double v) {
   return format_number(v);
 }
 double get_num(const nlohmann::json& j) {
-  if (j.is_string()) return std::stod(j.get<std::string>());
-  return j.get<double>();
+  if (!j.is_string()) return j.get<double>();
+  const std::string t = j.get<std::string>();  // what num() writes for non-finite values
+  if (t == "nan") return std::numeric_limits<double>::quiet_NaN();
+  if (t == "inf") return std::numeric_limits<double>::infinity();
+  if (t == "-inf") return -std::numeric_limits<double>::infinity();
+  return tern::parse_double(t, "stats number");
+}
+// A count: an integer in [0, 2^62] (negative or fractional counts are a
+// damaged or hand-made file, and would poison every ratio computed later).
+int64_t get_count(const nlohmann::json& j, const char* key) {
+  const nlohmann::json& v = j.at(key);
+  TERN_CHECK(v.is_number_integer() && v.get<int64_t>() >= 0 && v.get<int64_t>() <= (int64_t{1} << 62), "'", key,
+             "' must be a non-negative integer, got ", v.dump());
+  return v.get<int64_t>();
 }
 }  // namespace
 
@@ -452,24 +466,24 @@ DatasetStats stats_from_json(const nlohmann::json& j) {
     TERN_CHECK(j.value("format", "") == "tern.dv.stats/1", "expected a tern dv stats file (format tern.dv.stats/1)");
     DatasetStats s;
     s.source = j.at("source").get<std::string>();
-    s.num_examples = j.at("num_examples").get<int64_t>();
+    s.num_examples = get_count(j, "num_examples");
     s.bytes = j.value("bytes", int64_t{0});
     s.seconds = j.value("seconds", 0.0);
     for (const auto& x : j.at("features")) {
       FeatureStats f;
       f.name = x.at("name").get<std::string>();
       f.type = parse_type(x.at("type").get<std::string>());
-      f.num_present = x.at("num_present").get<int64_t>();
-      f.num_missing = x.at("num_missing").get<int64_t>();
-      f.num_int = x.at("num_int").get<int64_t>();
-      f.num_float = x.at("num_float").get<int64_t>();
-      f.num_string = x.at("num_string").get<int64_t>();
+      f.num_present = get_count(x, "num_present");
+      f.num_missing = get_count(x, "num_missing");
+      f.num_int = get_count(x, "num_int");
+      f.num_float = get_count(x, "num_float");
+      f.num_string = get_count(x, "num_string");
       if (x.contains("numeric")) {
         const auto& n = x["numeric"];
-        f.num_numeric = n.at("count").get<int64_t>();
-        f.num_nan = n.at("num_nan").get<int64_t>();
-        f.num_inf = n.at("num_inf").get<int64_t>();
-        f.num_zeros = n.at("num_zeros").get<int64_t>();
+        f.num_numeric = get_count(n, "count");
+        f.num_nan = get_count(n, "num_nan");
+        f.num_inf = get_count(n, "num_inf");
+        f.num_zeros = get_count(n, "num_zeros");
         f.min = get_num(n.at("min"));
         f.max = get_num(n.at("max"));
         f.mean = get_num(n.at("mean"));
@@ -479,12 +493,24 @@ DatasetStats stats_from_json(const nlohmann::json& j) {
         for (const auto& e : n.at("histogram").at("edges")) f.hist_edges.push_back(get_num(e));
         f.hist_counts = n.at("histogram").at("counts").get<std::vector<int64_t>>();
         for (const auto& v : n.at("values")) f.values.emplace_back(get_num(v.at(0)), v.at(1).get<int64_t>());
+        TERN_CHECK(f.hist_counts.empty() || f.hist_edges.size() == f.hist_counts.size() + 1, "feature ", quote(f.name),
+                   ": a histogram of ", f.hist_counts.size(), " buckets needs ", f.hist_counts.size() + 1,
+                   " edges, got ", f.hist_edges.size());
+        int64_t in_buckets = 0;
+        for (int64_t c : f.hist_counts) {
+          TERN_CHECK(c >= 0, "feature ", quote(f.name), ": histogram counts must be >= 0, got ", c);
+          in_buckets += c;
+        }
+        TERN_CHECK(in_buckets <= f.num_numeric, "feature ", quote(f.name), ": the histogram holds ", in_buckets,
+                   " values but 'count' is ", f.num_numeric);
       }
+      TERN_CHECK(f.num_present + f.num_missing == s.num_examples, "feature ", quote(f.name), ": num_present ",
+                 f.num_present, " + num_missing ", f.num_missing, " should equal num_examples ", s.num_examples);
       const auto& st = x.at("string");
       f.strings_exact = st.at("exact").get<bool>();
-      f.unique = st.at("unique").get<int64_t>();
+      f.unique = get_count(st, "unique");
       f.avg_length = st.at("avg_length").get<double>();
-      f.num_invalid_utf8 = st.at("num_invalid_utf8").get<int64_t>();
+      f.num_invalid_utf8 = get_count(st, "num_invalid_utf8");
       f.first_invalid_utf8_line = st.at("first_invalid_utf8").at(0).get<int64_t>();
       f.first_invalid_utf8_column = st.at("first_invalid_utf8").at(1).get<int64_t>();
       for (const auto& v : st.at("top_values")) f.top_values.emplace_back(v.at(0).get<std::string>(), v.at(1).get<int64_t>());
@@ -492,6 +518,8 @@ DatasetStats stats_from_json(const nlohmann::json& j) {
     }
     return s;
   } catch (const nlohmann::json::exception& e) {
+    TERN_FAIL("malformed stats file: ", e.what());
+  } catch (const ValueError& e) {
     TERN_FAIL("malformed stats file: ", e.what());
   }
 }

@@ -98,6 +98,11 @@ void apply(const Ctx& ctx, Config& cfg, std::set<std::string>& seen, const YAML:
       cfg.settings.steps = static_cast<int64_t>(h);
     } else if (key == "script") {
       cfg.script = scalar(ctx, value, key);
+    } else if (key == "timeout") {
+      const double t = number(ctx, value, key);
+      if (!(t > 0 && t <= 7 * 24 * 3600))
+        ctx.fail(mark, "'timeout': expected seconds in (0, 604800], got " + printable(scalar(ctx, value, key)));
+      cfg.script_timeout_s = t;
     } else if (key == "labels") {
       cfg.labels = scalar(ctx, value, key);
     } else if (key == "state") {
@@ -111,7 +116,7 @@ void apply(const Ctx& ctx, Config& cfg, std::set<std::string>& seen, const YAML:
     } else {
       ctx.fail(key_node.Mark(), "unknown key '" + printable(key) +
                                     "'; expected condition, reliability, mode, adaptivity, steps, script, "
-                                    "labels, state or d_bound");
+                                    "timeout, labels, state or d_bound");
     }
   } catch (const ValueError& e) {
     const std::string what = e.what();
@@ -133,7 +138,10 @@ Config parse_config(std::string_view text, const std::string& name) {
   const Ctx ctx{name};
   YAML::Node root;
   try {
-    root = YAML::Load(std::string(text));
+    const std::vector<YAML::Node> docs = YAML::LoadAll(std::string(text));
+    if (docs.size() > 1) ctx.fail(docs[1].Mark(), "expected one YAML document, got " + std::to_string(docs.size()) +
+                                                      " (a second one after '---' would be ignored)");
+    if (!docs.empty()) root = docs[0];
   } catch (const YAML::Exception& e) {
     ctx.fail(e.mark, "not valid YAML: " + printable(e.msg, 200));
   }

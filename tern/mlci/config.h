@@ -7,6 +7,7 @@
 //   adaptivity: full         # none | firstChange (hybrid) | full
 //   steps: 32
 //   script: ./predict.sh     # optional: prints one predicted class per line
+//   timeout: 3600            # optional: seconds the script may run
 //   labels: data/test-labels.gz   # optional: IDX (.gz) or one integer a line
 //   d_bound: 0.15            # optional: expected upper bound on d (planning)
 //   state: .ternci           # optional: state directory (default .ternci)
@@ -29,6 +30,7 @@ namespace tern::mlci {
 struct Config {
   Settings settings;
   std::string script;
+  double script_timeout_s = 3600;  // `timeout:` a script that runs longer is stopped and the check errs
   std::string labels;
   std::string state_dir = ".ternci";
   std::optional<double> d_bound;

@@ -1,5 +1,7 @@
 #include "tern/mlci/predictions.h"
 
+#include <sys/wait.h>
+
 #include <charconv>
 #include <cstdio>
 #include <memory>
@@ -46,16 +48,27 @@ std::vector<int64_t> read_classes(const std::string& path) {
   return parse_classes(bytes, path);
 }
 
-std::vector<int64_t> run_script(const std::string& command) {
-  std::unique_ptr<FILE, int (*)(FILE*)> pipe(popen(command.c_str(), "r"), pclose);
+std::vector<int64_t> run_script(const std::string& command, double timeout_s) {
+  // coreutils' timeout stops the script (and what it started) after
+  // timeout_s; it exits 124 then.
+  std::string quoted = "'";
+  for (char c : command) quoted += c == '\'' ? std::string("'\\''") : std::string(1, c);
+  quoted += "'";
+  const std::string wrapped = str_cat("timeout --kill-after=10 ", timeout_s, " sh -c ", quoted);
+  std::unique_ptr<FILE, int (*)(FILE*)> pipe(popen(wrapped.c_str(), "r"), pclose);
   TERN_CHECK_T(IOError, pipe != nullptr, "could not start script '", command, "'");
   std::string out;
   char buf[65536];
   size_t n;
   while ((n = fread(buf, 1, sizeof buf, pipe.get())) > 0) out.append(buf, n);
   const int status = pclose(pipe.release());
-  TERN_CHECK_T(IOError, status == 0, "script '", command, "' failed (status ", status,
-               "); expected it to print one predicted class per line");
+  TERN_CHECK_T(IOError, status != -1, "script '", command, "': could not wait for it");
+  TERN_CHECK_T(IOError, !WIFSIGNALED(status), "script '", command, "' was killed by signal ", WTERMSIG(status),
+               "; expected it to print one predicted class per line");
+  TERN_CHECK_T(IOError, WEXITSTATUS(status) != 124, "script '", command, "' ran longer than its timeout of ",
+               timeout_s, " s (the config's 'timeout:') and was stopped");
+  TERN_CHECK_T(IOError, WEXITSTATUS(status) == 0, "script '", command, "' failed with exit code ",
+               WEXITSTATUS(status), "; expected it to print one predicted class per line");
   return parse_classes(out, "output of script '" + command + "'");
 }
 

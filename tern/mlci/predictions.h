@@ -16,7 +16,8 @@ std::vector<int64_t> parse_classes(std::string_view text, const std::string& nam
 std::vector<int64_t> read_classes(const std::string& path);
 // Runs a shell command and parses its standard output as classes; throws if
 // it exits non-zero.
-std::vector<int64_t> run_script(const std::string& command);
+// Runs `command` with sh, stopping it after timeout_s seconds.
+std::vector<int64_t> run_script(const std::string& command, double timeout_s = 3600);
 // FNV-1a over the classes: identifies a test set in the state file.
 std::string fingerprint(const std::vector<int64_t>& classes);
 std::string format_classes(const std::vector<int64_t>& classes);

@@ -1,6 +1,7 @@
 #include "tern/mlci/workflow.h"
 
 #include <algorithm>
+#include <cmath>
 #include <cstdio>
 #include <filesystem>
 #include <memory>
@@ -38,7 +39,7 @@ std::vector<int64_t> model_predictions(const Config& c, const std::string& file)
   if (!file.empty()) return read_classes(file);
   TERN_CHECK(!c.script.empty(), c.source, ": expected 'script:' (prints one predicted class per line) or ",
              "--predictions FILE");
-  return run_script(c.script);
+  return run_script(c.script, c.script_timeout_s);
 }
 
 }  // namespace
@@ -80,7 +81,11 @@ SamplesReport plan_samples(const SamplesRequest& a) {
     s.steps = a.steps;
     validate(s);
   }
-  if (a.d_bound >= 0) d_bound = a.d_bound;
+  if (a.d_bound) {
+    TERN_CHECK(std::isfinite(*a.d_bound) && *a.d_bound > 0 && *a.d_bound <= 1,
+               "--d-bound: expected a value in (0, 1], given ", *a.d_bound);
+    d_bound = a.d_bound;
+  }
   if (!a.new_predictions.empty() || !a.old_predictions.empty()) {
     TERN_CHECK(!a.new_predictions.empty() && !a.old_predictions.empty(),
                "tern ci samples: expected both --new-predictions and --old-predictions");

@@ -30,7 +30,7 @@ struct SamplesRequest {
   double reliability = 0.999;
   std::string mode = "fp-free", adaptivity = "full";
   int64_t steps = 32;
-  double d_bound = -1;    // < 0: none given
+  std::optional<double> d_bound;  // an expected upper bound on d, in (0, 1]
   std::string new_predictions, old_predictions;  // measure d (label-free) from both
 };
 

@@ -98,7 +98,9 @@ void setup(CLI::App& root) {
   samples->add_option("--mode", sa->mode, "fp-free | fn-free")->capture_default_str();
   samples->add_option("--adaptivity", sa->adaptivity, "none | firstChange | full")->capture_default_str();
   samples->add_option("--steps", sa->steps, "H: commits per test set")->capture_default_str();
-  samples->add_option("--d-bound", sa->d_bound, "expected upper bound on d (enables the Bennett estimate)");
+  samples->add_option_function<double>(
+      "--d-bound", [sa](const double& v) { sa->d_bound = v; },
+      "expected upper bound on d, in (0, 1] (enables the Bennett estimate)");
   samples->add_option("--new-predictions", sa->new_predictions, "measure d (label-free) from two prediction files");
   samples->add_option("--old-predictions", sa->old_predictions, "the accepted model's predictions");
   samples->add_flag("--json", *samples_json, "print JSON");

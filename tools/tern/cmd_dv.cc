@@ -79,12 +79,14 @@ void setup(CLI::App& root) {
     cmd->add_option("--drift-jsd", *drift_jsd, "add drift_comparator jensen_shannon_divergence to numeric features");
     add_input_flags(cmd, *flags);
     cmd->callback([=] {
-      auto set = [](double v) { return v >= 0 ? std::optional<double>(v) : std::nullopt; };
+      auto set = [&](const char* flag, double v) {  // given: the library checks the value
+        return cmd->count(flag) ? std::optional<double>(v) : std::nullopt;
+      };
       dv::InferOptions o = *opts;
-      o.skew_linf = set(*skew_linf);
-      o.skew_jsd = set(*skew_jsd);
-      o.drift_linf = set(*drift_linf);
-      o.drift_jsd = set(*drift_jsd);
+      o.skew_linf = set("--skew-linf", *skew_linf);
+      o.skew_jsd = set("--skew-jsd", *skew_jsd);
+      o.drift_linf = set("--drift-linf", *drift_linf);
+      o.drift_jsd = set("--drift-jsd", *drift_jsd);
       const auto s = dv::compute_stats(*data, flags->options());
       const std::string text = dv::print_schema(dv::infer_schema(s, o));
       if (out->empty()) std::fputs(text.c_str(), stdout);

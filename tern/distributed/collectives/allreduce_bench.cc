@@ -72,8 +72,8 @@ double median(std::vector<double> v) {
 }  // namespace
 
 AllreduceBenchResult bench_allreduce(const AllreduceBenchOptions& f) {
-  TERN_CHECK(f.bytes >= 0 && f.bytes % 4 == 0, "--size must be a non-negative multiple of 4 bytes (float32), given ",
-             f.bytes);
+  TERN_CHECK(f.bytes >= 4 && f.bytes % 4 == 0 && f.bytes <= (int64_t{1} << 34),
+             "--size must be a multiple of 4 bytes (float32) in [4, 16G], given ", f.bytes);
   TERN_CHECK(f.iters >= 1, "--iters must be >= 1, given ", f.iters);
   TERN_CHECK(f.warmup >= 0, "--warmup must be >= 0, given ", f.warmup);
   std::unique_ptr<comm::Communicator> world = comm::mpi_world();

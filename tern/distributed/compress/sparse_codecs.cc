@@ -131,8 +131,9 @@ class RandomKCodec final : public EfCodec {
 }  // namespace
 
 namespace {
-void check_sparse_args(const char* codec, int64_t k, double ratio) {
-  TERN_CHECK(k >= 0, codec, ": k must be >= 0 (0: use ratio), given ", k);
+void check_sparse_args(const char* codec, const Args& args, int64_t k, double ratio) {
+  TERN_CHECK(!args.has("k") || k >= 1, codec, ": k must be >= 1 (leave it out to use ratio), given ", k);
+  TERN_CHECK(!(args.has("k") && args.has("ratio")), codec, ": give k or ratio, not both");
   TERN_CHECK(ratio > 0.0 && ratio <= 1.0, codec, ": ratio must be in (0, 1], given ", ratio);
 }
 }  // namespace
@@ -140,14 +141,14 @@ void check_sparse_args(const char* codec, int64_t k, double ratio) {
 std::unique_ptr<Codec> make_topk(const Args& args) {
   const int64_t k = args.get_int("k", 0);
   const double ratio = args.get_double("ratio", 0.01);
-  check_sparse_args("topk", k, ratio);
+  check_sparse_args("topk", args, k, ratio);
   return std::make_unique<TopKCodec>(k, ratio, args.get_bool("ef", true));
 }
 
 std::unique_ptr<Codec> make_randomk(const Args& args) {
   const int64_t k = args.get_int("k", 0);
   const double ratio = args.get_double("ratio", 0.01);
-  check_sparse_args("randomk", k, ratio);
+  check_sparse_args("randomk", args, k, ratio);
   return std::make_unique<RandomKCodec>(k, ratio, static_cast<uint64_t>(args.get_int("seed", 0, {.min = 0})),
                                         args.get_bool("ef", true));
 }
