@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <cstdlib>
 #include <map>
 
 #include "tern/base/error.h"
@@ -87,6 +88,8 @@ void reject_strategy_flags(const Args& flags) {
 }
 
 RunReport run(RunPlan& plan, const RunHooks& hooks) {
+  // Read before MPI starts: a singleton MPI_Init sets these itself.
+  const bool launched = std::getenv("OMPI_COMM_WORLD_SIZE") || std::getenv("PMI_SIZE") || std::getenv("PMIX_RANK");
   std::unique_ptr<comm::Communicator> raw = comm::mpi_world();
   auto counters = std::make_shared<comm::TrafficCounters>();
   comm::CountingCommunicator world(*raw, counters);
@@ -125,6 +128,13 @@ RunReport run(RunPlan& plan, const RunHooks& hooks) {
     }
     return r;
   } catch (const std::exception& e) {
+    if (world.size() == 1) {
+      // Alone, nobody waits for this rank: a plain error (one line from the
+      // caller), not MPI_Abort's banner. Started without mpirun? Say so.
+      if (launched) throw;
+      throw ValueError(str_cat(e.what(), " (this process runs alone: start distributed runs under mpirun, e.g. "
+                                         "mpirun -np 4 tern train --dist ", plan.strategy, " ...)"));
+    }
     end_progress_line();
     const std::string what = e.what();
     if (what.rfind("rank ", 0) == 0) std::fprintf(stderr, "%s: error: %s\n", hooks.program.c_str(), what.c_str());
