@@ -2,7 +2,9 @@
 
 #include <charconv>
 #include <cmath>
+#include <initializer_list>
 #include <set>
+#include <string_view>
 
 #include "tern/base/error.h"
 
@@ -86,6 +88,17 @@ class Reader {
     if (f.kind != TextField::Kind::kMessage) fail(f, "expected a { ... } block");
     return *f.message;
   }
+  // A field this reader does not model: kept (printed back unchanged) when
+  // TFDV's schema.proto has it in `message` (one of `known`), refused
+  // otherwise, as TFDV's own text-format parser refuses it.
+  void keep(const TextField& f, TextMessage& extra, const char* message, std::initializer_list<std::string_view> known) {
+    for (std::string_view k : known)
+      if (f.name == k) {
+        extra.fields.push_back(f);
+        return;
+      }
+    fail(f, str_cat("unknown field (TFDV's schema.proto ", message, " has no such field)"));
+  }
   std::string child_path(const TextField& f) const { return path_ + f.name + "."; }
   const std::string& source() const { return source_; }
 
@@ -101,6 +114,7 @@ std::optional<double> threshold(Reader& r, const TextField& f) {
   std::optional<double> t;
   for (const auto& g : m.fields) {
     if (g.name == "threshold") t = in.number(g);
+    else if (g.name != "source") in.fail(g, "unknown field (expected threshold or source)");
   }
   return t;
 }
@@ -112,7 +126,7 @@ FeatureComparator read_comparator(Reader& r, const TextField& f) {
   for (const auto& g : m.fields) {
     if (g.name == "infinity_norm") c.infinity_norm = threshold(in, g);
     else if (g.name == "jensen_shannon_divergence") c.jensen_shannon_divergence = threshold(in, g);
-    else c.extra.fields.push_back(g);
+    else in.keep(g, c.extra, "FeatureComparator", {"normalized_abs_difference"});
   }
   return c;
 }
@@ -124,7 +138,7 @@ StringDomain read_string_domain(Reader& r, const TextField& f) {
   for (const auto& g : m.fields) {
     if (g.name == "name") d.name = in.string(g);
     else if (g.name == "value") d.values.push_back(in.string(g));
-    else d.extra.fields.push_back(g);
+    else in.keep(g, d.extra, "StringDomain", {"is_categorical"});
   }
   return d;
 }
@@ -188,7 +202,7 @@ FeatureSchema read_feature(Reader& r, const TextField& f) {
         else if (h.name == "min") d.min = din.integer(h);
         else if (h.name == "max") d.max = din.integer(h);
         else if (h.name == "is_categorical") d.is_categorical = din.boolean(h);
-        else d.extra.fields.push_back(h);
+        else din.keep(h, d.extra, "IntDomain", {});
       }
       if (d.min && d.max && *d.min > *d.max) in.fail(g, str_cat("int_domain min ", *d.min, " is above max ", *d.max));
       x.int_domain = d;
@@ -201,7 +215,7 @@ FeatureSchema read_feature(Reader& r, const TextField& f) {
         else if (h.name == "max") d.max = din.number(h);
         else if (h.name == "disallow_nan") d.disallow_nan = din.boolean(h);
         else if (h.name == "disallow_inf") d.disallow_inf = din.boolean(h);
-        else d.extra.fields.push_back(h);
+        else din.keep(h, d.extra, "FloatDomain", {"is_embedding", "is_categorical", "embedding_dim"});
       }
       if (d.min && d.max && *d.min > *d.max) in.fail(g, str_cat("float_domain min ", *d.min, " is above max ", *d.max));
       x.float_domain = d;
@@ -212,7 +226,11 @@ FeatureSchema read_feature(Reader& r, const TextField& f) {
     } else if (g.name == "drift_comparator") {
       x.drift_comparator = read_comparator(in, g);
     } else {
-      x.extra.fields.push_back(g);
+      in.keep(g, x.extra, "Feature",
+              {"deprecated", "group_presence", "shape", "value_counts", "bool_domain", "struct_domain",
+               "natural_language_domain", "image_domain", "mid_domain", "url_domain", "time_domain",
+               "time_of_day_domain", "distribution_constraints", "annotation", "in_environment",
+               "not_in_environment", "lifecycle_stage", "validation_derived_source", "sequence_metadata"});
     }
   }
   if (x.name.empty()) r.fail(f, "feature without a name");
@@ -235,7 +253,7 @@ DatasetConstraints read_dataset_constraints(Reader& r, const TextField& f) {
         else cin.fail(h, "unknown field");
       }
     } else {
-      d.extra.fields.push_back(g);
+      in.keep(g, d.extra, "DatasetConstraints", {"num_examples_version_comparator"});
     }
   }
   return d;
@@ -310,7 +328,10 @@ Schema parse_schema(std::string_view text, const std::string& source) {
     } else if (f.name == "dataset_constraints") {
       s.dataset_constraints = read_dataset_constraints(r, f);
     } else {
-      s.extra.fields.push_back(f);
+      r.keep(f, s.extra, "Schema",
+             {"sparse_feature", "weighted_feature", "float_domain", "int_domain", "default_environment",
+              "annotation", "tensor_representation_group", "represent_variable_length_as_ragged",
+              "generate_legacy_feature_spec"});
     }
   }
   for (const auto& f : s.features)

@@ -112,6 +112,12 @@ TEST(Schema, ErrorsNameTheLocation) {
       {"feature { name: \"a\" type: INT domain: \"nope\" }\n", "refers to domain 'nope'"},
       {"feature { name: \"a\" type: INT }\nfeature { name: \"a\" type: INT }\n", "duplicate feature 'a'"},
       {"feature { name: \"unterminated }\n", "s:1:"},
+      // Names TFDV's schema.proto does not have are refused, as TFDV refuses them.
+      {"feature { name: \"a\" type: INT colour: 3 }\n", "s:1: feature.colour: unknown field (TFDV's schema.proto Feature"},
+      {"featur { name: \"a\" type: INT }\n", "s:1: featur: unknown field (TFDV's schema.proto Schema"},
+      {"feature { name: \"a\" type: INT int_domain { mni: 1 } }\n", "feature.int_domain.mni: unknown field"},
+      {"feature { name: \"a\" type: INT skew_comparator { infinity_norm { treshold: 1 } } }\n",
+       "infinity_norm.treshold: unknown field"},
   };
   for (const auto& c : cases) {
     SCOPED_TRACE(c.text);

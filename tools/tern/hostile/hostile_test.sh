@@ -50,6 +50,7 @@ PY
   "$TERN" dv stats "$W/seed.csv" -o "$W/seed.json" >/dev/null || { echo "FAIL: could not make the seed files"; exit 1; }
 sed 's/^feature {/feature {\n  value_count { min: 5 max: 1 }/' "$W/seed.pbtxt" >"$W/range.pbtxt"
 sed 's/^feature {/feature {\n  presence { min_fraction: 2.0 }/' "$W/seed.pbtxt" >"$W/fraction.pbtxt"
+sed 's/^feature {/feature {\n  colour: "red"/' "$W/seed.pbtxt" >"$W/unknown.pbtxt"
 python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); d["features"][0]["num_present"]=-3; json.dump(d, open(sys.argv[2],"w"))' \
   "$W/seed.json" "$W/negative.json"
 python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); h=d["features"][0]["numeric"]["histogram"]; h["edges"]=h["edges"][:-2]; json.dump(d, open(sys.argv[2],"w"))' \
