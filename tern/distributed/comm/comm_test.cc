@@ -5,6 +5,7 @@
 #include <cstdlib>
 #include <numeric>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "tern/distributed/comm/mpi_communicator.h"
@@ -126,10 +127,49 @@ TEST(Comm, WaitOnAPeerThatNeverSendsThrowsPeerTimeoutNamingIt) {
     } catch (const PeerTimeout& e) {
       EXPECT_EQ(e.peer(), 1);
       EXPECT_NE(std::string(e.what()).find("from rank 1"), std::string::npos) << e.what();
+      // Rank 1 is alive, waiting in the barrier below: it is not blamed.
+      EXPECT_EQ(e.stopped(), -1) << e.what();
     }
     const double waited = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     EXPECT_GE(waited, 0.25);
     EXPECT_LT(waited, 5.0);
+  }
+  c.barrier();
+}
+
+// Sub-ranks 2 -> 1 -> 0 form a chain of waits (keys reverse the world
+// order, so sub-rank r is world rank 2 - r). Sub-rank 2 stops talking for a
+// while; sub-rank 0 times out waiting for 1, which is healthy and itself
+// waits for 2: the timeout must blame world rank 0 (sub-rank 2), not 1.
+TEST(Comm, TimeoutNamesTheRankThatStoppedNotItsWaitingNeighbour) {
+  Communicator& c = world();
+  if (c.size() < 3) GTEST_SKIP() << "needs 3 ranks";
+  auto sub = c.split(c.rank() < 3 ? 0 : -1, 2 - c.rank());
+  if (sub) {
+    ASSERT_EQ(sub->rank(), 2 - c.rank());
+    std::vector<float> buf(4, 1.0f);
+    if (sub->rank() == 2) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(3000));  // no MPI call: stopped
+      sub->send(std::span<const float>(buf), 1, 9);
+    } else if (sub->rank() == 1) {
+      sub->set_timeout(std::chrono::seconds(20));
+      sub->recv(std::span<float>(buf), 2, 9);
+      sub->send(std::span<const float>(buf), 0, 9);
+    } else {
+      sub->set_timeout(std::chrono::milliseconds(400));
+      try {
+        sub->recv(std::span<float>(buf), 1, 9);
+        ADD_FAILURE() << "the receive completed although rank 2 was stopped";
+      } catch (const PeerTimeout& e) {
+        EXPECT_EQ(e.peer(), 1);
+        EXPECT_EQ(e.stopped(), 0) << e.what();
+        EXPECT_NE(std::string(e.what()).find("world rank 1 waits for world rank 0; world rank 0 does not answer"),
+                  std::string::npos)
+            << e.what();
+      }
+      sub->set_timeout(std::chrono::seconds(20));
+      sub->recv(std::span<float>(buf), 1, 9);  // the chain completes once rank 2 goes on
+    }
   }
   c.barrier();
 }

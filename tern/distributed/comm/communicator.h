@@ -28,13 +28,19 @@ namespace tern::distributed::comm {
 // A wait passed its deadline: the peer died, hangs, or never made the
 // matching call. peer() is the rank (in the communicator) waited for, or -1
 // for group operations (barrier, native collectives) where it is unknown.
+// The peer may itself be waiting for another rank; where the backend can
+// follow that chain (MPI: comm/mpi_liveness.h), stopped() is the world rank
+// that did not answer and the message says how it was found; else -1.
 class PeerTimeout : public Error {
  public:
-  PeerTimeout(const std::string& message, int peer) : Error(message), peer_(peer) {}
+  PeerTimeout(const std::string& message, int peer, int stopped = -1)
+      : Error(message), peer_(peer), stopped_(stopped) {}
   int peer() const { return peer_; }
+  int stopped() const { return stopped_; }
 
  private:
   int peer_;
+  int stopped_;
 };
 
 // Element types the reducing collectives support (sum).
@@ -123,6 +129,12 @@ class Communicator {
   virtual void native_reduce_scatter(std::span<std::byte> data, ElemType type) = 0;
   virtual void native_all_gather(std::span<std::byte> data, ElemType type) = 0;
   virtual void native_broadcast(std::span<std::byte> data, int root) = 0;
+
+  // For a rank that polls with Request::test() rather than waiting (a
+  // server serving many workers): says whom it waits for now (a rank of this
+  // communicator, or -1 for any of several) and answers peers that, after a
+  // timeout, ask so to find the rank that stopped. Default: nothing.
+  virtual void poll_liveness(int waiting_for) {}
 
   std::chrono::milliseconds timeout() const { return timeout_; }
   // Wrapping communicators pass it on to the one they wrap.

@@ -33,6 +33,7 @@ class CountingCommunicator final : public Communicator {
   RequestPtr isend(std::span<const std::byte> src, int dst_rank, int tag) override;
   RequestPtr irecv(std::span<std::byte> dst, int src_rank, int tag) override;
   void barrier() override { inner_->barrier(); }
+  void poll_liveness(int waiting_for) override { inner_->poll_liveness(waiting_for); }
   void set_timeout(std::chrono::milliseconds timeout) override {
     Communicator::set_timeout(timeout);
     inner_->set_timeout(timeout);

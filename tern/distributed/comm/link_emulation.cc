@@ -74,6 +74,7 @@ class EmulatedLinkCommunicator final : public Communicator {
     return std::make_unique<EmulatedRecv>(*this, *inner_, dst, src_rank, tag);
   }
   void barrier() override { inner_->barrier(); }
+  void poll_liveness(int waiting_for) override { inner_->poll_liveness(waiting_for); }
 
   std::unique_ptr<Communicator> split(int color, int key) override {
     std::unique_ptr<Communicator> sub = inner_->split(color, key);

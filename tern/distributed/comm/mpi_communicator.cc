@@ -12,6 +12,8 @@
 #include <thread>
 #include <vector>
 
+#include "tern/distributed/comm/mpi_liveness.h"
+
 namespace tern::distributed::comm {
 namespace {
 
@@ -64,20 +66,31 @@ int64_t elem_size(ElemType t) { return t == ElemType::f32 ? 4 : 8; }
 std::atomic<int64_t> g_wait_backoff_us{0};
 
 // Polls req until done or the deadline; MPI_Test drives progress like
-// MPI_Wait does, and the yield lets oversubscribed ranks share a core.
-void wait_with_deadline(MPI_Request* req, std::chrono::milliseconds timeout, int peer, const std::string& what) {
+// MPI_Wait does, and the yield lets oversubscribed ranks share a core. While
+// it waits, the rank answers liveness probes (mpi_liveness.h); when the
+// deadline passes, it follows the chain of waits from `world_peer` (a world
+// rank, or liveness::kSeveral) to name the rank that stopped.
+void wait_with_deadline(MPI_Request* req, std::chrono::milliseconds timeout, int peer, int world_peer,
+                        const std::string& what) {
   int done = 0;
   check_mpi(MPI_Test(req, &done, MPI_STATUS_IGNORE), "MPI_Test");
   if (done) return;
+  const liveness::Waiting waiting(world_peer);
   const auto deadline = std::chrono::steady_clock::now() + timeout;
   for (unsigned spins = 1;; ++spins) {
     check_mpi(MPI_Test(req, &done, MPI_STATUS_IGNORE), "MPI_Test");
     if (done) return;
-    if ((spins & 15) == 0 && std::chrono::steady_clock::now() > deadline)
-      throw PeerTimeout(str_cat(what, " did not complete within ",
-                                std::chrono::duration<double>(timeout).count(),
-                                " s: the peer died, hangs, or never made the matching call"),
-                        peer);
+    if ((spins & 15) == 0) {
+      liveness::answer_probes();
+      if (std::chrono::steady_clock::now() > deadline) {
+        const auto per_rank = std::clamp(timeout / 4, std::chrono::milliseconds(500), std::chrono::milliseconds(3000));
+        int stopped = -1;
+        const std::string why = liveness::trace(world_peer, per_rank, &stopped);
+        throw PeerTimeout(str_cat(what, " did not complete within ", std::chrono::duration<double>(timeout).count(),
+                                  " s: ", why.empty() ? "the peer died, hangs, or never made the matching call" : why),
+                          peer, stopped);
+      }
+    }
     const int64_t backoff = g_wait_backoff_us.load(std::memory_order_relaxed);
     if (backoff > 0 && spins > 64) std::this_thread::sleep_for(std::chrono::microseconds(backoff));
     else std::this_thread::yield();
@@ -86,8 +99,9 @@ void wait_with_deadline(MPI_Request* req, std::chrono::milliseconds timeout, int
 
 class MpiRequest final : public Request {
  public:
-  MpiRequest(MPI_Request req, std::string what, int peer, std::chrono::milliseconds timeout, bool is_recv)
-      : req_(req), what_(std::move(what)), peer_(peer), timeout_(timeout), is_recv_(is_recv) {}
+  MpiRequest(MPI_Request req, std::string what, int peer, int world_peer, std::chrono::milliseconds timeout,
+             bool is_recv)
+      : req_(req), what_(std::move(what)), peer_(peer), world_peer_(world_peer), timeout_(timeout), is_recv_(is_recv) {}
   ~MpiRequest() override {
     // Abandoned after a timeout: cancel a receive so MPI stops writing into
     // the buffer. A cancel cannot stop a transfer already under way (its
@@ -105,7 +119,7 @@ class MpiRequest final : public Request {
   }
   void wait() override {
     if (req_ == MPI_REQUEST_NULL) return;
-    wait_with_deadline(&req_, timeout_, peer_, what_);
+    wait_with_deadline(&req_, timeout_, peer_, world_peer_, what_);
   }
   bool test() override {
     if (req_ == MPI_REQUEST_NULL) return true;
@@ -118,6 +132,7 @@ class MpiRequest final : public Request {
   MPI_Request req_;
   std::string what_;
   int peer_;
+  int world_peer_;
   std::chrono::milliseconds timeout_;
   bool is_recv_;
 };
@@ -129,6 +144,16 @@ class MpiCommunicator final : public Communicator {
     MPI_Comm_set_errhandler(comm_, MPI_ERRORS_RETURN);
     MPI_Comm_rank(comm_, &rank_);
     MPI_Comm_size(comm_, &size_);
+    // This communicator's ranks as world ranks, for liveness probes.
+    MPI_Group group = MPI_GROUP_NULL, world = MPI_GROUP_NULL;
+    MPI_Comm_group(comm_, &group);
+    MPI_Comm_group(MPI_COMM_WORLD, &world);
+    std::vector<int> mine(size_);
+    for (int r = 0; r < size_; ++r) mine[r] = r;
+    world_ranks_.resize(size_);
+    MPI_Group_translate_ranks(group, size_, mine.data(), world, world_ranks_.data());
+    MPI_Group_free(&group);
+    MPI_Group_free(&world);
   }
   ~MpiCommunicator() override {
     if (!mpi_finalized()) MPI_Comm_free(&comm_);
@@ -146,7 +171,7 @@ class MpiCommunicator final : public Communicator {
     check_mpi(MPI_Isend(src.data(), n, MPI_BYTE, dst_rank, tag, comm_, &req), "MPI_Isend");
     return std::make_unique<MpiRequest>(
         req, str_cat("rank ", rank_, ": send of ", n, " bytes to rank ", dst_rank, " (tag ", tag, ")"), dst_rank,
-        timeout(), false);
+        world_ranks_[dst_rank], timeout(), false);
   }
 
   RequestPtr irecv(std::span<std::byte> dst, int src_rank, int tag) override {
@@ -157,13 +182,15 @@ class MpiCommunicator final : public Communicator {
     check_mpi(MPI_Irecv(dst.data(), n, MPI_BYTE, src_rank, tag, comm_, &req), "MPI_Irecv");
     return std::make_unique<MpiRequest>(
         req, str_cat("rank ", rank_, ": receive of ", n, " bytes from rank ", src_rank, " (tag ", tag, ")"),
-        src_rank, timeout(), true);
+        src_rank, world_ranks_[src_rank], timeout(), true);
   }
 
   void barrier() override {
     MPI_Request req = MPI_REQUEST_NULL;
     check_mpi(MPI_Ibarrier(comm_, &req), "MPI_Ibarrier");
-    MpiRequest(req, str_cat("rank ", rank_, ": barrier over ", size_, " ranks"), -1, timeout(), false).wait();
+    MpiRequest(req, str_cat("rank ", rank_, ": barrier over ", size_, " ranks"), -1, liveness::kSeveral, timeout(),
+               false)
+        .wait();
   }
 
   std::unique_ptr<Communicator> split(int color, int key) override {
@@ -223,6 +250,12 @@ class MpiCommunicator final : public Communicator {
   int64_t block_count(int64_t n, int r) const { return n / size_ + (r < n % size_ ? 1 : 0); }
   int64_t block_offset(int64_t n, int r) const { return r * (n / size_) + std::min<int64_t>(r, n % size_); }
 
+  void poll_liveness(int waiting_for) override {
+    const liveness::Waiting waiting(waiting_for >= 0 && waiting_for < size_ ? world_ranks_[waiting_for]
+                                                                            : liveness::kSeveral);
+    liveness::answer_probes();
+  }
+
   void check_peer(int peer, const char* what) const {
     TERN_CHECK_INDEX(peer >= 0 && peer < size_, "cannot ", what, " rank ", peer, ": the communicator has ranks 0..",
                      size_ - 1);
@@ -231,6 +264,7 @@ class MpiCommunicator final : public Communicator {
   MPI_Comm comm_;
   int rank_ = 0;
   int size_ = 1;
+  std::vector<int> world_ranks_;
 };
 
 }  // namespace
@@ -241,6 +275,7 @@ std::unique_ptr<Communicator> mpi_world() {
   ensure_mpi();
   MPI_Comm dup = MPI_COMM_NULL;
   check_mpi(MPI_Comm_dup(MPI_COMM_WORLD, &dup), "MPI_Comm_dup");
+  liveness::init();
   return std::make_unique<MpiCommunicator>(dup);
 }
 

@@ -172,6 +172,12 @@ void Server::run_async(comm::Communicator& world) {
                                 " is at step ", clock[behind], " of ", c_.steps, ")"),
                         behind);
     } else {
+      // A worker whose pull is held back by the staleness bound waits, through
+      // this server, for the slowest worker: say so to liveness probes.
+      bool holding_a_pull = false;
+      for (int w = 0; w < workers; ++w) holding_a_pull = holding_a_pull || waiting[w];
+      world.poll_liveness(holding_a_pull ? static_cast<int>(std::min_element(clock.begin(), clock.end()) - clock.begin())
+                                         : -1);
       std::this_thread::sleep_for(std::chrono::microseconds(50));
     }
   }
