@@ -1,12 +1,15 @@
 #include "tern/base/parse.h"
 #include "tern/mlci/config.h"
 
+#include <yaml-cpp/eventhandler.h>
 #include <yaml-cpp/yaml.h>
 
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
+#include <optional>
 #include <set>
+#include <sstream>
 
 #include "tern/base/atomic_file.h"
 #include "tern/base/error.h"
@@ -129,6 +132,30 @@ void apply_mapping(const Ctx& ctx, Config& cfg, std::set<std::string>& seen, con
   for (const auto& kv : map) apply(ctx, cfg, seen, kv.first, kv.second);
 }
 
+// Where a second document starts, if the stream has one. Through the event
+// interface with at most two documents read: yaml-cpp's LoadAll can loop on
+// a malformed stream, building empty documents until memory runs out.
+std::optional<YAML::Mark> second_document(const std::string& text) {
+  struct Starts final : YAML::EventHandler {
+    std::optional<YAML::Mark> last;
+    void OnDocumentStart(const YAML::Mark& mark) override { last = mark; }
+    void OnDocumentEnd() override {}
+    void OnNull(const YAML::Mark&, YAML::anchor_t) override {}
+    void OnAlias(const YAML::Mark&, YAML::anchor_t) override {}
+    void OnScalar(const YAML::Mark&, const std::string&, YAML::anchor_t, const std::string&) override {}
+    void OnSequenceStart(const YAML::Mark&, const std::string&, YAML::anchor_t, YAML::EmitterStyle::value) override {}
+    void OnSequenceEnd() override {}
+    void OnMapStart(const YAML::Mark&, const std::string&, YAML::anchor_t, YAML::EmitterStyle::value) override {}
+    void OnMapEnd() override {}
+  } starts;
+  std::istringstream in(text);
+  YAML::Parser parser(in);
+  if (!parser.HandleNextDocument(starts)) return std::nullopt;
+  starts.last.reset();
+  if (!parser.HandleNextDocument(starts)) return std::nullopt;
+  return starts.last;
+}
+
 }  // namespace
 
 Config parse_config(std::string_view text, const std::string& name) {
@@ -138,10 +165,10 @@ Config parse_config(std::string_view text, const std::string& name) {
   const Ctx ctx{name};
   YAML::Node root;
   try {
-    const std::vector<YAML::Node> docs = YAML::LoadAll(std::string(text));
-    if (docs.size() > 1) ctx.fail(docs[1].Mark(), "expected one YAML document, got " + std::to_string(docs.size()) +
-                                                      " (a second one after '---' would be ignored)");
-    if (!docs.empty()) root = docs[0];
+    const std::string copy(text);
+    root = YAML::Load(copy);
+    if (const auto second = second_document(copy))
+      ctx.fail(*second, "expected one YAML document, got a second one (after '---' it would be ignored)");
   } catch (const YAML::Exception& e) {
     ctx.fail(e.mark, "not valid YAML: " + printable(e.msg, 200));
   }

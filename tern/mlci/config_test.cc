@@ -71,6 +71,15 @@ TEST(MlciConfig, ErrorsCarryLineAndColumn) {
   EXPECT_NE(error_of("- a\n- b\n").find("expected a mapping"), std::string::npos);
   EXPECT_NE(error_of("mode: fp-free\nmode: fn-free\n").find("given twice"), std::string::npos);
   EXPECT_NE(error_of(std::string(100, '[')).find("nesting deeper"), std::string::npos);
+  EXPECT_NE(error_of(base + "steps: 3\n---\nsteps: 4\n").find(".ternci.yml:6:1: expected one YAML document"),
+            std::string::npos)
+      << error_of(base + "steps: 3\n---\nsteps: 4\n");
+}
+
+// Found by the fuzz test: yaml-cpp's LoadAll turns this stream into empty
+// documents until memory runs out (tens of GB); the reader must refuse it.
+TEST(MlciConfig, StreamThatMakesLoadAllRunAwayIsRefused) {
+  EXPECT_NE(error_of("\",~*a*a---\n>condition: *a%YAML 1.2\n\",1e9[\t").find(".ternci.yml:"), std::string::npos);
 }
 
 }  // namespace
