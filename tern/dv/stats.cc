@@ -325,8 +325,10 @@ FeatureStats ColumnAccumulator::finish(std::string name) const {
     f.hist_edges.back() = hi;
     f.hist_counts.assign(kHistogramBuckets, 0);
     for (const auto& d : dist) {
-      int b = hi > lo ? static_cast<int>((d.first - lo) / (hi - lo) * kHistogramBuckets) : 0;
-      b = std::clamp(b, 0, kHistogramBuckets - 1);
+      // In double and clamped before the cast: an infinite lo or hi makes the
+      // position NaN or infinite, and casting those to int is undefined.
+      const double at = hi > lo ? (d.first - lo) / (hi - lo) * kHistogramBuckets : 0.0;
+      const int b = std::isnan(at) ? 0 : static_cast<int>(std::clamp(at, 0.0, kHistogramBuckets - 1.0));
       f.hist_counts[b] += d.second;
     }
   }
