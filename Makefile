@@ -16,7 +16,7 @@ CTEST_LABELS ?= ^(unit|dist)$$
 
 REF_MODULES ?= base|core|ops|autograd|nn|graph
 
-.PHONY: all bootstrap build demo test test-slow test-reference bench clean
+.PHONY: all bootstrap build demo test test-slow test-reference test-asan bench clean
 
 all: build
 
@@ -42,6 +42,14 @@ test-reference: bootstrap
 	cmake --preset reference
 	cmake --build build-reference -j $(JOBS)
 	cd build-reference && ctest -L '^unit$$' -L '^($(REF_MODULES))$$' --output-on-failure -j $(JOBS) --timeout 900
+
+# Sanitizers: clang with AddressSanitizer + UBSan (preset asan, build-asan/):
+# the unit suite, then every libFuzzer target for TERN_FUZZ_SECONDS.
+test-asan: bootstrap
+	cmake --preset asan
+	cmake --build build-asan -j $(JOBS)
+	cd build-asan && ctest -L '^unit$$' --output-on-failure -j $(JOBS) --timeout 1800
+	cd build-asan && ctest -L '^fuzz$$' --output-on-failure
 
 clean:
 	rm -rf $(BUILD)

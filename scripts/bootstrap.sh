@@ -12,6 +12,7 @@ PACKAGES=(
   libyaml-cpp-dev libonnx-dev libprotobuf-dev python3-onnx
   dataset-fashion-mnist
   iproute2 ccache strace
+  clang libclang-rt-14-dev
   chromium
 )
 # Peers for side-by-side benchmarks (bench/), not needed by the build itself.

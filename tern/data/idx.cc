@@ -31,8 +31,9 @@ uint32_t be32(const std::string& s, size_t at) {
 
 }  // namespace
 
-IdxArray read_idx(const std::string& path) {
-  const std::string bytes = read_maybe_gzip(path);
+IdxArray read_idx(const std::string& path) { return parse_idx(read_maybe_gzip(path), path); }
+
+IdxArray parse_idx(const std::string& bytes, const std::string& path) {
   if (bytes.size() < 4 || bytes[0] != 0 || bytes[1] != 0)
     throw IOError(str_cat(path, ": not an IDX file (bad magic number)"));
   if (uint8_t(bytes[2]) != 0x08)

@@ -18,6 +18,8 @@ struct IdxArray {
 // Reads `path` (".gz" or plain). Throws tern::IOError naming the file and the
 // problem (missing, truncated, bad magic) on failure.
 IdxArray read_idx(const std::string& path);
+// The same for the (decompressed) bytes of an IDX file; `source` names it in errors.
+IdxArray parse_idx(const std::string& bytes, const std::string& source);
 
 // Where Debian's dataset-fashion-mnist installs the files.
 inline constexpr const char* kFashionMnistDir = "/usr/share/datasets/fashion-mnist";
