@@ -25,7 +25,7 @@ void add_train(CLI::App& root) {
   cmd->add_option("--data-dir", opt->data_dir, "Fashion-MNIST directory (default: Debian's dataset-fashion-mnist)");
   cmd->add_option("--epochs", opt->epochs, "training epochs")->capture_default_str();
   cmd->add_option("--batch-size", opt->batch_size, "examples per step")->capture_default_str();
-  cmd->add_option("--optimizer", opt->optimizer, "sgd, adam, adamw, adagrad, rmsprop")->capture_default_str();
+  cmd->add_option("--optimizer", opt->optimizer, "sgd, adam, adamw, adagrad, rmsprop, yellowfin")->capture_default_str();
   cmd->add_option("--lr", opt->lr, "learning rate")->capture_default_str();
   cmd->add_option("--momentum", opt->momentum, "SGD / RMSProp momentum")->capture_default_str();
   cmd->add_option("--weight-decay", opt->weight_decay, "weight decay")->capture_default_str();
