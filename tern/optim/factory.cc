@@ -82,8 +82,9 @@ std::unique_ptr<Optimizer> make_rmsprop(const Args& a, std::vector<ParamRef> par
 std::unique_ptr<Optimizer> make_yellowfin(const Args& a, std::vector<ParamRef> params) {
   YellowFinOptions o;
   o.lr = a.get_double("lr", o.lr, {.min = 0, .min_exclusive = true});
-  o.momentum = a.get_double("momentum", o.momentum, {.min = 0, .max = 0.999999999999});
-  o.beta = a.get_double("beta", o.beta, {.min = 0, .max = 0.999999999999, .min_exclusive = true});
+  // Upper ends are checked by the constructor, whose message says "[0, 1)".
+  o.momentum = a.get_double("momentum", o.momentum, {.min = 0, .max = 1});
+  o.beta = a.get_double("beta", o.beta, {.min = 0, .max = 1, .min_exclusive = true});
   o.curv_win = a.get_int("curv_win", o.curv_win, {1, 1 << 20});
   o.zero_debias = a.get_bool("zero_debias", o.zero_debias);
   o.sparsity_debias = a.get_bool("sparsity_debias", o.sparsity_debias);

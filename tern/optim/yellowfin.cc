@@ -37,6 +37,11 @@ std::array<double, N> chunked_sums(int64_t n, Fn&& fn) {
   return total;
 }
 
+// The element loops below keep kLanes independent partial sums (lane i % kLanes,
+// added up in a fixed order): one accumulator would chain every addition on
+// the previous one and run at the adder's latency, not at memory speed.
+constexpr int kLanes = 8;
+
 // sum(g^2) and, with `count`, the number of non-zero entries.
 std::array<double, 2> square_sum(const Tensor& grad, bool count) {
   std::array<double, 2> r{};
@@ -44,15 +49,24 @@ std::array<double, 2> square_sum(const Tensor& grad, bool count) {
     const T* g = grad.data<T>();
     detail::bool_switch(count, [&](auto count_c) {
       r = chunked_sums<2>(grad.numel(), [&](int64_t lo, int64_t hi, double* out) {
-        double sq = 0, nz = 0;
-#pragma omp simd reduction(+ : sq, nz)
-        for (int64_t i = lo; i < hi; ++i) {
-          const double v = g[i];
-          sq += v * v;
-          if constexpr (detail::flag_v<decltype(count_c)>) nz += v != 0 ? 1.0 : 0.0;
+        const T* __restrict gv = g;
+        double sq[kLanes] = {}, nz[kLanes] = {};
+        int64_t i = lo;
+        for (; i + kLanes <= hi; i += kLanes)
+          for (int l = 0; l < kLanes; ++l) {
+            const double v = gv[i + l];
+            sq[l] += v * v;
+            if constexpr (detail::flag_v<decltype(count_c)>) nz[l] += v != 0 ? 1.0 : 0.0;
+          }
+        for (int l = 0; i < hi; ++i, ++l) {
+          const double v = gv[i];
+          sq[l] += v * v;
+          if constexpr (detail::flag_v<decltype(count_c)>) nz[l] += v != 0 ? 1.0 : 0.0;
         }
-        out[0] = sq;
-        out[1] = nz;
+        for (int l = 0; l < kLanes; ++l) {
+          out[0] += sq[l];
+          out[1] += nz[l];
+        }
       });
     });
   });
@@ -66,14 +80,25 @@ double average_grad(double* a, const Tensor& grad, double beta, double scale) {
   detail::float_switch(grad.dtype(), "yellowfin", [&]<typename T>() {
     const T* g = grad.data<T>();
     total = chunked_sums<1>(grad.numel(), [&](int64_t lo, int64_t hi, double* out) {
-      double sq = 0;
-#pragma omp simd reduction(+ : sq)
-      for (int64_t i = lo; i < hi; ++i) {
-        const double v = a[i] * beta + keep * (scale * static_cast<double>(g[i]));
-        a[i] = v;
-        sq += v * v;
+      // Locals and restrict pointers: stores to a[] cannot change them, so
+      // the loop vectorises.
+      double* __restrict av = a;
+      const T* __restrict gv = g;
+      const double b = beta, k = keep, sc = scale;
+      double sq[kLanes] = {};
+      int64_t i = lo;
+      for (; i + kLanes <= hi; i += kLanes)
+        for (int l = 0; l < kLanes; ++l) {
+          const double v = av[i + l] * b + k * (sc * static_cast<double>(gv[i + l]));
+          av[i + l] = v;
+          sq[l] += v * v;
+        }
+      for (int l = 0; i < hi; ++i, ++l) {
+        const double v = av[i] * b + k * (sc * static_cast<double>(gv[i]));
+        av[i] = v;
+        sq[l] += v * v;
       }
-      out[0] = sq;
+      for (int l = 0; l < kLanes; ++l) out[0] += sq[l];
     })[0];
   });
   return total;
