@@ -6,6 +6,7 @@
 #include "tern/optim/adam.h"
 #include "tern/optim/rmsprop.h"
 #include "tern/optim/sgd.h"
+#include "tern/optim/yellowfin.h"
 
 namespace tern::optim {
 
@@ -78,6 +79,28 @@ std::unique_ptr<Optimizer> make_rmsprop(const Args& a, std::vector<ParamRef> par
   return std::make_unique<RMSProp>(std::move(params), o);
 }
 
+std::unique_ptr<Optimizer> make_yellowfin(const Args& a, std::vector<ParamRef> params) {
+  YellowFinOptions o;
+  o.lr = a.get_double("lr", o.lr, {.min = 0, .min_exclusive = true});
+  // Upper ends are checked by the constructor, whose message says "[0, 1)".
+  o.momentum = a.get_double("momentum", o.momentum, {.min = 0, .max = 1});
+  o.beta = a.get_double("beta", o.beta, {.min = 0, .max = 1, .min_exclusive = true});
+  o.curv_win = a.get_int("curv_win", o.curv_win, {1, 1 << 20});
+  o.zero_debias = a.get_bool("zero_debias", o.zero_debias);
+  o.sparsity_debias = a.get_bool("sparsity_debias", o.sparsity_debias);
+  o.h_min_log_smooth = a.get_bool("h_min_log_smooth", o.h_min_log_smooth);
+  o.h_max_log_smooth = a.get_bool("h_max_log_smooth", o.h_max_log_smooth);
+  o.clip_thresh = a.get_double("clip_thresh", o.clip_thresh, kNonNegative);
+  o.auto_clip_fac = a.get_double("auto_clip_fac", o.auto_clip_fac, kNonNegative);
+  o.adapt_clip = a.get_bool("adapt_clip", o.adapt_clip);
+  o.stat_protect_fac = a.get_double("stat_protect_fac", o.stat_protect_fac, {.min = 0, .min_exclusive = true});
+  o.catastrophic_move_thresh =
+      a.get_double("catastrophic_move_thresh", o.catastrophic_move_thresh, {.min = 0, .min_exclusive = true});
+  o.weight_decay = decay_of(a, o.weight_decay);
+  o.smooth = a.get_bool("smooth", o.smooth);
+  return std::make_unique<YellowFin>(std::move(params), o);
+}
+
 const std::vector<ArgDoc> kAdamArgs = {{"lr", "learning rate", "1e-3"},  {"beta1", "", "0.9"},
                                        {"beta2", "", "0.999"},           {"eps", "", "1e-8"},
                                        {"weight_decay", "", "0 (adamw: 1e-2, decoupled)"},
@@ -110,6 +133,23 @@ OptimizerRegistry build_registry() {
           {"momentum", "", "0"},
           {"centered", "", "0", true}},
          make_rmsprop});
+  r.add({"yellowfin", "YellowFin (Zhang & Mitliagkas 2019): momentum SGD tuning its own lr and momentum",
+         {{"lr", "the first step's learning rate; set_lr()/schedules scale the tuned one by lr()/this", "1e-4"},
+          {"momentum", "the first step's momentum", "0"},
+          {"beta", "smoothing of every measurement", "0.999"},
+          {"curv_win", "curvature window (steps)", "20"},
+          {"zero_debias", "", "1"},
+          {"sparsity_debias", "scale the estimates by the non-zero fraction of the gradient", "0"},
+          {"h_min_log_smooth", "average log h_min", "1"},
+          {"h_max_log_smooth", "average log h_max", "1"},
+          {"clip_thresh", "clip ||g|| to this before the statistics (0: off)", "0"},
+          {"auto_clip_fac", "clip ||g|| to this times sqrt(h_max) (0: off)", "0"},
+          {"adapt_clip", "adaptive clipping (statistics, exploding gradients, catastrophic moves)", "1"},
+          {"stat_protect_fac", "", "100"},
+          {"catastrophic_move_thresh", "", "100"},
+          {"weight_decay", "", "0"},
+          {"smooth", "apply the smoothed lr and momentum (the paper's Algorithm 1)", "0"}},
+         make_yellowfin});
   return r;
 }
 

@@ -20,7 +20,8 @@ namespace tern::optim {
 
 using OptimizerRegistry = Registry<std::unique_ptr<Optimizer>(std::vector<ParamRef>)>;
 
-// sgd, adam, adamw, adagrad, rowadagrad (adagrad with row_wise=1), rmsprop.
+// sgd, adam, adamw, adagrad, rowadagrad (adagrad with row_wise=1), rmsprop,
+// yellowfin.
 const OptimizerRegistry& optimizer_registry();
 std::vector<std::string> optimizer_names();
 

@@ -9,7 +9,7 @@ namespace tern::optim {
 namespace {
 
 TEST(Factory, BuildsEveryNameWithItsDefaults) {
-  const std::map<std::string, double> default_lr = {{"sgd", 1e-2},     {"adam", 1e-3},       {"adamw", 1e-3},
+  const std::map<std::string, double> default_lr = {{"sgd", 1e-2},     {"adam", 1e-3},       {"adamw", 1e-3}, {"yellowfin", 1e-4},
                                                     {"adagrad", 1e-2}, {"rowadagrad", 1e-2}, {"rmsprop", 1e-2}};
   for (const std::string& name : optimizer_names()) {
     Tensor p = testing::make_param({1, 2});
@@ -37,7 +37,7 @@ TEST(Factory, PassesOptionsThrough) {
 TEST(Factory, UnknownNameListsTheValidOnes) {
   Tensor p = testing::make_param({1});
   const std::string e = testing::error_of<ValueError>([&] { make_optimizer("adamax", {{"w", p}}); });
-  EXPECT_EQ(e, "unknown optimizer 'adamax' (known: sgd, adam, adamw, adagrad, rowadagrad, rmsprop)");
+  EXPECT_EQ(e, "unknown optimizer 'adamax' (known: sgd, adam, adamw, adagrad, rowadagrad, rmsprop, yellowfin)");
 }
 
 TEST(Factory, TextArgumentsAreCheckedByName) {

@@ -58,6 +58,12 @@ void Optimizer::step() {
     if (!g.is_contiguous()) g = contiguous(g);
     work.emplace_back(i, std::move(g));
   }
+  if (!work.empty()) {
+    std::vector<StepGrad> grads;
+    grads.reserve(work.size());
+    for (auto& [i, g] : work) grads.push_back({params_[i], g, states_[i]});
+    begin_step(grads);
+  }
   for (auto& [i, g] : work) {
     ++states_[i].step;
     update(params_[i].param, g, states_[i]);
@@ -73,7 +79,7 @@ Tensor& Optimizer::buffer(const Tensor& param, ParamState& state, const std::str
                           bool* created) {
   auto it = state.buffers.find(key);
   const bool make = it == state.buffers.end();
-  if (make) it = state.buffers.emplace(key, full(buffer_shape(param, key), init, param.dtype())).first;
+  if (make) it = state.buffers.emplace(key, full(buffer_shape(param, key), init, buffer_dtype(param, key))).first;
   if (created) *created = make;
   return it->second;
 }
@@ -83,6 +89,7 @@ NamedTensors Optimizer::state_dict() const {
   out.emplace_back("lr", Tensor::scalar(lr_, DType::f64));
   out.emplace_back("step", Tensor::scalar(static_cast<double>(steps_), DType::i64));
   NoGradGuard no_grad;
+  for (auto& entry : global_state()) out.push_back(std::move(entry));
   for (size_t i = 0; i < params_.size(); ++i) {
     const ParamState& s = states_[i];
     if (s.step == 0) continue;
@@ -135,6 +142,7 @@ void Optimizer::load_state_dict(const NamedTensors& state) {
   const int64_t steps = read_count("step", *step_t, 0);
 
   NoGradGuard no_grad;
+  const std::function<void()> install_global = load_global_state(take);
   std::vector<ParamState> fresh(params_.size());
   for (size_t i = 0; i < params_.size(); ++i) {
     const std::string& name = params_[i].name;
@@ -158,14 +166,16 @@ void Optimizer::load_state_dict(const NamedTensors& state) {
                  ", the parameter needs ", shape_str(want));
       TERN_CHECK_TYPE(is_floating(b->dtype()), "optimizer state: '", full_key, "' has dtype ",
                       dtype_name(b->dtype()), ", expected a floating-point tensor");
-      // A private copy in the parameter's dtype: the caller's tensor stays theirs.
-      fresh[i].buffers[k] = b->dtype() == p.dtype() ? clone(*b) : contiguous(cast(*b, p.dtype()));
+      // A private copy in the buffer's dtype: the caller's tensor stays theirs.
+      const DType dt = buffer_dtype(p, k);
+      fresh[i].buffers[k] = b->dtype() == dt ? clone(*b) : contiguous(cast(*b, dt));
     }
   }
   for (const auto& [key, t] : entries)
     TERN_CHECK(used.count(key), "optimizer state: unexpected entry '", key, "'; a ", kind(),
                " optimizer over these parameters keeps ", layout);
 
+  install_global();
   states_ = std::move(fresh);
   lr_ = lr;
   steps_ = steps;

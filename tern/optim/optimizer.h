@@ -13,11 +13,15 @@
 //   "<param>.<key>"    a buffer shaped like the parameter (or, for row-wise
 //                      Adagrad, [rows]), e.g. "fc1.weight.momentum"
 // The keys an optimiser keeps are listed by state_keys(); all of them exist
-// for a parameter once it has been updated.
+// for a parameter once it has been updated. An optimiser with state of its
+// own beyond "lr" and "step" (YellowFin's tuner) adds it through
+// global_state() / load_global_state(), under names no parameter entry takes.
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <map>
+#include <span>
 #include <string>
 #include <utility>
 #include <vector>
@@ -71,6 +75,21 @@ class Optimizer {
     std::map<std::string, Tensor> buffers;
   };
 
+  // One gradient of the step under way, as begin_step() sees it.
+  struct StepGrad {
+    const ParamRef& ref;
+    const Tensor& grad;  // contiguous, the parameter's shape and dtype
+    ParamState& state;   // state.step not yet incremented
+  };
+  // Called by step() once per step, after every gradient has been checked and
+  // before the first update(), with all parameters that have a gradient: the
+  // one place an optimiser sees the whole step. YellowFin measures ||g||^2
+  // over all parameters here and tunes the learning rate and momentum that
+  // this step's update() calls use. Not called when no parameter has a
+  // gradient. If it throws, step() stops there: no parameter and no step
+  // count has changed. Default: nothing.
+  virtual void begin_step(std::span<const StepGrad> grads) {}
+
   // Updates one parameter; `grad` is contiguous, with the parameter's shape
   // and dtype, and state.step has already been incremented.
   virtual void update(const Tensor& param, const Tensor& grad, ParamState& state) = 0;
@@ -78,9 +97,22 @@ class Optimizer {
   virtual std::vector<std::string> state_keys() const = 0;
   // The shape of buffer `key` for `param` (default: the parameter's shape).
   virtual Shape buffer_shape(const Tensor& param, const std::string& key) const { return param.shape(); }
+  // The dtype of buffer `key` for `param` (default: the parameter's).
+  virtual DType buffer_dtype(const Tensor& param, const std::string& key) const { return param.dtype(); }
+
+  // Optimiser-wide entries written after "lr" and "step" (default: none).
+  virtual NamedTensors global_state() const { return {}; }
+  // Takes an entry of the state being loaded by name (nullptr if absent);
+  // entries never taken are reported as unexpected.
+  using TakeEntry = std::function<const Tensor*(const std::string& key)>;
+  // Reads and checks the entries global_state() writes (throwing on any
+  // problem, changing nothing) and returns what installs them; called by
+  // load_state_dict() before anything changes, the result only once every
+  // other entry has been checked too.
+  virtual std::function<void()> load_global_state(const TakeEntry& take) { return [] {}; }
 
   // The buffer `key` of `state`, created filled with `init` (shape from
-  // buffer_shape, dtype of the parameter) if missing. `created` tells which.
+  // buffer_shape, dtype from buffer_dtype) if missing. `created` tells which.
   Tensor& buffer(const Tensor& param, ParamState& state, const std::string& key, double init = 0,
                  bool* created = nullptr);
 

@@ -24,6 +24,7 @@ std::vector<Config> configs() {
       {"adagrad", {.lr = 0.1, .initial_accumulator_value = 0.1}},
       {"rowadagrad", {.lr = 0.1}},
       {"rmsprop", {.lr = 0.01, .momentum = 0.9, .centered = true}},
+      {"yellowfin", {.lr = 0.05, .weight_decay = 1e-3}},
   };
 }
 

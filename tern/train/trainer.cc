@@ -115,7 +115,9 @@ std::unique_ptr<optim::Optimizer> make_optimizer(const TrainOptions& opt, std::v
   oo.momentum = opt.momentum;
   oo.nesterov = opt.nesterov;
   if (opt.weight_decay > 0) oo.weight_decay = opt.weight_decay;
-  return optim::make_optimizer(opt.optimizer, std::move(params), oo);
+  Args args = optim::optimizer_args(opt.optimizer, oo);
+  for (const std::string& kv : opt.optimizer_args) args.add(kv);
+  return optim::make_optimizer(opt.optimizer, std::move(params), args);
 }
 
 int64_t steps_per_epoch(const TrainOptions& opt, const data::Dataset& train_set, int world) {
@@ -165,6 +167,7 @@ void check_train_options(const TrainOptions& opt) {
   check_int(opt.synthetic_size, "--synthetic-size", {1, int64_t{1} << 31});
   check_int(opt.threads, "--threads", {0, max_threads()});
   if (!opt.checkpoint.empty()) check_writable(opt.checkpoint, "--checkpoint");
+  if (!opt.loss_log.empty()) check_writable(opt.loss_log, "--loss-log");
 }
 
 TrainResult train(const TrainOptions& opt, const std::function<void(const EpochResult&)>& on_epoch,
@@ -208,6 +211,7 @@ TrainResult train(const TrainOptions& opt, const std::function<void(const EpochR
 
   double train_seconds = 0;
   int64_t train_samples = 0;
+  std::string loss_log = "step,epoch,loss\n";
   CpuAllocator::get().reset_peak();
   for (int64_t epoch = start_epoch; epoch < opt.epochs; ++epoch) {
     schedule->apply(*optimizer, epoch);
@@ -227,6 +231,12 @@ TrainResult train(const TrainOptions& opt, const std::function<void(const EpochR
       const double l = loss.item();
       TERN_CHECK(std::isfinite(l), "training diverged: loss is ", l, " at epoch ", epoch + 1, " step ", batch_index,
                  " (try a smaller --lr)");
+      if (!opt.loss_log.empty()) {
+        char row[64];
+        std::snprintf(row, sizeof row, "%lld,%lld,%.9g\n", static_cast<long long>(result.steps),
+                      static_cast<long long>(epoch + 1), l);
+        loss_log += row;
+      }
       const int64_t n = batch->labels.numel();
       loss_sum += l * n;
       seen += n;
@@ -264,6 +274,7 @@ TrainResult train(const TrainOptions& opt, const std::function<void(const EpochR
       io::save_checkpoint(opt.checkpoint, model->state(), optimizer->state_dict(), meta);
     }
     if (!opt.checkpoint.empty()) ctx.save_state(opt.checkpoint, epoch + 1);
+    if (leader && !opt.loss_log.empty()) write_file_atomic(opt.loss_log, loss_log);
     if (on_epoch) on_epoch(er);
   }
   result.test_accuracy = result.epochs.empty() ? 0 : result.epochs.back().test_accuracy;

@@ -35,6 +35,8 @@ struct TrainOptions {
   std::string dump_grads;        // directory for raw f32 gradient dumps
   int64_t dump_every = 0;        // steps between dumps (0: never)
   int64_t synthetic_size = 6000; // training examples for --dataset synthetic
+  std::vector<std::string> optimizer_args;  // "key=value" settings of the optimiser (after lr, momentum, ...)
+  std::string loss_log;          // CSV of every step's training loss, written atomically after each epoch
   bool progress = true;          // progress bar on stderr
 };
 

@@ -25,9 +25,11 @@ void add_train(CLI::App& root) {
   cmd->add_option("--data-dir", opt->data_dir, "Fashion-MNIST directory (default: Debian's dataset-fashion-mnist)");
   cmd->add_option("--epochs", opt->epochs, "training epochs")->capture_default_str();
   cmd->add_option("--batch-size", opt->batch_size, "examples per step")->capture_default_str();
-  cmd->add_option("--optimizer", opt->optimizer, "sgd, adam, adamw, adagrad, rmsprop")->capture_default_str();
+  cmd->add_option("--optimizer", opt->optimizer, "sgd, adam, adamw, adagrad, rmsprop, yellowfin")->capture_default_str();
   cmd->add_option("--lr", opt->lr, "learning rate")->capture_default_str();
   cmd->add_option("--momentum", opt->momentum, "SGD / RMSProp momentum")->capture_default_str();
+  cmd->add_option("--optimizer-arg", opt->optimizer_args,
+                  "KEY=VALUE setting of the optimiser (repeatable), e.g. clip_thresh=5 for yellowfin");
   cmd->add_option("--weight-decay", opt->weight_decay, "weight decay")->capture_default_str();
   cmd->add_flag("--nesterov", opt->nesterov, "Nesterov momentum (SGD)");
   cmd->add_option("--schedule", opt->schedule, "learning-rate schedule: none, cosine, step")->capture_default_str();
@@ -40,6 +42,7 @@ void add_train(CLI::App& root) {
   cmd->add_option("--dump-grads", opt->dump_grads, "directory for raw float32 gradient dumps");
   cmd->add_option("--dump-every", opt->dump_every, "steps between gradient dumps")->capture_default_str();
   cmd->add_option("--synthetic-size", opt->synthetic_size, "training examples for --dataset synthetic")->capture_default_str();
+  cmd->add_option("--loss-log", opt->loss_log, "CSV of every step's training loss (step,epoch,loss)");
   cmd->add_flag("--json", *json, "print the final figures as one JSON object");
 #ifdef TERN_WITH_DISTRIBUTED
   auto dist = add_dist_flags(*cmd);
