@@ -10,10 +10,10 @@
 // of freezing after F epochs): from then on only the reset runs.
 //
 // Selection is exact and uses no sort: the scores' float bits order like
-// the floats (they are >= 0), so a two-pass radix select (a histogram of the
-// high 16 bits, then of the low 16 bits inside the threshold's bin) finds
-// the k-th largest score; ties at the threshold go to the lowest global
-// indices, so exactly k weights are tracked.
+// the floats (they are >= 0), so one histogram of their top 12 bits finds
+// the bin holding the k-th largest score, and std::nth_element over the
+// scores in that bin alone finds the exact threshold; ties at the threshold
+// go to the lowest global indices, so exactly k weights are tracked.
 //
 // Baselines at the same budget (for comparison, not Dropback): the mask is
 // chosen once at construction and never changes, and untracked weights are
@@ -77,8 +77,16 @@ class Dropback {
   double select_seconds() const { return select_seconds_; }
 
  private:
-  void select_from_scores();  // mask_ from scores_ (exactly k_ set)
-  void reset_untracked();
+  void select_from_scores();  // mask_ from scores_ (exactly k_ set), serial: the baselines' one selection
+  void select_and_reset();    // Dropback's step
+  void reset_untracked();     // frozen / baselines: untracked weights to w0 / 0
+  // Calls fn(param, local begin, count, global begin) over [begin, end) in pieces of one parameter.
+  template <typename Fn>
+  void for_pieces(int64_t begin, int64_t end, Fn&& fn) const;
+  // The work is split into one contiguous slice of the global index space per thread.
+  int slices_count() const { return std::max(1, std::min<int>(num_threads_hint(), static_cast<int>(total_ / 4096) + 1)); }
+  int64_t slice_begin(int64_t s) const { return total_ * s / slices_count(); }
+  static int num_threads_hint();
 
   Optimizer& inner_;
   InitialValues w0_;
@@ -87,6 +95,8 @@ class Dropback {
   std::vector<int64_t> offsets_;  // global index of each parameter's element 0
   std::vector<uint8_t> mask_;     // 1: tracked
   std::vector<uint32_t> scores_;  // float bits of |w - w0|, reused every step
+  std::vector<uint32_t> hist_;        // histograms of the scores' top bits, per slice
+  std::vector<uint32_t> candidates_;  // the scores in the threshold's bin
   bool frozen_ = false;
   bool selected_ = false;
   double select_seconds_ = 0;

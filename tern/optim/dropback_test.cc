@@ -5,6 +5,7 @@
 #include <numeric>
 #include <vector>
 
+#include "tern/base/parallel.h"
 #include "tern/base/philox.h"
 #include "tern/optim/dropback.h"
 #include "tern/optim/factory.h"
@@ -112,6 +113,30 @@ TEST(Dropback, TiesAtTheThresholdStillGiveExactlyK) {
   opt->step();
   db.after_step();
   EXPECT_EQ(db.tracked_count(), 777);
+}
+
+TEST(Dropback, SameMaskAndWeightsForAnyThreadCount) {
+  std::vector<std::vector<float>> runs;
+  for (int threads : {1, 2, 3}) {
+    set_num_threads(threads);
+    Fixture f;
+    auto opt = make_optimizer("sgd", f.params, OptimizerOptions{.lr = 0.125});
+    Dropback db(*opt, f.init, {.k = 2000});
+    for (int step = 0; step < 3; ++step) {
+      // Equal gradients on a third of the weights: many ties at the threshold.
+      f.set_grads(step);
+      for (ParamRef& r : f.params) {
+        Tensor g = r.param.grad();
+        for (int64_t i = 0; i < g.numel(); i += 3) g.data<float>()[i] = 1.0f;
+      }
+      db.step();
+      ASSERT_EQ(db.tracked_count(), 2000);
+    }
+    runs.push_back(f.flat());
+  }
+  set_num_threads(0);
+  EXPECT_EQ(runs[0], runs[1]);
+  EXPECT_EQ(runs[0], runs[2]);
 }
 
 TEST(Dropback, FreezeKeepsTheMask) {
