@@ -3,8 +3,10 @@
 # tracked weights vs the two fixed-mask baselines at the same k (magnitude
 # pruning at initialisation, random mask), several seeds. Prints one
 # markdown table row per configuration (mean and each seed's accuracy).
-#   bench/dropback_fashion.sh build/tools/tern/tern [EPOCHS] [SEEDS...]
-# Run it under the shared CPU lock: flock -s /work/.cpu.lock bench/dropback_fashion.sh ...
+#   [THREADS=2] [ONLY=regex] [HEADER=1] bench/dropback_fashion.sh build/tools/tern/tern [EPOCHS] [SEEDS...]
+# THREADS: --threads of every run; ONLY: run the configurations whose name
+# matches (grep -E). Run it under the shared CPU lock:
+#   flock -s /work/.cpu.lock bench/dropback_fashion.sh ...
 set -euo pipefail
 tern=${1:?path to the tern binary}
 epochs=${2:-10}
@@ -12,7 +14,7 @@ shift $(( $# >= 2 ? 2 : $# ))
 seeds=("$@")
 [[ ${#seeds[@]} -gt 0 ]] || seeds=(1 2)
 common=(--model lenet300 --dataset fashion-mnist --epochs "$epochs" --batch-size 64 --optimizer sgd --lr 0.05
-        --momentum 0.9 --threads 2 --json)
+        --momentum 0.9 --threads "${THREADS:-2}" --json)
 configs=("dense|"
          "dropback 10x|--dropback-ratio 10"
          "dropback 25x|--dropback-ratio 25"
@@ -23,10 +25,13 @@ configs=("dense|"
          "random mask 25x|--dropback-ratio 25 --dropback-baseline random-mask")
 dir=$(mktemp -d)
 trap 'rm -rf "$dir"' EXIT
-echo "| configuration | k | test accuracy (mean) | per seed | selection share | checkpoint / dense |"
-echo "|---|---|---|---|---|---|"
+if [[ ${HEADER:-1} == 1 ]]; then
+  echo "| configuration | k | test accuracy (mean) | per seed | selection share | checkpoint / dense |"
+  echo "|---|---|---|---|---|---|"
+fi
 for c in "${configs[@]}"; do
   name=${c%%|*}
+  [[ -z ${ONLY:-} ]] || echo "$name" | grep -Eq "$ONLY" || continue
   read -r -a extra <<< "${c#*|}"
   files=()
   for s in "${seeds[@]}"; do
