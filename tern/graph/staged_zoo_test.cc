@@ -118,7 +118,7 @@ TEST_P(StagedZoo, InferenceOnPlannedPathEqualsEager) {
 INSTANTIATE_TEST_SUITE_P(Slow, StagedZoo, testing::Values("resnet56", "resnet110", "resnet18", "resnet50", "vgg19"));
 #else
 INSTANTIATE_TEST_SUITE_P(Zoo, StagedZoo,
-                         testing::Values("softmax", "mlp", "lenet5", "resnet20", "resnet32", "densenet", "mobilenetv2",
+                         testing::Values("softmax", "mlp", "lenet300", "lenet5", "resnet20", "resnet32", "densenet", "mobilenetv2",
                                          "lstm-lm"));
 #endif
 

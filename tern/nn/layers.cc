@@ -9,10 +9,10 @@ namespace tern::nn {
 Linear::Linear(int64_t in, int64_t out, bool with_bias) : Module("Linear") {
   TERN_CHECK(in > 0 && out > 0, "Linear: sizes must be positive, got ", in, " -> ", out);
   weight = register_parameter("weight", Tensor::empty({out, in}));
-  init::default_weight_(weight);
+  set_init("weight", init::default_weight_(weight));
   if (with_bias) {
     bias = register_parameter("bias", Tensor::empty({out}));
-    init::default_bias_(bias, in);
+    set_init("bias", init::default_bias_(bias, in));
   }
 }
 
@@ -24,10 +24,10 @@ Conv2d::Conv2d(int64_t in, int64_t out, int64_t kernel, int64_t stride, int64_t 
   TERN_CHECK(in > 0 && out > 0 && kernel > 0 && groups > 0 && in % groups == 0 && out % groups == 0,
              "Conv2d: invalid channels ", in, " -> ", out, " with groups ", groups, " and kernel ", kernel);
   weight = register_parameter("weight", Tensor::empty({out, in / groups, kernel, kernel}));
-  init::default_weight_(weight);
+  set_init("weight", init::default_weight_(weight));
   if (with_bias) {
     bias = register_parameter("bias", Tensor::empty({out}));
-    init::default_bias_(bias, in / groups * kernel * kernel);
+    set_init("bias", init::default_bias_(bias, in / groups * kernel * kernel));
   }
 }
 
@@ -36,6 +36,8 @@ Tensor Conv2d::forward(const Tensor& x) { return conv2d(x, weight, bias, options
 BatchNorm2d::BatchNorm2d(int64_t c, double momentum, double eps) : Module("BatchNorm2d"), momentum(momentum), eps(eps) {
   weight = register_parameter("weight", ones({c}));
   bias = register_parameter("bias", zeros({c}));
+  set_init("weight", {.kind = init::InitSpec::Kind::constant, .a = 1});
+  set_init("bias", {.kind = init::InitSpec::Kind::constant, .a = 0});
   running_mean = register_buffer("running_mean", zeros({c}));
   running_var = register_buffer("running_var", ones({c}));
 }
@@ -47,6 +49,8 @@ Tensor BatchNorm2d::forward(const Tensor& x) {
 LayerNorm::LayerNorm(int64_t features, double eps) : Module("LayerNorm"), eps(eps) {
   weight = register_parameter("weight", ones({features}));
   bias = register_parameter("bias", zeros({features}));
+  set_init("weight", {.kind = init::InitSpec::Kind::constant, .a = 1});
+  set_init("bias", {.kind = init::InitSpec::Kind::constant, .a = 0});
 }
 
 Tensor LayerNorm::forward(const Tensor& x) { return layer_norm(x, 1, weight, bias, eps); }
@@ -55,7 +59,7 @@ Tensor ReLU6::forward(const Tensor& x) { return minimum(relu(x), Tensor::scalar(
 
 Embedding::Embedding(int64_t num, int64_t dim) : Module("Embedding") {
   weight = register_parameter("weight", Tensor::empty({num, dim}));
-  init::normal_(weight, 0, 1);
+  set_init("weight", init::normal_(weight, 0, 1));
 }
 
 RecurrentBase::RecurrentBase(std::string type, int64_t input, int64_t hidden, int64_t layers, int64_t gates)
@@ -69,7 +73,9 @@ RecurrentBase::RecurrentBase(std::string type, int64_t input, int64_t hidden, in
                   register_parameter("weight_hh_l" + s, Tensor::empty({gates * hidden, hidden})),
                   register_parameter("bias_ih_l" + s, Tensor::empty({gates * hidden})),
                   register_parameter("bias_hh_l" + s, Tensor::empty({gates * hidden}))};
-    for (Tensor* t : {&p.w_ih, &p.w_hh, &p.b_ih, &p.b_hh}) init::uniform_(*t, -bound, bound);
+    const std::pair<const char*, Tensor*> named[] = {
+        {"weight_ih_l", &p.w_ih}, {"weight_hh_l", &p.w_hh}, {"bias_ih_l", &p.b_ih}, {"bias_hh_l", &p.b_hh}};
+    for (auto [prefix, t] : named) set_init(prefix + s, init::uniform_(*t, -bound, bound));
     layers_.push_back(p);
   }
 }

@@ -27,6 +27,18 @@ ModulePtr make_mlp(const ModelOptions& o) {
   return m;
 }
 
+// LeNet-300-100 (LeCun et al. 1998), the MLP of the pruning literature.
+ModulePtr make_lenet300(const ModelOptions& o) {
+  auto m = make_shared<Sequential>();
+  m->add("flatten", make_shared<Flatten>());
+  m->add("fc1", make_shared<Linear>(o.in_channels * o.image_size * o.image_size, 300));
+  m->add("relu1", make_shared<ReLU>());
+  m->add("fc2", make_shared<Linear>(300, 100));
+  m->add("relu2", make_shared<ReLU>());
+  m->add("fc3", make_shared<Linear>(100, o.num_classes));
+  return m;
+}
+
 ModulePtr make_lenet5(const ModelOptions& o) {
   auto m = make_shared<Sequential>();
   m->add("conv1", make_shared<Conv2d>(o.in_channels, 6, 5, 1, 2));
@@ -50,7 +62,7 @@ ModulePtr make_lenet5(const ModelOptions& o) {
 
 std::shared_ptr<Conv2d> conv_he(int64_t in, int64_t out, int64_t k, int64_t stride, int64_t pad) {
   auto c = make_shared<Conv2d>(in, out, k, stride, pad, /*bias=*/false);
-  init::kaiming_normal_(c->weight);
+  c->set_init("weight", init::kaiming_normal_(c->weight));
   return c;
 }
 
@@ -253,7 +265,7 @@ class InvertedResidual : public Module {
       body->add("relu0", make_shared<ReLU6>());
     }
     auto dw = make_shared<Conv2d>(hidden, hidden, 3, stride, 1, false, hidden);
-    init::kaiming_normal_(dw->weight);
+    dw->set_init("weight", init::kaiming_normal_(dw->weight));
     body->add("depthwise", dw);
     body->add("bn1", make_shared<BatchNorm2d>(hidden));
     body->add("relu1", make_shared<ReLU6>());
@@ -322,6 +334,7 @@ std::vector<ModelSpec> build_zoo() {
   return {
       {"softmax", "softmax regression (flatten + one linear layer)", true, mnist, make_softmax},
       {"mlp", "MLP 784-256-256-10 with ReLU", true, mnist, make_mlp},
+      {"lenet300", "LeNet-300-100: MLP 784-300-100-10 with ReLU", true, mnist, make_lenet300},
       {"lenet5", "LeNet-5: conv 6@5x5 pad 2, pool, conv 16@5x5, pool, FC 400-120-84-10", true, mnist, make_lenet5},
       {"resnet20", "CIFAR ResNet-20 (3x3 basic blocks, 16/32/64 ch, 1x1 projection shortcuts)", true, mnist, resnet(20)},
       {"resnet32", "CIFAR ResNet-32", true, mnist, resnet(32)},

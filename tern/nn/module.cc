@@ -45,6 +45,27 @@ int64_t Module::num_parameters() const {
   return n;
 }
 
+void Module::collect_inits(const std::string& prefix,
+                           std::vector<std::pair<std::string, init::InitSpec>>& out) const {
+  for (size_t i = 0; i < params_.size(); ++i) out.emplace_back(prefix + params_[i].first, inits_[i]);
+  for (const auto& [name, child] : children_) child->collect_inits(prefix + name + ".", out);
+}
+
+std::vector<std::pair<std::string, init::InitSpec>> Module::named_inits() const {
+  std::vector<std::pair<std::string, init::InitSpec>> out;
+  collect_inits("", out);
+  return out;
+}
+
+void Module::set_init(const std::string& name, const init::InitSpec& spec) {
+  for (size_t i = 0; i < params_.size(); ++i)
+    if (params_[i].first == name) {
+      inits_[i] = spec;
+      return;
+    }
+  TERN_FAIL(type_, ": no parameter '", name, "' to record an initialiser for");
+}
+
 void Module::train(bool on) {
   training_ = on;
   for (auto& [name, child] : children_) child->train(on);
@@ -53,6 +74,7 @@ void Module::train(bool on) {
 Tensor& Module::register_parameter(const std::string& name, Tensor t) {
   t.set_requires_grad(true);
   params_.emplace_back(name, std::move(t));
+  inits_.emplace_back();
   return params_.back().second;
 }
 

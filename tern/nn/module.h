@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "tern/core/tensor.h"
+#include "tern/nn/init.h"
 
 namespace tern::nn {
 
@@ -33,6 +34,12 @@ class Module {
   // Parameters then buffers: everything a checkpoint holds.
   NamedTensors state() const;
   int64_t num_parameters() const;
+  // How each parameter was initialised (init.h), recursive in the order of
+  // named_parameters(); kind none where nobody recorded it.
+  std::vector<std::pair<std::string, init::InitSpec>> named_inits() const;
+  // Records how this module's own parameter `name` was initialised (the
+  // value an init:: function returned). Throws ValueError for an unknown name.
+  void set_init(const std::string& name, const init::InitSpec& spec);
 
   void train(bool on = true);
   void eval() { train(false); }
@@ -52,9 +59,11 @@ class Module {
 
  private:
   void collect(const std::string& prefix, bool params, NamedTensors& out) const;
+  void collect_inits(const std::string& prefix, std::vector<std::pair<std::string, init::InitSpec>>& out) const;
   std::string type_;
   bool training_ = true;
   NamedTensors params_;
+  std::vector<init::InitSpec> inits_;  // one per params_ entry
   NamedTensors buffers_;
   std::vector<std::pair<std::string, std::shared_ptr<Module>>> children_;
 };

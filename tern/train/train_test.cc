@@ -62,6 +62,73 @@ TEST(Train, BadOptionsAreClearErrors) {
   EXPECT_THROW(train(o), Error);
 }
 
+// Dropback end to end: a sparse checkpoint at 10x is under 0.2x the dense
+// size, and tern eval's path rebuilds the dense model from it exactly (same
+// accuracy as the model at the end of training, predictions included).
+TEST(Train, DropbackSparseCheckpointEvaluatesLikeTheTrainedModel) {
+  const std::string ck = ::testing::TempDir() + "/tern_dropback_test.safetensors";
+  for (const char* baseline : {"none", "magnitude-init"}) {
+    TrainOptions o = small_run();
+    o.model = "lenet300";
+    o.dropback_ratio = 10;
+    o.dropback_baseline = baseline;
+    if (std::string(baseline) == "none") o.dropback_freeze = 1;
+    o.checkpoint = ck;
+    const TrainResult r = train(o);
+    ASSERT_TRUE(r.dropback.has_value());
+    EXPECT_EQ(r.dropback->k, 26661);
+    EXPECT_EQ(r.dropback->total, 266610);
+    EXPECT_GT(r.dropback->select_seconds, 0);
+    EXPECT_EQ(r.dropback->checkpoint_bytes, static_cast<int64_t>(std::filesystem::file_size(ck)));
+    EXPECT_LT(r.dropback->checkpoint_bytes, 0.2 * r.dropback->dense_checkpoint_bytes);
+    EXPECT_GT(r.test_accuracy, 0.8) << baseline;
+    const EvalResult e = evaluate_checkpoint(o, ck);
+    EXPECT_EQ(e.accuracy, r.test_accuracy) << baseline;
+  }
+  std::remove(ck.c_str());
+}
+
+TEST(Train, BadDropbackOptionsAreClearErrors) {
+  auto fails = [](TrainOptions o, const std::string& part) {
+    try {
+      check_train_options(o);
+      ADD_FAILURE() << "accepted; expected " << part;
+    } catch (const ValueError& e) {
+      EXPECT_NE(std::string(e.what()).find(part), std::string::npos) << e.what();
+    }
+  };
+  TrainOptions o = small_run();
+  o.dropback_k = 0;
+  fails(o, "--dropback-k");
+  o = small_run();
+  o.dropback_k = 5;
+  o.dropback_ratio = 3;
+  fails(o, "exclude each other");
+  o = small_run();
+  o.dropback_ratio = 0.5;
+  fails(o, "--dropback-ratio");
+  o = small_run();
+  o.dropback_freeze = 1;
+  fails(o, "needs --dropback-k");
+  o.dropback_ratio = 10;
+  o.dropback_freeze = 2;  // of 2 epochs
+  fails(o, "--dropback-freeze");
+  o = small_run();
+  o.dropback_baseline = "magnitude-init";
+  fails(o, "needs --dropback-k");
+  o.dropback_k = 10;
+  o.dropback_baseline = "magnitude";
+  fails(o, "--dropback-baseline");
+  o = small_run();
+  o.dropback_k = 10;
+  o.resume = "x.safetensors";
+  fails(o, "cannot be resumed");
+  o = small_run();
+  o.model = "lenet300";
+  o.dropback_k = 266611;
+  EXPECT_THROW(train(o), ValueError);
+}
+
 TEST(Train, DumpsRawGradientsForTheCodecs) {
   const std::string dir = ::testing::TempDir() + "/tern_grad_dumps";
   std::filesystem::remove_all(dir);

@@ -3,6 +3,7 @@
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
+#include <map>
 
 #include <unistd.h>
 
@@ -16,6 +17,8 @@
 #include "tern/data/idx.h"
 #include "tern/data/loader.h"
 #include "tern/io/checkpoint.h"
+#include "tern/io/sparse_checkpoint.h"
+#include "tern/optim/dropback.h"
 #include "tern/optim/schedule.h"
 #include "tern/ops/ops.h"
 
@@ -60,6 +63,89 @@ std::shared_ptr<const optim::LrSchedule> make_schedule(const TrainOptions& opt) 
   std::shared_ptr<optim::LrSchedule> s = optim::make_schedule(opt.schedule, opt.lr, rest);
   if (opt.warmup_epochs == 0) return s;
   return std::make_shared<optim::LinearWarmup>(s, opt.warmup_epochs, 1.0 / (opt.warmup_epochs + 1));
+}
+
+// Dropback over the model's parameters, k from --dropback-k or --dropback-ratio.
+std::unique_ptr<optim::Dropback> make_dropback(const TrainOptions& opt, const nn::Module& model,
+                                               optim::Optimizer& optimizer) {
+  std::vector<nn::init::InitSpec> specs;
+  for (const auto& [name, spec] : model.named_inits()) {
+    TERN_CHECK(spec.regenerable(), "--dropback: parameter '", name, "' of ", opt.model,
+               " has no regenerable initialiser");
+    specs.push_back(spec);
+  }
+  const int64_t total = model.num_parameters();
+  int64_t k = 0;
+  if (opt.dropback_k) {
+    TERN_CHECK(*opt.dropback_k <= total, "--dropback-k: expected at most the ", total, " parameters of ", opt.model,
+               ", given ", *opt.dropback_k);
+    k = *opt.dropback_k;
+  } else {
+    k = std::max<int64_t>(1, std::llround(static_cast<double>(total) / *opt.dropback_ratio));
+  }
+  optim::DropbackOptions o;
+  o.k = k;
+  o.baseline = optim::parse_baseline(opt.dropback_baseline);
+  o.seed = opt.seed;
+  return std::make_unique<optim::Dropback>(
+      optimizer,
+      [specs = std::move(specs)](size_t p, int64_t b, int64_t c, float* dst) { nn::init::regenerate(specs[p], b, c, dst); },
+      o);
+}
+
+// The tracked values of every parameter; the rest regenerates from its init (baselines: 0).
+std::vector<io::SparseTensor> sparse_state(const nn::Module& model, const optim::Dropback& db) {
+  std::vector<io::SparseTensor> out;
+  const auto params = model.named_parameters();
+  const auto inits = model.named_inits();
+  const bool zeros = db.baseline() != optim::DropbackBaseline::none;
+  for (size_t p = 0; p < params.size(); ++p) {
+    const nn::init::InitSpec rest = zeros ? nn::init::InitSpec{.kind = nn::init::InitSpec::Kind::constant, .a = 0}
+                                          : inits[p].second;
+    out.push_back(io::make_sparse_tensor(params[p].first, params[p].second, db.tracked(p), rest.str()));
+  }
+  return out;
+}
+
+int64_t dense_checkpoint_bytes(const nn::Module& model) {
+  io::NamedTensors all;
+  for (const auto& [name, t] : model.state()) all.emplace_back("model." + name, t);
+  return static_cast<int64_t>(io::encode_safetensors(all, {{"tern.format", io::kCheckpointFormat}}).size());
+}
+
+// Fills the model from a sparse checkpoint: each parameter regenerated from
+// its stored init, then its stored elements written over it; buffers dense.
+void restore_sparse(const io::SparseCheckpoint& ck, nn::Module& model) {
+  const std::string what = "checkpoint " + ck.path;
+  std::map<std::string, const io::SparseTensor*> by_name;
+  for (const io::SparseTensor& s : ck.sparse) by_name[s.name] = &s;
+  const auto params = model.named_parameters();
+  for (const auto& [name, t] : params)
+    TERN_CHECK_T(IOError, by_name.count(name), what, ": the model expects tensor '", name, "', missing here");
+  TERN_CHECK_T(IOError, by_name.size() == params.size(), what, ": holds ", by_name.size(), " sparse tensors, the model has ",
+               params.size(), " parameters");
+  std::vector<nn::init::InitSpec> specs;
+  for (const auto& [name, t] : params) {
+    const io::SparseTensor& s = *by_name[name];
+    TERN_CHECK_T(IOError, s.shape == t.shape(), what, ": tensor '", name, "' has shape ", shape_str(s.shape),
+                 ", the model expects ", shape_str(t.shape()));
+    TERN_CHECK_T(IOError, t.dtype() == DType::f32, what, ": parameter '", name, "' is not f32");
+    try {
+      specs.push_back(nn::init::InitSpec::parse(s.init, what + ": metadata 'init." + name + "'"));
+    } catch (const ValueError& e) {
+      throw IOError(e.what());
+    }
+    TERN_CHECK_T(IOError, specs.back().regenerable(), what, ": metadata 'init.", name, "' is none");
+  }
+  // Everything checked: now write.
+  io::assign_tensors(model.named_buffers(), ck.dense, what, "dense.");
+  for (size_t p = 0; p < params.size(); ++p) {
+    Tensor t = params[p].second;
+    nn::init::regenerate_into(specs[p], t);
+    const io::SparseTensor& s = *by_name[params[p].first];
+    float* w = t.data<float>();
+    for (size_t j = 0; j < s.indices.size(); ++j) w[s.indices[j]] = s.values.data<float>()[j];
+  }
 }
 
 }  // namespace
@@ -166,6 +252,28 @@ void check_train_options(const TrainOptions& opt) {
   check_int(opt.dump_every, "--dump-every", {.min = 0});
   check_int(opt.synthetic_size, "--synthetic-size", {1, int64_t{1} << 31});
   check_int(opt.threads, "--threads", {0, max_threads()});
+  TERN_CHECK(!(opt.dropback_k && opt.dropback_ratio), "--dropback-k and --dropback-ratio exclude each other; give one");
+  if (opt.dropback_k) check_int(*opt.dropback_k, "--dropback-k", {.min = 1});
+  if (opt.dropback_ratio) check_real(*opt.dropback_ratio, "--dropback-ratio (N / k)", {.min = 1, .max = 1e12});
+  const optim::DropbackBaseline baseline = [&] {
+    try {
+      return optim::parse_baseline(opt.dropback_baseline);
+    } catch (const ValueError&) {
+      TERN_FAIL("--dropback-baseline: expected none, magnitude-init or random-mask, given ", quote(opt.dropback_baseline));
+    }
+  }();
+  if (opt.dropback_freeze) {
+    TERN_CHECK(opt.dropback(), "--dropback-freeze needs --dropback-k or --dropback-ratio");
+    TERN_CHECK(baseline == optim::DropbackBaseline::none, "--dropback-freeze: the baseline ", opt.dropback_baseline,
+               " keeps one mask from the start; freezing does not apply");
+    TERN_CHECK(opt.epochs >= 2 && *opt.dropback_freeze >= 1 && *opt.dropback_freeze < opt.epochs,
+               "--dropback-freeze: expected a number of epochs in [1, --epochs - 1] (freezing after the last epoch "
+               "changes nothing), given ", *opt.dropback_freeze, " with --epochs ", opt.epochs);
+  }
+  TERN_CHECK(baseline == optim::DropbackBaseline::none || opt.dropback(), "--dropback-baseline ",
+             opt.dropback_baseline, " needs --dropback-k or --dropback-ratio");
+  TERN_CHECK(!(opt.dropback() && !opt.resume.empty()),
+             "--resume: a Dropback run cannot be resumed (its sparse checkpoint holds no optimiser state)");
   if (!opt.checkpoint.empty()) check_writable(opt.checkpoint, "--checkpoint");
   if (!opt.loss_log.empty()) check_writable(opt.loss_log, "--loss-log");
 }
@@ -181,6 +289,8 @@ TrainResult train(const TrainOptions& opt, const std::function<void(const EpochR
   auto test_set = load_dataset(opt, false);
   nn::ModulePtr model = make_model(opt, *train_set);
   auto optimizer = make_optimizer(opt, param_refs(*model));
+  std::unique_ptr<optim::Dropback> dropback;
+  if (opt.dropback()) dropback = make_dropback(opt, *model, *optimizer);
 
   const auto schedule = make_schedule(opt);
   int64_t start_epoch = 0;
@@ -227,7 +337,10 @@ TrainResult train(const TrainOptions& opt, const std::function<void(const EpochR
       autograd::backward(loss);
       if (leader && opt.dump_every > 0 && !opt.dump_grads.empty() && result.steps % opt.dump_every == 0)
         dump_gradients(*model, opt.dump_grads, result.steps);
-      if (ctx.after_backward(*model, epoch)) optimizer->step();
+      if (ctx.after_backward(*model, epoch)) {
+        optimizer->step();
+        if (dropback) dropback->after_step();
+      }
       const double l = loss.item();
       TERN_CHECK(std::isfinite(l), "training diverged: loss is ", l, " at epoch ", epoch + 1, " step ", batch_index,
                  " (try a smaller --lr)");
@@ -246,6 +359,7 @@ TrainResult train(const TrainOptions& opt, const std::function<void(const EpochR
                                       static_cast<int64_t>(seen / std::max(timer.seconds(), 1e-9)), " samples/s"));
     }
     const double secs = timer.seconds();
+    if (dropback && opt.dropback_freeze && epoch + 1 == *opt.dropback_freeze) dropback->freeze();
     ctx.end_epoch(*model);
     // Each process scores its share of the test set; the context adds them up.
     const int64_t test_begin = test_set->size() * ctx.rank() / ctx.world();
@@ -265,7 +379,16 @@ TrainResult train(const TrainOptions& opt, const std::function<void(const EpochR
     bar.finish(str_cat("loss ", std::round(er.train_loss * 1e4) / 1e4, "  test acc ",
                        std::round(er.test_accuracy * 1e4) / 100, "%"));
     result.epochs.push_back(er);
-    if (leader && !opt.checkpoint.empty()) {
+    if (leader && !opt.checkpoint.empty() && dropback) {
+      io::CheckpointMeta meta;
+      meta.model = opt.model;
+      meta.step = result.steps;
+      meta.epoch = epoch + 1;
+      const int64_t bytes = io::save_sparse_checkpoint(opt.checkpoint, sparse_state(*model, *dropback),
+                                                       model->named_buffers(), meta);
+      if (!result.dropback) result.dropback.emplace();
+      result.dropback->checkpoint_bytes = bytes;
+    } else if (leader && !opt.checkpoint.empty()) {
       io::CheckpointMeta meta;
       meta.model = opt.model;
       meta.optimizer = opt.optimizer;
@@ -278,6 +401,16 @@ TrainResult train(const TrainOptions& opt, const std::function<void(const EpochR
     if (on_epoch) on_epoch(er);
   }
   result.test_accuracy = result.epochs.empty() ? 0 : result.epochs.back().test_accuracy;
+  if (dropback) {
+    if (!result.dropback) result.dropback.emplace();
+    DropbackReport& d = *result.dropback;
+    d.k = dropback->k();
+    d.total = dropback->total();
+    d.baseline = optim::baseline_name(dropback->baseline());
+    d.select_seconds = dropback->select_seconds();
+    d.train_seconds = train_seconds;
+    d.dense_checkpoint_bytes = dense_checkpoint_bytes(*model);
+  }
   result.samples_per_second = train_samples / std::max(train_seconds, 1e-9);
   result.peak_tensor_bytes = CpuAllocator::get().stats().peak_bytes;
   return result;
@@ -288,10 +421,18 @@ EvalResult evaluate_checkpoint(const TrainOptions& opt, const std::string& check
   if (opt.threads != 0) set_num_threads(opt.threads);  // negative: an error there
   auto test = load_dataset(opt, false);
   nn::ModulePtr model = make_model(opt, *test);
-  const io::Checkpoint ck = io::load_checkpoint(checkpoint);
-  TERN_CHECK(ck.meta.model.empty() || ck.meta.model == opt.model, "checkpoint ", checkpoint, " holds a ",
-             ck.meta.model, " model, not ", opt.model);
-  io::restore_model(ck, model->state());
+  const io::SafeTensorsFile file = io::load_safetensors(checkpoint);
+  if (io::is_sparse_checkpoint(file)) {
+    const io::SparseCheckpoint ck = io::decode_sparse_checkpoint(file, checkpoint);
+    TERN_CHECK(ck.meta.model.empty() || ck.meta.model == opt.model, "checkpoint ", checkpoint, " holds a ",
+               ck.meta.model, " model, not ", opt.model);
+    restore_sparse(ck, *model);
+  } else {
+    const io::Checkpoint ck = io::load_checkpoint(checkpoint);
+    TERN_CHECK(ck.meta.model.empty() || ck.meta.model == opt.model, "checkpoint ", checkpoint, " holds a ",
+               ck.meta.model, " model, not ", opt.model);
+    io::restore_model(ck, model->state());
+  }
   std::vector<int64_t> preds;
   EvalResult r;
   r.accuracy = evaluate(*model, *test, 1000, predictions_out.empty() ? nullptr : &preds);

@@ -5,6 +5,7 @@
 
 #include <functional>
 #include <memory>
+#include <optional>
 #include <span>
 #include <string>
 
@@ -38,6 +39,14 @@ struct TrainOptions {
   std::vector<std::string> optimizer_args;  // "key=value" settings of the optimiser (after lr, momentum, ...)
   std::string loss_log;          // CSV of every step's training loss, written atomically after each epoch
   bool progress = true;          // progress bar on stderr
+  // Dropback (tern/optim/dropback.h): train with only k weights tracked.
+  // Give k or the ratio N / k (e.g. 10: ten times fewer tracked weights).
+  // With Dropback, --checkpoint writes a sparse checkpoint (io/sparse_checkpoint.h).
+  std::optional<int64_t> dropback_k;       // --dropback-k
+  std::optional<double> dropback_ratio;    // --dropback-ratio
+  std::optional<int64_t> dropback_freeze;  // --dropback-freeze: fix the tracked set after this many epochs
+  std::string dropback_baseline = "none";  // --dropback-baseline: none | magnitude-init | random-mask
+  bool dropback() const { return dropback_k.has_value() || dropback_ratio.has_value(); }
 };
 
 struct EpochResult {
@@ -48,8 +57,19 @@ struct EpochResult {
   double seconds = 0;
 };
 
+struct DropbackReport {
+  int64_t k = 0;                   // tracked weights
+  int64_t total = 0;               // all parameter elements
+  std::string baseline = "none";
+  double select_seconds = 0;       // top-k selection and reset, all steps
+  double train_seconds = 0;        // the training loops of all epochs
+  int64_t checkpoint_bytes = 0;    // the sparse checkpoint (0: none written)
+  int64_t dense_checkpoint_bytes = 0;  // the same model as a dense safetensors file (parameters + buffers)
+};
+
 struct TrainResult {
   std::vector<EpochResult> epochs;
+  std::optional<DropbackReport> dropback;
   double test_accuracy = 0;
   double samples_per_second = 0;  // training throughput over all epochs
   int64_t steps = 0;

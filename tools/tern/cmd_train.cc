@@ -44,11 +44,31 @@ void add_train(CLI::App& root) {
   cmd->add_option("--synthetic-size", opt->synthetic_size, "training examples for --dataset synthetic")->capture_default_str();
   cmd->add_option("--loss-log", opt->loss_log, "CSV of every step's training loss (step,epoch,loss)");
   cmd->add_flag("--json", *json, "print the final figures as one JSON object");
+  struct DropbackFlags {
+    int64_t k = 0, freeze = 0;
+    double ratio = 0;
+  };
+  auto db = std::make_shared<DropbackFlags>();
+  cmd->add_option("--dropback-k", db->k, "Dropback: track only the K weights with the largest |w - w0|");
+  cmd->add_option("--dropback-ratio", db->ratio, "Dropback: track N / R weights (R = 10: ten times fewer)");
+  cmd->add_option("--dropback-freeze", db->freeze, "Dropback: fix the tracked set after this many epochs");
+  cmd->add_option("--dropback-baseline", opt->dropback_baseline,
+                  "instead of Dropback, a fixed mask at the same k: magnitude-init or random-mask (others held at 0)")
+      ->capture_default_str();
 #ifdef TERN_WITH_DISTRIBUTED
   auto dist = add_dist_flags(*cmd);
 #endif
   cmd->callback([=] {
     opt->progress = !*json;
+    if (cmd->count("--dropback-k")) opt->dropback_k = db->k;
+    if (cmd->count("--dropback-ratio")) opt->dropback_ratio = db->ratio;
+    if (cmd->count("--dropback-freeze")) opt->dropback_freeze = db->freeze;
+#ifdef TERN_WITH_DISTRIBUTED
+    const bool distributed = cmd->count("--dist") && cmd->get_option("--dist")->as<std::string>() != "none";
+    TERN_CHECK(!distributed || !(opt->dropback() || cmd->count("--dropback-freeze") ||
+                                             cmd->count("--dropback-baseline")),
+               "--dropback-*: Dropback trains in one process; drop --dist");
+#endif
 #ifdef TERN_WITH_DISTRIBUTED
     if (run_dist_flags(*cmd, *dist, *opt, *json)) return;
 #endif

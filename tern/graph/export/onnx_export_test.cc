@@ -90,12 +90,12 @@ TEST_P(OnnxZoo, CheckerAcceptsAndShapesMatchTern) {
 INSTANTIATE_TEST_SUITE_P(ImageNet, OnnxZoo, testing::Values("resnet18", "resnet50", "vgg19"));
 #else
 INSTANTIATE_TEST_SUITE_P(Zoo, OnnxZoo,
-                         testing::Values("softmax", "mlp", "lenet5", "resnet20", "resnet32", "resnet56", "resnet110",
+                         testing::Values("softmax", "mlp", "lenet300", "lenet5", "resnet20", "resnet32", "resnet56", "resnet110",
                                          "densenet", "mobilenetv2", "lstm-lm"));
 
 // Every model in the zoo is in one of the two lists.
 TEST(OnnxExport, BothListsCoverTheZoo) {
-  const std::set<std::string> listed{"softmax",  "mlp",         "lenet5",  "resnet20", "resnet32", "resnet56", "resnet110",
+  const std::set<std::string> listed{"softmax",  "mlp", "lenet300", "lenet5",  "resnet20", "resnet32", "resnet56", "resnet110",
                                      "densenet", "mobilenetv2", "lstm-lm", "resnet18", "resnet50", "vgg19"};
   for (const nn::ModelSpec& spec : nn::model_zoo()) EXPECT_TRUE(listed.count(spec.name)) << spec.name;
 }

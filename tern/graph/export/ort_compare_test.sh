@@ -14,7 +14,7 @@ if ! node -e "require('onnxruntime-node')" 2>/dev/null; then
 fi
 models=("$@")
 # The whole zoo (onnx_export_test checks that this list is the zoo's).
-[[ ${#models[@]} -gt 0 ]] || models=(softmax mlp lenet5 resnet20 resnet32 resnet56 resnet110 densenet mobilenetv2
+[[ ${#models[@]} -gt 0 ]] || models=(softmax mlp lenet300 lenet5 resnet20 resnet32 resnet56 resnet110 densenet mobilenetv2
                                      lstm-lm resnet18 resnet50 vgg19)
 dir=$(mktemp -d)
 trap 'rm -rf "$dir"' EXIT
