@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <cstring>
 #include <numeric>
 
 #include "tern/base/error.h"
@@ -127,34 +128,54 @@ void check_shape(RuleShape s, const std::string& rule, int min_n, int coeff_f, i
   TERN_CHECK(s.n >= coeff_f * s.f + plus && s.n >= min_n, bound_error(rule, bound, s));
 }
 
-// Insertion sort with NaN last (the coordinate-wise rules sort n <= ~100 values).
-void sort_small(float* v, int n) {
-  for (int i = 1; i < n; ++i) {
-    const float x = v[i];
-    int j = i - 1;
-    while (j >= 0 && nan_last_less(x, v[j])) {
-      v[j + 1] = v[j];
-      --j;
-    }
-    v[j + 1] = x;
+// Floats as unsigned keys whose order is nan_last_less's (every NaN one
+// key, above +inf), so sorting is branch-free min/max.
+inline uint32_t to_key(float x) {
+  uint32_t u;
+  std::memcpy(&u, &x, 4);
+  if (x != x) return 0xFFFFFFFFu;
+  return (u & 0x80000000u) ? ~u : (u | 0x80000000u);
+}
+inline float from_key(uint32_t k) {
+  const uint32_t u = k == 0xFFFFFFFFu ? 0x7FC00000u : ((k & 0x80000000u) ? (k & 0x7FFFFFFFu) : ~k);
+  float x;
+  std::memcpy(&x, &u, 4);
+  return x;
+}
+
+__attribute__((target_clones("avx512f", "avx2", "default"))) void compare_exchange(uint32_t* x, uint32_t* y,
+                                                                                  int64_t len) {
+#pragma omp simd
+  for (int64_t k = 0; k < len; ++k) {
+    const uint32_t a = x[k], b = y[k];
+    x[k] = a < b ? a : b;
+    y[k] = a < b ? b : a;
   }
 }
 
-// Calls fn(values, coordinate) for every coordinate, values = that
-// coordinate of rows[which[0]], rows[which[1]], ... (gathered in blocks).
+// Calls fn(sorted, c0, len) for every block of kCoordBlock coordinates:
+// sorted[r * kCoordBlock + k] is the r-th smallest (nan_last_less) of
+// coordinate c0+k over rows[which[0]], rows[which[1]], ... The block is
+// sorted lane-parallel by the sorting network, all coordinates at once.
 template <typename Fn>
-void per_coordinate(Rows rows, std::span<const int> which, int64_t d, Fn fn) {
+void sorted_blocks(Rows rows, std::span<const int> which, int64_t d, Fn fn) {
   const int m = static_cast<int>(which.size());
+  const std::vector<std::pair<int, int>> net = sorting_network(m);
   const int64_t blocks = (d + kCoordBlock - 1) / kCoordBlock;
   parallel_for(blocks, 16, [&](int64_t bb, int64_t be) {
-    std::vector<float> buf(static_cast<size_t>(kCoordBlock) * m);
+    std::vector<uint32_t> keys(static_cast<size_t>(kCoordBlock) * m);
+    std::vector<float> sorted(static_cast<size_t>(kCoordBlock) * m);
     for (int64_t b = bb; b < be; ++b) {
       const int64_t c0 = b * kCoordBlock, len = std::min(kCoordBlock, d - c0);
       for (int r = 0; r < m; ++r) {
         const float* src = rows[which[r]].data() + c0;
-        for (int64_t k = 0; k < len; ++k) buf[k * m + r] = src[k];
+        uint32_t* dst = keys.data() + r * kCoordBlock;
+        for (int64_t k = 0; k < len; ++k) dst[k] = to_key(src[k]);
       }
-      for (int64_t k = 0; k < len; ++k) fn(buf.data() + k * m, c0 + k);
+      for (const auto& [i, j] : net) compare_exchange(keys.data() + i * kCoordBlock, keys.data() + j * kCoordBlock, len);
+      for (int r = 0; r < m; ++r)
+        for (int64_t k = 0; k < len; ++k) sorted[r * kCoordBlock + k] = from_key(keys[r * kCoordBlock + k]);
+      fn(sorted.data(), c0, len);
     }
   });
 }
@@ -174,6 +195,18 @@ std::vector<double> pairwise_sq_distances(Rows rows, DistanceMethod method) {
   for (double& v : dist)
     if (std::isnan(v)) v = kInf;
   return dist;
+}
+
+std::vector<std::pair<int, int>> sorting_network(int n) {
+  // Batcher's odd-even merge sort, for any n (the comparators that would
+  // touch the padding up to a power of two are left out).
+  std::vector<std::pair<int, int>> net;
+  for (int p = 1; p < n; p <<= 1)
+    for (int k = p; k >= 1; k >>= 1)
+      for (int j = k % p; j + k < n; j += 2 * k)
+        for (int i = 0; i < std::min(k, n - j - k); ++i)
+          if ((i + j) / (2 * p) == (i + j + k) / (2 * p)) net.emplace_back(i + j, i + j + k);
+  return net;
 }
 
 std::vector<double> krum_scores(const std::vector<double>& dist, int n, int k, const std::vector<char>* alive) {
@@ -242,9 +275,11 @@ void Median::aggregate(Rows rows, std::span<float> out) {
   check_rows(rows, out, s_.n, "median");
   const int n = s_.n;
   const std::vector<int> all = all_rows(n);
-  per_coordinate(rows, all, static_cast<int64_t>(out.size()), [&](float* v, int64_t c) {
-    sort_small(v, n);
-    out[c] = n % 2 ? v[n / 2] : static_cast<float>((static_cast<double>(v[n / 2 - 1]) + v[n / 2]) / 2);
+  sorted_blocks(rows, all, static_cast<int64_t>(out.size()), [&](const float* v, int64_t c0, int64_t len) {
+    const float* hi = v + (n / 2) * kCoordBlock;
+    const float* lo = v + ((n - 1) / 2) * kCoordBlock;
+    for (int64_t k = 0; k < len; ++k)
+      out[c0 + k] = n % 2 ? hi[k] : static_cast<float>((static_cast<double>(lo[k]) + hi[k]) / 2);
   });
 }
 
@@ -254,11 +289,12 @@ void TrimmedMean::aggregate(Rows rows, std::span<float> out) {
   check_rows(rows, out, s_.n, "trimmed-mean");
   const int n = s_.n, f = s_.f;
   const std::vector<int> all = all_rows(n);
-  per_coordinate(rows, all, static_cast<int64_t>(out.size()), [&](float* v, int64_t c) {
-    sort_small(v, n);
-    double s = 0;
-    for (int i = f; i < n - f; ++i) s += v[i];
-    out[c] = static_cast<float>(s / (n - 2 * f));
+  sorted_blocks(rows, all, static_cast<int64_t>(out.size()), [&](const float* v, int64_t c0, int64_t len) {
+    double acc[kCoordBlock];
+    for (int64_t k = 0; k < len; ++k) acc[k] = v[f * kCoordBlock + k];
+    for (int i = f + 1; i < n - f; ++i)
+      for (int64_t k = 0; k < len; ++k) acc[k] += v[i * kCoordBlock + k];
+    for (int64_t k = 0; k < len; ++k) out[c0 + k] = static_cast<float>(acc[k] / (n - 2 * f));
   });
 }
 
@@ -297,18 +333,20 @@ void Bulyan::aggregate(Rows rows, std::span<float> out) {
     alive[pick] = 0;
   }
   const int theta = theta_, beta = theta_ - 2 * f, mid = (theta - 1) / 2;
-  per_coordinate(rows, trace_.selected, static_cast<int64_t>(out.size()), [&](float* v, int64_t c) {
-    sort_small(v, theta);
-    const double med = v[mid];
-    double sum = med;
-    int lo = mid, hi = mid;
-    for (int taken = 1; taken < beta; ++taken) {
-      const bool has_left = lo > 0, has_right = hi + 1 < theta;
-      bool left = has_left;
-      if (has_left && has_right) left = !nan_last_less(v[hi + 1] - med, med - v[lo - 1]);
-      sum += left ? v[--lo] : v[++hi];
+  sorted_blocks(rows, trace_.selected, static_cast<int64_t>(out.size()), [&](const float* v, int64_t c0, int64_t len) {
+    for (int64_t k = 0; k < len; ++k) {
+      auto at = [&](int r) { return static_cast<double>(v[r * kCoordBlock + k]); };
+      const double med = at(mid);
+      double sum = med;
+      int lo = mid, hi = mid;
+      for (int taken = 1; taken < beta; ++taken) {
+        const bool has_left = lo > 0, has_right = hi + 1 < theta;
+        bool left = has_left;
+        if (has_left && has_right) left = !nan_last_less(at(hi + 1) - med, med - at(lo - 1));
+        sum += left ? at(--lo) : at(++hi);
+      }
+      out[c0 + k] = static_cast<float>(sum / beta);
     }
-    out[c] = static_cast<float>(sum / beta);
   });
 }
 

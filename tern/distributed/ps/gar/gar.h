@@ -18,6 +18,7 @@
 #include <memory>
 #include <span>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "tern/base/registry.h"
@@ -44,6 +45,9 @@ inline bool nan_last_less(double a, double b) {
   if (b != b) return true;
   return a < b;
 }
+
+// The comparators (i < j: min to i) of a sorting network for n values.
+std::vector<std::pair<int, int>> sorting_network(int n);
 
 // Krum scores: for each row, the sum of its k smallest distances to the
 // other rows (of `alive`, when given: rows with alive[i] == 0 are ignored).

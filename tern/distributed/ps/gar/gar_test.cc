@@ -427,6 +427,31 @@ TEST(Gar, GemmDistancesAgreeWithDirect) {
     }
 }
 
+TEST(Gar, SortingNetworkSortsEveryZeroOneInput) {
+  // The 0-1 principle: a network that sorts every 0/1 input sorts everything.
+  for (int n = 1; n <= 16; ++n) {
+    const auto net = sorting_network(n);
+    for (uint32_t bits = 0; bits < (1u << n); ++bits) {
+      std::vector<int> v(n);
+      for (int i = 0; i < n; ++i) v[i] = (bits >> i) & 1;
+      for (const auto& [a, b] : net)
+        if (v[a] > v[b]) std::swap(v[a], v[b]);
+      ASSERT_TRUE(std::is_sorted(v.begin(), v.end())) << "n=" << n << " input " << bits;
+    }
+  }
+  std::mt19937 g(5);
+  for (int n = 17; n <= 100; ++n) {
+    const auto net = sorting_network(n);
+    for (int trial = 0; trial < 200; ++trial) {
+      std::vector<int> v(n);
+      for (int& x : v) x = static_cast<int>(g() % 7);
+      for (const auto& [a, b] : net)
+        if (v[a] > v[b]) std::swap(v[a], v[b]);
+      ASSERT_TRUE(std::is_sorted(v.begin(), v.end())) << "n=" << n;
+    }
+  }
+}
+
 TEST(Gar, CenteredClippingCarriesItsCentre) {
   // Two rounds: the second starts from the first's output.
   const int n = 5, d = 3;
