@@ -25,7 +25,7 @@ void setup(CLI::App& root) {
   cmd->add_option("--example-batch", f->example_batch, "batch size of the --example input")->capture_default_str();
   cmd->add_flag("--random-buffers", f->random_buffers,
                 "fill running statistics with random values first (tests the batch-norm mapping)");
-  // `format` must outlive setup(): CLI11 writes --format into it at parse time.
+  // The callback owns every option's storage: CLI11 writes into it after setup returns.
   cmd->callback([f, format] {
     const graph::ZooExportReport r = graph::export_zoo_onnx(*f);
     std::printf("%s: %zu nodes -> %s (%zu bytes, onnx opset %lld, checker ok)\n", f->model.c_str(), r.nodes,
