@@ -13,7 +13,11 @@ attacks=(none nan signflip alie ipm)
 mpirun=(mpirun --allow-run-as-root --oversubscribe --bind-to none --mca mpi_yield_when_idle 1)
 base=(--dist ps --servers 1 --data-dir "$data" --model lenet5 --epochs "$epochs" --batch-size 110 --optimizer sgd
       --lr 0.05 --momentum 0.9 --threads 1 --seed 1 --json)
-echo "| rule | ${attacks[*]} |" | sed 's/ /  | /g; s/|  |/| |/'
+header="| rule |"
+sep="|---|"
+for attack in "${attacks[@]}"; do header+=" $attack |"; sep+="---|"; done
+echo "$header"
+echo "$sep"
 for rule in "${rules[@]}"; do
   row="| $rule |"
   for attack in "${attacks[@]}"; do
