@@ -332,6 +332,7 @@ TrainResult train(const TrainOptions& opt, const std::function<void(const EpochR
     int64_t seen = 0, batch_index = 0;
     while (auto batch = loader.next()) {
       optimizer->zero_grad();
+      ctx.before_forward(batch->inputs, batch->labels);
       const Tensor loss = cross_entropy((*model)(batch->inputs), batch->labels);
       ctx.before_backward(*model);
       autograd::backward(loss);

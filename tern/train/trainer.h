@@ -87,6 +87,9 @@ class RunContext {
   virtual int world() const { return 1; }
   // Once the model and optimiser exist (after a resume): make replicas agree.
   virtual void start(nn::Module& model, optim::Optimizer& optimizer) {}
+  // Before each forward pass: a context may change the batch (a Byzantine
+  // worker flipping its labels).
+  virtual void before_forward(Tensor& inputs, Tensor& labels) {}
   // Before each backward pass (gradients are zero).
   virtual void before_backward(nn::Module& model) {}
   // After backward, with this process's gradients in .grad. True: the loop

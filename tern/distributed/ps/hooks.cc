@@ -6,7 +6,7 @@
 
 namespace tern::distributed::ps {
 
-void MeanAggregator::aggregate(std::span<const std::span<const float>> grads, std::span<float> out) const {
+void MeanAggregator::aggregate(std::span<const std::span<const float>> grads, std::span<float> out) {
   TERN_CHECK(!grads.empty(), "mean of no gradients");
   std::fill(out.begin(), out.end(), 0.0f);
   for (const auto& g : grads) {
@@ -28,7 +28,15 @@ AggregatorRegistry& aggregator_registry() {
   static AggregatorRegistry r = [] {
     AggregatorRegistry reg("aggregation rule");
     reg.add({"mean", "element-wise mean of the workers' gradients", {},
-             [](const Args&) -> std::unique_ptr<Aggregator> { return std::make_unique<MeanAggregator>(); }});
+             [](const Args&, gar::RuleShape) -> std::unique_ptr<Aggregator> {
+               return std::make_unique<MeanAggregator>();
+             }});
+    for (const auto& e : gar::registry()) {
+      if (e.name == "mean") continue;
+      reg.add({e.name, e.help, e.args, [make = e.make](const Args& a, gar::RuleShape s) -> std::unique_ptr<Aggregator> {
+                 return std::make_unique<GarAggregator>(make(a, s));
+               }});
+    }
     return reg;
   }();
   return r;

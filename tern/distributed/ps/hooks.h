@@ -1,7 +1,8 @@
 // The parameter server's extension points. The push/pull path calls them at
 // fixed places so later systems plug in without touching the protocol:
-//  - Aggregator: how a server combines the gradients workers pushed for one
-//    tensor (the mean here; AggregaThor's robust rules later).
+//  - Aggregator: how a server combines the gradients workers pushed (all the
+//    tensors it owns, as one vector): the mean, or a Byzantine-resilient
+//    rule of tern/distributed/ps/gar (Krum, Multi-Krum, Bulyan, ...).
 //  - SendScheduler: the order in which a worker sends its tensors (here the
 //    order backward produced them; P3's priorities later).
 //  - The codec (tern/distributed/compress) encodes every push and pull.
@@ -12,6 +13,7 @@
 #include <vector>
 
 #include "tern/base/registry.h"
+#include "tern/distributed/ps/gar/gar.h"
 
 namespace tern::distributed::ps {
 
@@ -19,15 +21,30 @@ class Aggregator {
  public:
   virtual ~Aggregator() = default;
   virtual std::string name() const = 0;
-  // grads: one span per contributing worker, all out.size() long.
-  virtual void aggregate(std::span<const std::span<const float>> grads, std::span<float> out) const = 0;
+  // grads: one span per contributing worker, all out.size() long. Rules
+  // may keep state from round to round (centered clipping's centre).
+  virtual void aggregate(std::span<const std::span<const float>> grads, std::span<float> out) = 0;
 };
 
 // Element-wise mean.
 class MeanAggregator final : public Aggregator {
  public:
   std::string name() const override { return "mean"; }
-  void aggregate(std::span<const std::span<const float>> grads, std::span<float> out) const override;
+  void aggregate(std::span<const std::span<const float>> grads, std::span<float> out) override;
+};
+
+// A rule of tern/distributed/ps/gar behind the hook.
+class GarAggregator final : public Aggregator {
+ public:
+  explicit GarAggregator(std::unique_ptr<gar::Rule> rule) : rule_(std::move(rule)) {}
+  std::string name() const override { return rule_->name(); }
+  void aggregate(std::span<const std::span<const float>> grads, std::span<float> out) override {
+    rule_->aggregate(grads, out);
+  }
+  const gar::Rule& rule() const { return *rule_; }
+
+ private:
+  std::unique_ptr<gar::Rule> rule_;
 };
 
 // What a scheduler knows about one tensor a worker is about to push.
@@ -53,11 +70,11 @@ class BackwardOrderScheduler final : public SendScheduler {
 };
 
 // The hooks by name (the registry idiom of tern/base/registry.h); the
-// trainer builds the ones PsOptions names. Robust aggregation rules and
-// priority schedulers register here.
-using AggregatorRegistry = Registry<std::unique_ptr<Aggregator>()>;
+// trainer builds the ones PsOptions names. Aggregators are built for n
+// workers of which f may be Byzantine (the rule checks its bound on n and f).
+using AggregatorRegistry = Registry<std::unique_ptr<Aggregator>(gar::RuleShape)>;
 using SendSchedulerRegistry = Registry<std::unique_ptr<SendScheduler>()>;
-AggregatorRegistry& aggregator_registry();        // mean
+AggregatorRegistry& aggregator_registry();        // mean and every rule of gar::registry()
 SendSchedulerRegistry& send_scheduler_registry();  // backward-order
 
 }  // namespace tern::distributed::ps

@@ -1,6 +1,9 @@
 #include "tern/distributed/ps/ps_strategy.h"
 
+#include <algorithm>
+
 #include "tern/base/error.h"
+#include "tern/distributed/ps/hooks.h"
 #include "tern/distributed/ps/ps_trainer.h"
 
 namespace tern::distributed::ps {
@@ -28,6 +31,19 @@ PsOptions read_options(const Args& a, const train::TrainOptions& opt) {
   ps.pull_codec_args = codec_args(a, "pull-codec-arg");
   TERN_CHECK(ps.pull_codec_args.empty() || !ps.pull_codec.empty(), "--pull-codec-arg needs --pull-codec NAME");
   ps.momentum_correction = a.get_bool("momentum-correction", false);
+  ps.aggregator = a.get_string("aggregation", ps.aggregator);
+  const std::string agg_args = a.get_string("aggregation-arg", "");
+  if (!agg_args.empty())
+    for (const std::string& kv : split(agg_args, ',')) ps.aggregator_args.add(kv);
+  ps.byzantine_f = static_cast<int>(a.get_int("byzantine-f", -1, {.min = 0, .max = 1 << 20}));
+  ps.attack.byzantine = static_cast<int>(a.get_int("byzantine", 0, {.min = 0, .max = 1 << 20}));
+  ps.attack.attack = a.get_string("attack", "");
+  const std::string attack_args = a.get_string("attack-arg", "");
+  if (!attack_args.empty())
+    for (const std::string& kv : split(attack_args, ',')) ps.attack.args.add(kv);
+  TERN_CHECK(attack_args.empty() || !ps.attack.attack.empty(), "--attack-arg needs --attack NAME");
+  (void)aggregator_registry().at(ps.aggregator);
+  if (!ps.attack.attack.empty()) (void)Attack(ps.attack.attack, ps.attack.args, 100, std::max(1, ps.attack.byzantine));
   // Unknown codecs or codec arguments: a clear error now, not on every rank.
   (void)compress::make_codec(ps.codec, ps.codec_args);
   if (!ps.pull_codec.empty()) (void)compress::make_codec(ps.pull_codec, ps.pull_codec_args);
@@ -41,6 +57,7 @@ class PsStrategy final : public strategy::Strategy {
 
   int workers(int ranks) const override {
     TERN_CHECK(ranks > ps_.servers, "--servers ", ps_.servers, " leaves no workers among ", ranks, " ranks");
+    check_ps_workers(ps_, ranks - ps_.servers);
     return ranks - ps_.servers;
   }
 
@@ -56,6 +73,10 @@ class PsStrategy final : public strategy::Strategy {
     j["codec"] = ps_.codec;
     j["pull_codec"] = ps_.pull_codec.empty() ? ps_.codec : ps_.pull_codec;
     j["momentum_correction"] = ps_.momentum_correction;
+    j["aggregation"] = ps_.aggregator;
+    j["byzantine_f"] = byzantine_f(ps_);
+    j["byzantine"] = ps_.attack.byzantine;
+    if (!ps_.attack.attack.empty()) j["attack"] = ps_.attack.attack;
   }
 
  private:
@@ -77,7 +98,20 @@ strategy::Registry::Entry ps_strategy() {
            {"momentum-correction",
             "DGC momentum correction: workers keep the SGD momentum and push their velocity through a sparsifying "
             "codec (topk, randomk, 3lc); servers step without momentum",
-            "", true}},
+            "", true},
+           {"aggregation",
+            "servers' aggregation rule: mean, median, trimmed-mean, krum, multi-krum, bulyan, cclip, nnm-<rule> "
+            "(tern bench gar --help lists them)",
+            "mean", false, false, "NAME"},
+           {"aggregation-arg", "aggregation rule argument k=v (repeatable), e.g. m=5, theta=aggregathor, tau=0.5", "",
+            false, true, "K=V"},
+           {"byzantine-f", "Byzantine workers the rule tolerates (default: --byzantine)", "", false, false, "INT"},
+           {"byzantine", "attacker ranks: the last K workers push forged gradients (needs --attack)", "0", false,
+            false, "INT"},
+           {"attack", "what attackers push: nan, random, signflip, scale, alie, ipm, labelflip", "", false, false,
+            "NAME"},
+           {"attack-arg", "attack argument k=v (repeatable): sigma (random), scale, z (alie), eps (ipm)", "", false,
+            true, "K=V"}},
           [](const Args& a, const train::TrainOptions& opt) -> std::unique_ptr<strategy::Strategy> {
             return std::make_unique<PsStrategy>(read_options(a, opt));
           }};

@@ -22,12 +22,26 @@ void check_ps_options(const train::TrainOptions& opt, const PsOptions& ps) {
              "--checkpoint and --resume need synchronous rounds: with --async the servers' state at an epoch end ",
              "is not the state the workers saw");
   TERN_CHECK(ps.staleness >= 0, "staleness must be >= 0, got ", ps.staleness);
+  TERN_CHECK(!ps.async || (ps.aggregator == "mean" && ps.attack.byzantine == 0),
+             "--aggregation and --byzantine need synchronous rounds: with --async each push is applied alone");
+  TERN_CHECK(ps.attack.byzantine >= 0, "--byzantine must be >= 0, got ", ps.attack.byzantine);
+  TERN_CHECK(ps.attack.byzantine == 0 || !ps.attack.attack.empty(), "--byzantine ", ps.attack.byzantine,
+             " needs --attack NAME (nan, random, signflip, scale, alie, ipm, labelflip)");
+  TERN_CHECK(ps.attack.attack.empty() || ps.attack.byzantine > 0, "--attack ", ps.attack.attack,
+             " needs --byzantine K (the number of attacker ranks, >= 1)");
   TERN_CHECK(!ps.momentum_correction || (opt.optimizer == "sgd" && opt.momentum > 0 && !opt.nesterov),
              "momentum correction needs --optimizer sgd with --momentum > 0 (not Nesterov): the workers take over ",
              "that momentum");
   TERN_CHECK(!ps.momentum_correction || ps.codec == "topk" || ps.codec == "randomk" || ps.codec == "3lc",
              "momentum correction needs a sparsifying push codec (topk, randomk or 3lc), not ", ps.codec,
              ": it zeroes the velocity of every element a push sends");
+}
+
+void check_ps_workers(const PsOptions& ps, int workers) {
+  const int k = ps.attack.byzantine;
+  TERN_CHECK(k < workers, "--byzantine ", k, " leaves no honest worker among ", workers, " workers");
+  (void)aggregator_registry().make(ps.aggregator, ps.aggregator_args, {workers, byzantine_f(ps)});
+  if (k > 0) (void)Attack(ps.attack.attack, ps.attack.args, workers, k);
 }
 
 PsRunResult train_parameter_server(const train::TrainOptions& opt, const PsOptions& ps, comm::Communicator& world) {
@@ -58,6 +72,11 @@ PsRunResult train_parameter_server(const train::TrainOptions& opt, const PsOptio
     const auto scheduler = send_scheduler_registry().make(ps.send_scheduler, ps.send_scheduler_args);
     WorkerContext context(world, *group, layout, *push_codec, *pull_codec, *scheduler);
     if (ps.momentum_correction) context.set_momentum_correction(static_cast<float>(opt.momentum));
+    if (ps.attack.byzantine > 0) {
+      auto attack = std::make_shared<const Attack>(ps.attack.attack, ps.attack.args, layout.workers, ps.attack.byzantine);
+      const bool attacker = group->rank() >= layout.workers - ps.attack.byzantine;
+      context.set_attack(attack, attacker, train_set->num_classes(), opt.seed * 7919 + group->rank());
+    }
     result.train = train::train(opt, {}, &context);
     return result;
   }
@@ -113,7 +132,7 @@ PsRunResult train_parameter_server(const train::TrainOptions& opt, const PsOptio
   c.steps = c.steps_per_epoch * (opt.epochs - start_epoch);
   c.push_codec = push_codec.get();
   c.pull_codec = pull_codec.get();
-  const auto aggregator = aggregator_registry().make(ps.aggregator, ps.aggregator_args);
+  const auto aggregator = aggregator_registry().make(ps.aggregator, ps.aggregator_args, {layout.workers, byzantine_f(ps)});
   c.aggregator = aggregator.get();
   c.async = ps.async;
   c.staleness = ps.staleness;

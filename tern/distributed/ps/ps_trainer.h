@@ -15,6 +15,7 @@
 
 #include "tern/distributed/comm/communicator.h"
 #include "tern/distributed/compress/codec.h"
+#include "tern/distributed/ps/attack.h"
 #include "tern/train/trainer.h"
 
 namespace tern::distributed::ps {
@@ -36,6 +37,11 @@ struct PsOptions {
   // The servers' aggregation rule and the workers' send order (hooks.h).
   std::string aggregator = "mean";
   Args aggregator_args = Args("aggregation argument ");
+  // Byzantine resilience (AggregaThor): the rule tolerates byzantine_f bad
+  // workers (-1: as many as attack.byzantine); attack.byzantine real worker
+  // ranks (the last ones) push forged gradients (attack.h).
+  int byzantine_f = -1;
+  AttackOptions attack;
   std::string send_scheduler = "backward-order";
   Args send_scheduler_args = Args("send scheduler argument ");
 };
@@ -51,6 +57,12 @@ std::string server_checkpoint_path(const std::string& checkpoint, int k);
 // Throws ValueError (one line) on options that cannot work together; run it
 // before MPI starts to report them without an MPI abort.
 void check_ps_options(const train::TrainOptions& opt, const PsOptions& ps);
+
+// The f the aggregation rule is built for.
+inline int byzantine_f(const PsOptions& ps) { return ps.byzantine_f >= 0 ? ps.byzantine_f : ps.attack.byzantine; }
+// Throws ValueError (one line) if the options cannot run with `workers`
+// workers: attackers leaving no honest worker, the rule's bound on n and f.
+void check_ps_workers(const PsOptions& ps, int workers);
 
 PsRunResult train_parameter_server(const train::TrainOptions& opt, const PsOptions& ps, comm::Communicator& world);
 

@@ -26,9 +26,12 @@ Server::Server(ServerConfig config) : c_(std::move(config)) {
   for (size_t i = 0; i < owned_.size(); ++i) local_[owned_[i]] = static_cast<int>(i);
   for (int t : owned_) max_push_bytes_ = std::max(max_push_bytes_, max_stream_bytes(*c_.push_codec, c_.params[t]));
   const int workers = c_.layout->workers;
-  grads_.assign(workers, {});
-  for (auto& g : grads_)
-    for (int t : owned_) g.emplace_back(c_.params[t].numel());
+  for (int t : owned_) {
+    offset_.push_back(owned_numel_);
+    owned_numel_ += c_.params[t].numel();
+  }
+  grads_.assign(workers, std::vector<float>(owned_numel_));
+  aggregated_.resize(owned_numel_);
   std::vector<compress::MatrixShape> shapes;
   for (const Tensor& p : c_.params) shapes.push_back(matrix_shape_of(p));
   const int encoders = c_.async ? workers : 1;
@@ -60,7 +63,7 @@ void Server::receive_push(comm::Communicator& world, int w, const TensorHeader* 
                                        : receive_tensor(world, w, n_tensors, max_push_bytes_);
     const int local = local_[r.tensor];
     TERN_CHECK(local >= 0, "worker ", w, " pushed tensor ", r.tensor, " to a server that does not own it");
-    c_.push_codec->decode(r.payload, grads_[w][local]);
+    c_.push_codec->decode(r.payload, std::span<float>(grads_[w].data() + offset_[local], c_.params[r.tensor].numel()));
   }
 }
 
@@ -68,12 +71,17 @@ void Server::apply(const std::vector<std::vector<float>*>& grads_per_worker, int
   const int64_t epoch = global_step / c_.steps_per_epoch;
   if (epoch != epoch_) c_.set_epoch(*c_.optimizer, epoch_ = epoch);
   std::vector<std::vector<float>> before;
+  const float* combined = grads_per_worker[0]->data();
+  if (grads_per_worker.size() > 1) {
+    std::vector<std::span<const float>> inputs;
+    for (auto* g : grads_per_worker) inputs.emplace_back(*g);
+    c_.aggregator->aggregate(inputs, aggregated_);
+    combined = aggregated_.data();
+  }
   for (size_t j = 0; j < owned_.size(); ++j) {
     Tensor& p = c_.params[owned_[j]];
-    std::vector<std::span<const float>> inputs;
-    for (auto* g : grads_per_worker) inputs.emplace_back(g[j]);
     Tensor grad = Tensor::empty(p.shape(), DType::f32);
-    c_.aggregator->aggregate(inputs, std::span<float>(grad.data<float>(), grad.numel()));
+    std::copy_n(combined + offset_[j], p.numel(), grad.data<float>());
     p.set_grad(grad);
     before.emplace_back(p.data<float>(), p.data<float>() + p.numel());
   }
@@ -110,7 +118,7 @@ void Server::run_sync(comm::Communicator& world) {
     if (after_epoch) world.set_timeout(timeout * kEpochEndSlack);
     for (int w = 0; w < workers; ++w) {
       receive_push(world, w, nullptr);
-      all[w] = grads_[w].data();
+      all[w] = &grads_[w];
     }
     if (after_epoch) world.set_timeout(timeout);
     apply(all, c_.first_step + step);
@@ -146,9 +154,8 @@ void Server::run_async(comm::Communicator& world) {
       if (!header_reqs[w] || !header_reqs[w]->test()) continue;
       header_reqs[w].reset();
       receive_push(world, w, &headers[w]);
-      std::vector<std::vector<float>*> one{grads_[w].data()};
-      for (auto& g : grads_[w])
-        for (float& v : g) v /= static_cast<float>(workers);
+      std::vector<std::vector<float>*> one{&grads_[w]};
+      for (float& v : grads_[w]) v /= static_cast<float>(workers);
       apply(one, c_.first_step + clock[w]);
       ++clock[w];
       waiting[w] = true;

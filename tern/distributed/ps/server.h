@@ -34,7 +34,9 @@ struct ServerConfig {
   int64_t steps = 0;                // pushes each worker makes
   const compress::Codec* push_codec = nullptr;
   const compress::Codec* pull_codec = nullptr;
-  const Aggregator* aggregator = nullptr;
+  // Combines the workers' pushes of all owned tensors as one vector (a
+  // robust rule then sees each worker's whole gradient on this server).
+  Aggregator* aggregator = nullptr;
   bool async = false;
   int staleness = 0;
   // Synchronous mode: called after the round that completes each epoch
@@ -62,7 +64,9 @@ class Server {
   void run_async(comm::Communicator& world);
   // Receives the rest of worker w's push (first header already read) into grads_[w].
   void receive_push(comm::Communicator& world, int w, const struct TensorHeader* first);
-  // Applies `grads` (one per owned tensor) as one optimiser step; adds the change to every accumulator in `into`.
+  // Aggregates `grads` (one flat vector of the owned tensors per worker;
+  // one vector: taken as it is) and takes one optimiser step; adds the
+  // change to every pending pull.
   void apply(const std::vector<std::vector<float>*>& grads_per_worker, int64_t global_step);
   void send_pull(comm::Communicator& world, int w, int encoder);
 
@@ -71,7 +75,10 @@ class Server {
   std::vector<int> local_;                        // tensor -> position in owned_, or -1
   uint64_t max_push_bytes_ = 0;                   // largest valid push stream of an owned tensor
   int64_t epoch_ = -1;                            // the epoch the learning rate was last set for
-  std::vector<std::vector<std::vector<float>>> grads_;  // worker -> owned tensor -> values
+  std::vector<int64_t> offset_;                   // owned tensor -> start in a flat gradient
+  int64_t owned_numel_ = 0;
+  std::vector<std::vector<float>> grads_;         // worker -> owned tensors, flat
+  std::vector<float> aggregated_;
   std::vector<std::vector<std::vector<float>>> pending_;  // encoder -> owned tensor -> update since its last pull
   std::vector<std::unique_ptr<class TensorEncoder>> pull_encoders_;  // sync: one; async: one per worker
 };

@@ -37,7 +37,46 @@ void WorkerContext::start(nn::Module& model, optim::Optimizer& optimizer) {
   streams_.assign(params_.size(), {});
 }
 
+void WorkerContext::before_forward(Tensor& inputs, Tensor& labels) {
+  if (!attacker_ || !attack_ || !attack_->flips_labels()) return;
+  Tensor flipped = clone(labels);
+  int64_t* y = flipped.data<int64_t>();
+  for (int64_t i = 0; i < flipped.numel(); ++i) y[i] = classes_ - 1 - y[i];
+  labels = flipped;
+}
+
 bool WorkerContext::after_backward(nn::Module& model, int64_t epoch) {
+  // Byzantine experiments: the whole gradient as one vector, forged by attackers.
+  std::vector<int64_t> offset(params_.size(), 0);
+  if (attack_) {
+    int64_t total = 0;
+    for (size_t t = 0; t < params_.size(); ++t) {
+      offset[t] = total;
+      total += params_[t].numel();
+    }
+    flat_.resize(total);
+    for (size_t t = 0; t < params_.size(); ++t) {
+      Tensor g = params_[t].grad();
+      if (!g.defined()) g = zeros(params_[t].shape());
+      g = contiguous(cast(g, DType::f32));
+      std::copy_n(g.data<float>(), g.numel(), flat_.data() + offset[t]);
+    }
+    std::span<const float> mean, sq_mean;
+    if (attack_->omniscient()) {
+      moments_.resize(2 * total);
+      for (int64_t k = 0; k < total; ++k) {
+        moments_[k] = flat_[k];
+        moments_[total + k] = flat_[k] * flat_[k];
+      }
+      collectives::allreduce(workers_, std::span<float>(moments_));
+      const float inv = 1.0f / static_cast<float>(workers_.size());
+      for (float& v : moments_) v *= inv;
+      mean = std::span<const float>(moments_.data(), total);
+      sq_mean = std::span<const float>(moments_.data() + total, total);
+    }
+    if (attacker_) attack_->forge(flat_, mean, sq_mean, attack_seed_ * 1000003 + static_cast<uint64_t>(step_));
+  }
+  ++step_;
   std::vector<PushItem> items;
   for (size_t t = 0; t < params_.size(); ++t)
     items.push_back({static_cast<int>(t), params_[t].numel(), layout_.owner[t]});
@@ -45,10 +84,16 @@ bool WorkerContext::after_backward(nn::Module& model, int64_t epoch) {
   std::vector<comm::RequestPtr> requests;
   for (int i : scheduler_.order(items)) {
     const int t = items[i].tensor;
-    Tensor g = params_[t].grad();
-    if (!g.defined()) g = zeros(params_[t].shape());
-    g = contiguous(cast(g, DType::f32));
-    const std::span<const float> gs(g.data<float>(), g.numel());
+    Tensor g;
+    std::span<const float> gs;
+    if (attack_) {
+      gs = std::span<const float>(flat_.data() + offset[t], params_[t].numel());
+    } else {
+      g = params_[t].grad();
+      if (!g.defined()) g = zeros(params_[t].shape());
+      g = contiguous(cast(g, DType::f32));
+      gs = std::span<const float>(g.data<float>(), g.numel());
+    }
     if (momentum_correction_) {
       momentum_correction_->push(*encoder_, t, gs, streams_[t]);
     } else {

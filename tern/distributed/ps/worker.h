@@ -11,6 +11,7 @@
 
 #include "tern/distributed/comm/communicator.h"
 #include "tern/distributed/compress/codec.h"
+#include "tern/distributed/ps/attack.h"
 #include "tern/distributed/ps/hooks.h"
 #include "tern/distributed/ps/layout.h"
 #include "tern/distributed/ps/momentum_correction.h"
@@ -31,6 +32,16 @@ class WorkerContext final : public train::RunContext {
   void end_epoch(nn::Module& model) override;
   void sum(std::span<double> values) override;
   bool is_leader() const override { return workers_.rank() == 0; }
+  // Makes this worker join a Byzantine experiment: every worker learns the
+  // attack (omniscient ones need all workers' moments, attack.h); an
+  // attacker pushes forged gradients. `classes`: for labelflip.
+  void set_attack(std::shared_ptr<const Attack> attack, bool attacker, int64_t classes, uint64_t seed) {
+    attack_ = std::move(attack);
+    attacker_ = attacker;
+    classes_ = classes;
+    attack_seed_ = seed;
+  }
+  void before_forward(Tensor& inputs, Tensor& labels) override;
   // Pushes through DGC's momentum correction (momentum_correction.h) with
   // momentum m; the servers must then step without momentum.
   void set_momentum_correction(float m) { momentum_correction_.emplace(m); }
@@ -53,6 +64,12 @@ class WorkerContext final : public train::RunContext {
   std::vector<uint64_t> max_pull_bytes_;  // per server: the largest valid pull stream
   std::vector<float> delta_;
   std::optional<MomentumCorrection> momentum_correction_;
+  std::shared_ptr<const Attack> attack_;
+  bool attacker_ = false;
+  int64_t classes_ = 0;
+  uint64_t attack_seed_ = 0;
+  int64_t step_ = 0;
+  std::vector<float> flat_, moments_;
 };
 
 }  // namespace tern::distributed::ps
