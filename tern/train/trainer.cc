@@ -227,6 +227,7 @@ TrainResult train(const TrainOptions& opt, const std::function<void(const EpochR
       const double l = loss.item();
       TERN_CHECK(std::isfinite(l), "training diverged: loss is ", l, " at epoch ", epoch + 1, " step ", batch_index,
                  " (try a smaller --lr)");
+      ctx.after_step(*model, l);
       const int64_t n = batch->labels.numel();
       loss_sum += l * n;
       seen += n;
