@@ -32,6 +32,15 @@ echo "tau 1: checkpoints identical to --dist allreduce (ring, hd)"
 "${mpirun[@]}" -np 2 "$tern" train "${args[@]}" --epochs 2 --dist localsgd --tau 4 \
   --checkpoint "$work/tau4.safetensors" --json > "$work/tau4.json"
 if cmp -s "$work/sync.safetensors" "$work/tau4.safetensors"; then echo "FAIL: tau 4 equals sync SGD"; exit 1; fi
+# The fp16 codec sends the changes since the last average in half precision.
+"${mpirun[@]}" -np 2 "$tern" train "${args[@]}" --epochs 2 --dist localsgd --tau 4 --codec fp16 --json > "$work/tau4h.json"
+python3 - "$work/tau4.json" "$work/tau4h.json" <<'PY'
+import json, sys
+a, b = (json.load(open(p)) for p in sys.argv[1:])
+ratio = b["traffic"][0]["bytes_sent"] / a["traffic"][0]["bytes_sent"]
+assert 0.45 < ratio < 0.65 and b["test_accuracy"] > 0.3, (ratio, b["test_accuracy"])
+print("tau 4 fp16: %.2fx the bytes of fp32, accuracy %.3f (fp32 %.3f)" % (ratio, b["test_accuracy"], a["test_accuracy"]))
+PY
 python3 - "$work/tau1.json" "$work/tau4.json" <<'PY'
 import json, sys
 t1, t4 = (json.load(open(p)) for p in sys.argv[1:])
