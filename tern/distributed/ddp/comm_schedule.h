@@ -59,7 +59,8 @@ struct SyncRecord {
   int64_t step = 0;   // steps of every worker so far
   double seconds = 0;  // training wall-clock time of rank 0 so far
   int64_t tau = 1;     // the period in force for this round
-  int64_t steps = 0;   // local steps in this round (< tau when an epoch ends first)
+  int64_t steps = 0;   // local steps in this round (< tau when an epoch ends first; with tau = 1, 16 steps of
+                       // gradient averaging make one round)
   double loss = 0;     // mean training loss over the round, all workers
   double lr = 0;
   double bytes_sent = 0;  // rank 0, cumulative

@@ -17,7 +17,8 @@
 // - Every sync is a round: its mean training loss (all local steps of all
 //   workers) travels in a small all-reduce beside rank 0's clock, so every
 //   rank knows when an AdaComm decision is due; rank 0 decides and
-//   broadcasts the new period. An epoch ends with a sync (evaluation and the
+//   broadcasts the new period. With tau = 1 a round (a row of the log, a
+//   point where a decision can be taken) is 16 steps. An epoch ends with a sync (evaluation and the
 //   checkpoint see the averaged model).
 // - Checkpoints: rank 0 keeps the schedule and the sync log in
 //   <checkpoint>.localsgd.json, every rank its optimiser state in
