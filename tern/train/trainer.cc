@@ -351,6 +351,7 @@ TrainResult train(const TrainOptions& opt, const std::function<void(const EpochR
                       static_cast<long long>(epoch + 1), l);
         loss_log += row;
       }
+      ctx.after_step(*model, l);
       const int64_t n = batch->labels.numel();
       loss_sum += l * n;
       seen += n;

@@ -95,6 +95,9 @@ class RunContext {
   // After backward, with this process's gradients in .grad. True: the loop
   // runs optimizer.step() next; false: the context updated the parameters.
   virtual bool after_backward(nn::Module& model, int64_t epoch) { return true; }
+  // After the parameter update of each step, with this process's minibatch
+  // loss (e.g. local SGD averages the models every few steps here).
+  virtual void after_step(nn::Module& model, double loss) {}
   // After each epoch's training, before evaluation and checkpoint (e.g.
   // average batch-norm statistics over replicas).
   virtual void end_epoch(nn::Module& model) {}

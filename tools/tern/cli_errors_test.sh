@@ -48,7 +48,7 @@ expect_error "staleness" train --dist ps --async --staleness -1 --dataset synthe
 # A strategy's flags without --dist, or with another strategy, are errors
 # (tern/distributed/run.h), not silently ignored.
 expect_error "needs --dist ps" train --servers 2 --dataset synthetic
-expect_error "needs --dist allreduce|ps" train --codec bogus --dataset synthetic
+expect_error "needs --dist allreduce|localsgd|adacomm|ps" train --codec bogus --dataset synthetic
 expect_error "needs --dist ps" train --dist allreduce --servers 2 --dataset synthetic
 expect_error "needs --dist allreduce" train --dist ps --bucket-kb 64 --dataset synthetic
 expect_error "needs --allreduce blueconnect" train --dist allreduce --factors 2x2 --dataset synthetic

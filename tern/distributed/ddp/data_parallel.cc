@@ -56,6 +56,7 @@ void DataParallel::prepare_step() {
 }
 
 void DataParallel::on_grad_ready(size_t bi, size_t si, const Tensor& grad) {
+  if (!active_) return;
   Bucket& b = buckets_[bi];
   Slot& s = b.slots[si];
   if (s.ready) return;  // a second backward in one step: the first one's gradient is already in the bucket

@@ -63,6 +63,11 @@ class DataParallel {
   // After backward: every bucket reduced, .grad = mean over ranks.
   void finish_step();
 
+  // Inactive, the grad-ready hooks leave gradients alone (local steps of
+  // local SGD); call between steps only. Active by default.
+  void set_active(bool active) { active_ = active; }
+  bool active() const { return active_; }
+
   int64_t num_buckets() const { return static_cast<int64_t>(buckets_.size()); }
   // Seconds finish_step spent waiting for communication (exposed, not hidden by overlap).
   double exposed_comm_seconds() const { return exposed_seconds_; }
@@ -91,6 +96,7 @@ class DataParallel {
   DdpOptions options_;
   std::vector<Bucket> buckets_;
   size_t next_launch_ = 0;
+  bool active_ = true;
   double exposed_seconds_ = 0;
 
   std::mutex mu_;
