@@ -13,7 +13,10 @@ namespace {
 
 std::string shape_text(const Shape& s) {
   std::string out;
-  for (size_t i = 0; i < s.size(); ++i) out += (i ? "," : "") + std::to_string(s[i]);
+  for (size_t i = 0; i < s.size(); ++i) {
+    if (i) out += ',';  // not literal + std::string&&: GCC 12 warns (-Wrestrict, a false positive)
+    out += std::to_string(s[i]);
+  }
   return out;
 }
 
@@ -102,7 +105,9 @@ SparseCheckpoint decode_sparse_checkpoint(const SafeTensorsFile& file, const std
     throw IOError(e.what());
   }
   std::map<std::string, const Tensor*> idx, val;
-  for (const auto& [name, t] : file.tensors) {
+  for (const auto& entry : file.tensors) {
+    const std::string& name = entry.first;  // not a structured binding: clang 14 cannot capture those
+    const auto& t = entry.second;
     auto ends = [&](const char* suf) {
       const size_t n = std::strlen(suf);
       return name.size() > n && name.compare(name.size() - n, n, suf) == 0;
