@@ -17,12 +17,6 @@ Tensor ramp(const Shape& s) {
   return t;
 }
 
-std::vector<int64_t> every(int64_t n, int64_t step, int64_t from = 0) {
-  std::vector<int64_t> v;
-  for (int64_t i = from; i < n; i += step) v.push_back(i);
-  return v;
-}
-
 // A weight with gaps of every size class (1, 255, 256, > 510), a bias, a buffer.
 std::string sample_bytes() {
   std::vector<int64_t> idx = {0, 1, 255, 256, 511, 1023, 1024, 3000, 3999};

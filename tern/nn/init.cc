@@ -192,9 +192,17 @@ void regenerate_into(const InitSpec& spec, Tensor& t) {
 std::string InitSpec::str() const {
   std::string s = kind_name(kind);
   if (kind == Kind::none) return s;
-  s += " " + round_trip(a);
+  // Appends, never literal + std::string&&: GCC 12 warns (-Wrestrict, a false positive).
+  s += ' ';
+  s += round_trip(a);
   if (kind == Kind::constant) return s;
-  return s + " " + round_trip(b) + " seed " + std::to_string(seed) + " offset " + std::to_string(offset);
+  s += ' ';
+  s += round_trip(b);
+  s += " seed ";
+  s += std::to_string(seed);
+  s += " offset ";
+  s += std::to_string(offset);
+  return s;
 }
 
 InitSpec InitSpec::parse(std::string_view text, std::string_view what) {

@@ -29,7 +29,7 @@ struct Fixture {
       Tensor t = Tensor::empty({sizes[p]});
       for (int64_t i = 0; i < sizes[p]; ++i) t.data<float>()[i] = w0(p, i);
       t.set_requires_grad(true);
-      params.push_back({"p" + std::to_string(p), t});
+      params.push_back({std::string("p").append(std::to_string(p)), t});
     }
   }
   int64_t total() const { return std::accumulate(sizes.begin(), sizes.end(), int64_t{0}); }
@@ -159,7 +159,9 @@ TEST(Dropback, FreezeKeepsTheMask) {
     ASSERT_EQ(mask_of(db, f), frozen);
     const std::vector<float> w = f.flat();
     for (size_t i = 0; i < w.size(); ++i)
-      if (!frozen[i]) ASSERT_EQ(std::memcmp(&w[i], &w0[i], 4), 0);
+      if (!frozen[i]) {
+        ASSERT_EQ(std::memcmp(&w[i], &w0[i], 4), 0);
+      }
   }
   EXPECT_TRUE(would_change);  // the test would notice a mask that kept moving
 }
@@ -195,7 +197,9 @@ TEST(Dropback, BaselinesFixTheirMaskAndZeroTheRest) {
       EXPECT_EQ(mask_of(db, f), m);
       const std::vector<float> w = f.flat();
       for (size_t i = 0; i < w.size(); ++i)
-        if (!m[i]) ASSERT_EQ(w[i], 0.0f) << baseline_name(b);
+        if (!m[i]) {
+          ASSERT_EQ(w[i], 0.0f) << baseline_name(b);
+        }
     }
   }
   // Two random masks of different seeds differ.

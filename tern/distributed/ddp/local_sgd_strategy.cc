@@ -82,7 +82,10 @@ class LocalSgdStrategy final : public strategy::Strategy {
     if (o_.adaptive) {
       const auto& d = schedule_.decisions();
       const size_t shown = std::min<size_t>(d.size(), 40);
-      for (size_t i = 0; i < shown; ++i) taus += (i ? " " : "") + std::to_string(d[i].tau);
+      for (size_t i = 0; i < shown; ++i) {
+        if (i) taus += ' ';  // not literal + std::string&&: GCC 12's -Wrestrict false positive
+        taus += std::to_string(d[i].tau);
+      }
       if (shown < d.size()) taus += " ...";
     }
     char buf[160];
