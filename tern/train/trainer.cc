@@ -20,6 +20,7 @@
 #include "tern/io/sparse_checkpoint.h"
 #include "tern/optim/dropback.h"
 #include "tern/optim/schedule.h"
+#include "tern/train/runlog/run_log.h"
 #include "tern/ops/ops.h"
 
 namespace tern::train {
@@ -309,6 +310,8 @@ TrainResult train(const TrainOptions& opt, const std::function<void(const EpochR
   ctx.start(*model, *optimizer);
   if (!opt.resume.empty()) ctx.restore_state(opt.resume, start_epoch);
   const bool leader = ctx.is_leader();
+  std::unique_ptr<runlog::RunLog> run_log;  // only the leader writes
+  if (leader && !opt.log_dir.empty()) run_log = std::make_unique<runlog::RunLog>(opt.log_dir);
 
   data::LoaderOptions lo;
   lo.batch_size = opt.batch_size;
@@ -351,6 +354,7 @@ TrainResult train(const TrainOptions& opt, const std::function<void(const EpochR
                       static_cast<long long>(epoch + 1), l);
         loss_log += row;
       }
+      if (run_log) run_log->step(result.steps, epoch + 1, l, optimizer->lr());
       ctx.after_step(*model, l);
       const int64_t n = batch->labels.numel();
       loss_sum += l * n;
@@ -381,6 +385,7 @@ TrainResult train(const TrainOptions& opt, const std::function<void(const EpochR
     bar.finish(str_cat("loss ", std::round(er.train_loss * 1e4) / 1e4, "  test acc ",
                        std::round(er.test_accuracy * 1e4) / 100, "%"));
     result.epochs.push_back(er);
+    if (run_log) run_log->epoch(er, result.steps, optimizer->lr());
     if (leader && !opt.checkpoint.empty() && dropback) {
       io::CheckpointMeta meta;
       meta.model = opt.model;

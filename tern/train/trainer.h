@@ -38,6 +38,7 @@ struct TrainOptions {
   int64_t synthetic_size = 6000; // training examples for --dataset synthetic
   std::vector<std::string> optimizer_args;  // "key=value" settings of the optimiser (after lr, momentum, ...)
   std::string loss_log;          // CSV of every step's training loss, written atomically after each epoch
+  std::string log_dir;           // --log-dir: steps.csv, epochs.csv and a TensorBoard event file (runlog/run_log.h)
   bool progress = true;          // progress bar on stderr
   // Dropback (tern/optim/dropback.h): train with only k weights tracked.
   // Give k or the ratio N / k (e.g. 10: ten times fewer tracked weights).

@@ -43,6 +43,7 @@ void add_train(CLI::App& root) {
   cmd->add_option("--dump-every", opt->dump_every, "steps between gradient dumps")->capture_default_str();
   cmd->add_option("--synthetic-size", opt->synthetic_size, "training examples for --dataset synthetic")->capture_default_str();
   cmd->add_option("--loss-log", opt->loss_log, "CSV of every step's training loss (step,epoch,loss)");
+  cmd->add_option("--log-dir", opt->log_dir, "write steps.csv, epochs.csv and a TensorBoard event file here");
   cmd->add_flag("--json", *json, "print the final figures as one JSON object");
   struct DropbackFlags {
     int64_t k = 0, freeze = 0;
