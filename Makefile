@@ -1,6 +1,10 @@
 # Tern: the two commands a user needs.
 #   make demo  - install dependencies, build (release), train LeNet-5 on Fashion-MNIST
 #   make test  - install dependencies, build, run the unit and dist suites (ctest -L '^(unit|dist)$')
+#   make install [PREFIX=/usr/local] [DESTDIR=] - build, then install `tern`
+#       (bin/), libtern.so (lib/), the headers (include/tern/), the CMake
+#       package (lib/cmake/Tern: find_package(Tern), Tern::tern) and
+#       lib/pkgconfig/tern.pc under DESTDIR/PREFIX (cmake --install)
 # and one for kernel work:
 #   make test-reference - build with the reference kernels alone (preset
 #       `reference` in build-reference/: no OpenBLAS, oneDNN or OpenMP) and run
@@ -13,10 +17,11 @@
 BUILD ?= build
 JOBS  ?= $(shell nproc)
 CTEST_LABELS ?= ^(unit|dist)$$
+PREFIX ?= /usr/local
 
 REF_MODULES ?= base|core|ops|autograd|nn|graph
 
-.PHONY: all bootstrap build demo test test-slow test-reference test-asan bench clean
+.PHONY: all bootstrap build install demo test test-slow test-reference test-asan bench clean
 
 all: build
 
@@ -28,6 +33,15 @@ $(BUILD)/build.ninja:
 
 build: bootstrap $(BUILD)/build.ninja
 	cmake --build $(BUILD) -j $(JOBS)
+
+# Only the installed targets are built; `sudo make install` after `make`
+# finds them up to date. DESTDIR reaches cmake --install as the environment
+# variable it reads.
+install: bootstrap $(BUILD)/build.ninja
+	cmake --build $(BUILD) -j $(JOBS) --target tern tern_shared
+	DESTDIR='$(DESTDIR)' cmake --install $(BUILD) --prefix '$(PREFIX)'
+	@# A real install as root: ld.so's cache learns libtern.so, for programs built with pkg-config.
+	@if [ -z '$(DESTDIR)' ] && [ "$$(id -u)" -eq 0 ]; then ldconfig; fi
 
 demo: build
 	$(BUILD)/tools/tern/tern train --model lenet5 --dataset fashion-mnist --epochs 3 --batch-size 64 --optimizer sgd --lr 0.05
