@@ -95,8 +95,8 @@ Checkpoint load_checkpoint(const std::string& path) {
     else if (name.starts_with("optim.")) ck.optim.emplace_back(name.substr(6), std::move(t));
     else
       throw IOError(str_cat(path, ": tensor '", name,
-                            "' is neither model.* nor optim.*; is this a Tern checkpoint? (load_safetensors reads "
-                            "any safetensors file)"));
+                            "' is neither model.* nor optim.*: not a Tern checkpoint, so it cannot resume a run; "
+                            "a PyTorch state dict loads as weights only (tern train --init-from, tern eval)"));
   }
   ck.meta.step = parse_int(f.metadata, "tern.step", path);
   ck.meta.epoch = parse_int(f.metadata, "tern.epoch", path);

@@ -27,6 +27,11 @@ nlohmann::json result_json(const TrainOptions& opt, const TrainResult& r) {
                      {"checkpoint_bytes", d.checkpoint_bytes},
                      {"dense_checkpoint_bytes", d.dense_checkpoint_bytes}};
   }
+  if (r.init) {
+    const io::WeightsReport& w = *r.init;
+    j["init_from"] = {{"path", opt.init_from}, {"kind", w.kind},     {"loaded", w.loaded},
+                      {"renamed", w.renamed},  {"ignored", w.ignored}, {"kept", w.kept}};
+  }
   return j;
 }
 
@@ -35,6 +40,12 @@ std::string result_line(const TrainOptions& opt, const TrainResult& r) {
   std::snprintf(buf, sizeof buf, "%s on %s: test accuracy %.2f%% after %lld epochs, %.0f samples/s", opt.model.c_str(),
                 opt.dataset.c_str(), 100 * r.test_accuracy, static_cast<long long>(opt.epochs), r.samples_per_second);
   std::string out = buf;
+  if (r.init) {
+    const io::WeightsReport& w = *r.init;
+    out += str_cat("\ninit from ", opt.init_from, " (", w.kind, "): ", w.loaded, " tensors loaded");
+    if (w.renamed) out += str_cat(", ", w.renamed, " by their PyTorch names");
+    if (!w.kept.empty()) out += str_cat(", ", w.kept.size(), " kept as initialised");
+  }
   if (r.dropback) {
     const DropbackReport& d = *r.dropback;
     std::snprintf(buf, sizeof buf, "\ndropback%s: %lld of %lld weights tracked (%.1fx fewer); selection and reset %.1f%% of training time",

@@ -46,6 +46,47 @@ TEST(Train, ResumeContinuesTheSameTrajectory) {
   std::remove(ck.c_str());
 }
 
+// --init-from: the trained weights, not the optimiser or epoch count. At a
+// learning rate too small to learn anything in one epoch, a run started from
+// a trained checkpoint keeps its accuracy; one started fresh (from the same
+// initialisation the trained run began with) stays at chance.
+TEST(Train, InitFromStartsANewRunFromTrainedWeights) {
+  const std::string ck = ::testing::TempDir() + "/tern_init_from_test.safetensors";
+  TrainOptions trained = small_run();
+  trained.checkpoint = ck;
+  const TrainResult t = train(trained);
+  ASSERT_GT(t.test_accuracy, 0.9);
+
+  TrainOptions tune = small_run();
+  tune.epochs = 1;
+  tune.lr = 1e-7;
+  const TrainResult fresh = train(tune);
+  EXPECT_LT(fresh.test_accuracy, 0.5);
+  EXPECT_FALSE(fresh.init.has_value());
+
+  tune.init_from = ck;
+  const TrainResult from = train(tune);
+  ASSERT_TRUE(from.init.has_value());
+  EXPECT_EQ(from.init->kind, "tern checkpoint");
+  EXPECT_EQ(from.init->loaded, 10);  // LeNet-5: 5 layers, weight and bias
+  EXPECT_GT(from.init->ignored, 0);  // the optimiser's momentum
+  EXPECT_NEAR(from.test_accuracy, t.test_accuracy, 0.02);
+  EXPECT_EQ(from.steps, 1200 / 32 + 1);  // a new run: steps counted from 0
+
+  tune.init_exclude = {"fc3"};  // a new head (weights_test checks it is left as initialised)
+  const TrainResult head = train(tune);
+  EXPECT_EQ(head.init->kept, (std::vector<std::string>{"fc3.weight", "fc3.bias"}));
+
+  TrainOptions both = tune;
+  both.resume = ck;
+  EXPECT_THROW(train(both), ValueError);
+  TrainOptions dropback = tune;
+  dropback.init_exclude = {};
+  dropback.dropback_ratio = 10;
+  EXPECT_THROW(train(dropback), ValueError);
+  std::remove(ck.c_str());
+}
+
 TEST(Train, BadOptionsAreClearErrors) {
   TrainOptions o = small_run();
   o.batch_size = 0;

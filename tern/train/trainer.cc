@@ -18,6 +18,7 @@
 #include "tern/data/loader.h"
 #include "tern/io/checkpoint.h"
 #include "tern/io/sparse_checkpoint.h"
+#include "tern/io/weights.h"
 #include "tern/optim/dropback.h"
 #include "tern/optim/schedule.h"
 #include "tern/train/runlog/run_log.h"
@@ -112,41 +113,6 @@ int64_t dense_checkpoint_bytes(const nn::Module& model) {
   io::NamedTensors all;
   for (const auto& [name, t] : model.state()) all.emplace_back("model." + name, t);
   return static_cast<int64_t>(io::encode_safetensors(all, {{"tern.format", io::kCheckpointFormat}}).size());
-}
-
-// Fills the model from a sparse checkpoint: each parameter regenerated from
-// its stored init, then its stored elements written over it; buffers dense.
-void restore_sparse(const io::SparseCheckpoint& ck, nn::Module& model) {
-  const std::string what = "checkpoint " + ck.path;
-  std::map<std::string, const io::SparseTensor*> by_name;
-  for (const io::SparseTensor& s : ck.sparse) by_name[s.name] = &s;
-  const auto params = model.named_parameters();
-  for (const auto& [name, t] : params)
-    TERN_CHECK_T(IOError, by_name.count(name), what, ": the model expects tensor '", name, "', missing here");
-  TERN_CHECK_T(IOError, by_name.size() == params.size(), what, ": holds ", by_name.size(), " sparse tensors, the model has ",
-               params.size(), " parameters");
-  std::vector<nn::init::InitSpec> specs;
-  for (const auto& [name, t] : params) {
-    const io::SparseTensor& s = *by_name[name];
-    TERN_CHECK_T(IOError, s.shape == t.shape(), what, ": tensor '", name, "' has shape ", shape_str(s.shape),
-                 ", the model expects ", shape_str(t.shape()));
-    TERN_CHECK_T(IOError, t.dtype() == DType::f32, what, ": parameter '", name, "' is not f32");
-    try {
-      specs.push_back(nn::init::InitSpec::parse(s.init, what + ": metadata 'init." + name + "'"));
-    } catch (const ValueError& e) {
-      throw IOError(e.what());
-    }
-    TERN_CHECK_T(IOError, specs.back().regenerable(), what, ": metadata 'init.", name, "' is none");
-  }
-  // Everything checked: now write.
-  io::assign_tensors(model.named_buffers(), ck.dense, what, "dense.");
-  for (size_t p = 0; p < params.size(); ++p) {
-    Tensor t = params[p].second;
-    nn::init::regenerate_into(specs[p], t);
-    const io::SparseTensor& s = *by_name[params[p].first];
-    float* w = t.data<float>();
-    for (size_t j = 0; j < s.indices.size(); ++j) w[s.indices[j]] = s.values.data<float>()[j];
-  }
 }
 
 }  // namespace
@@ -273,6 +239,12 @@ void check_train_options(const TrainOptions& opt) {
   }
   TERN_CHECK(baseline == optim::DropbackBaseline::none || opt.dropback(), "--dropback-baseline ",
              opt.dropback_baseline, " needs --dropback-k or --dropback-ratio");
+  TERN_CHECK(opt.init_from.empty() || opt.resume.empty(),
+             "--init-from loads weights only and starts a new run; --resume continues one: give one of them");
+  TERN_CHECK(opt.init_exclude.empty() || !opt.init_from.empty(), "--init-exclude needs --init-from");
+  TERN_CHECK(opt.init_from.empty() || !opt.dropback(),
+             "--init-from: Dropback regenerates untracked weights from their seeded initialisation, so it cannot "
+             "start from loaded weights; drop --dropback-*");
   TERN_CHECK(!(opt.dropback() && !opt.resume.empty()),
              "--resume: a Dropback run cannot be resumed (its sparse checkpoint holds no optimiser state)");
   if (!opt.checkpoint.empty()) check_writable(opt.checkpoint, "--checkpoint");
@@ -289,6 +261,9 @@ TrainResult train(const TrainOptions& opt, const std::function<void(const EpochR
   auto train_set = load_dataset(opt, true);
   auto test_set = load_dataset(opt, false);
   nn::ModulePtr model = make_model(opt, *train_set);
+  std::optional<io::WeightsReport> init;
+  if (!opt.init_from.empty())
+    init = io::load_weights(opt.init_from, *model, {.exclude = opt.init_exclude, .expect_model = opt.model});
   auto optimizer = make_optimizer(opt, param_refs(*model));
   std::unique_ptr<optim::Dropback> dropback;
   if (opt.dropback()) dropback = make_dropback(opt, *model, *optimizer);
@@ -296,6 +271,7 @@ TrainResult train(const TrainOptions& opt, const std::function<void(const EpochR
   const auto schedule = make_schedule(opt);
   int64_t start_epoch = 0;
   TrainResult result;
+  result.init = init;
   if (!opt.resume.empty()) {
     const io::Checkpoint ck = io::load_checkpoint(opt.resume);
     TERN_CHECK(ck.meta.model.empty() || ck.meta.model == opt.model, "checkpoint ", opt.resume, " holds a ",
@@ -428,18 +404,7 @@ EvalResult evaluate_checkpoint(const TrainOptions& opt, const std::string& check
   if (opt.threads != 0) set_num_threads(opt.threads);  // negative: an error there
   auto test = load_dataset(opt, false);
   nn::ModulePtr model = make_model(opt, *test);
-  const io::SafeTensorsFile file = io::load_safetensors(checkpoint);
-  if (io::is_sparse_checkpoint(file)) {
-    const io::SparseCheckpoint ck = io::decode_sparse_checkpoint(file, checkpoint);
-    TERN_CHECK(ck.meta.model.empty() || ck.meta.model == opt.model, "checkpoint ", checkpoint, " holds a ",
-               ck.meta.model, " model, not ", opt.model);
-    restore_sparse(ck, *model);
-  } else {
-    const io::Checkpoint ck = io::load_checkpoint(checkpoint);
-    TERN_CHECK(ck.meta.model.empty() || ck.meta.model == opt.model, "checkpoint ", checkpoint, " holds a ",
-               ck.meta.model, " model, not ", opt.model);
-    io::restore_model(ck, model->state());
-  }
+  io::load_weights(checkpoint, *model, {.expect_model = opt.model});
   std::vector<int64_t> preds;
   EvalResult r;
   r.accuracy = evaluate(*model, *test, 1000, predictions_out.empty() ? nullptr : &preds);

@@ -10,6 +10,7 @@
 #include <string>
 
 #include "tern/data/dataset.h"
+#include "tern/io/weights.h"
 #include "tern/nn/models.h"
 #include "tern/optim/factory.h"
 
@@ -33,6 +34,10 @@ struct TrainOptions {
   bool augment = false;          // random crop (pad 2) and horizontal flip for image data
   std::string checkpoint;        // written atomically after every epoch
   std::string resume;            // checkpoint to continue from
+  // Weights only, for fine-tuning (io/weights.h): a Tern checkpoint or a
+  // PyTorch state dict; the optimiser and the epoch count start afresh.
+  std::string init_from;                  // --init-from
+  std::vector<std::string> init_exclude;  // --init-exclude: model tensors (or prefixes, "fc") left as initialised
   std::string dump_grads;        // directory for raw f32 gradient dumps
   int64_t dump_every = 0;        // steps between dumps (0: never)
   int64_t synthetic_size = 6000; // training examples for --dataset synthetic
@@ -71,6 +76,7 @@ struct DropbackReport {
 struct TrainResult {
   std::vector<EpochResult> epochs;
   std::optional<DropbackReport> dropback;
+  std::optional<io::WeightsReport> init;  // with --init-from: what was loaded
   double test_accuracy = 0;
   double samples_per_second = 0;  // training throughput over all epochs
   int64_t steps = 0;

@@ -18,6 +18,9 @@ void setup(CLI::App& root) {
   cmd->add_option("--model", f->model, "zoo model name (see tern models)")->required();
   cmd->add_option("--format", *format, "output format")->check(CLI::IsMember({"onnx"}))->capture_default_str();
   cmd->add_option("--out", f->out, "output file")->required();
+  cmd->add_option("--checkpoint", f->checkpoint,
+                  "export these trained weights (a checkpoint from tern train, or a PyTorch state dict in "
+                  "safetensors); default: freshly initialised ones");
   cmd->add_option("--batch", f->batch, "batch size the graph is traced at (any size runs)")->capture_default_str();
   cmd->add_option("--example", f->example,
                   "also write PREFIX.json, PREFIX.input.bin and PREFIX.output.bin: the traced input and "

@@ -39,6 +39,12 @@ void add_train(CLI::App& root) {
   cmd->add_option("--threads", opt->threads, "CPU threads (0: all cores)")->capture_default_str();
   cmd->add_option("--checkpoint", opt->checkpoint, "save model + optimiser here after every epoch (atomically)");
   cmd->add_option("--resume", opt->resume, "continue from this checkpoint");
+  cmd->add_option("--init-from", opt->init_from,
+                  "start from these weights only (a Tern checkpoint or a PyTorch state dict in safetensors; "
+                  "torchvision names accepted); the optimiser starts afresh");
+  cmd->add_option("--init-exclude", opt->init_exclude,
+                  "with --init-from: leave this tensor or module prefix as initialised (repeatable), e.g. fc for a "
+                  "new classifier head");
   cmd->add_option("--dump-grads", opt->dump_grads, "directory for raw float32 gradient dumps");
   cmd->add_option("--dump-every", opt->dump_every, "steps between gradient dumps")->capture_default_str();
   cmd->add_option("--synthetic-size", opt->synthetic_size, "training examples for --dataset synthetic")->capture_default_str();
@@ -85,7 +91,7 @@ void add_eval(CLI::App& root) {
   auto predictions = std::make_shared<std::string>();
   auto* cmd = root.add_subcommand("eval", "Evaluate a checkpoint on the test set");
   cmd->add_option("--model", opt->model, "model name")->required();
-  cmd->add_option("--checkpoint", *checkpoint, "checkpoint written by tern train")->required();
+  cmd->add_option("--checkpoint", *checkpoint, "weights to evaluate: a checkpoint written by tern train, or a PyTorch state dict in safetensors")->required();
   cmd->add_option("--dataset", opt->dataset, "fashion-mnist or synthetic")->capture_default_str();
   cmd->add_option("--data-dir", opt->data_dir, "Fashion-MNIST directory");
   cmd->add_option("--predictions-out", *predictions, "write one predicted class per line, in test-set order");

@@ -31,7 +31,18 @@ async function main() {
     process.exit(1);
   }
   const rel = err / scale;
-  console.log(`${model}: max |onnxruntime - tern| / max |tern| = ${rel.toExponential(2)} (${want.length} values)`);
-  process.exit(rel <= rtol ? 0 : 1);
+  // For a classifier ([N, classes]): whether both pick the same class.
+  let agree = '';
+  let same = true;
+  if (meta.output_shape.length === 2) {
+    const [n, k] = meta.output_shape;
+    const argmax = (a, r) => { let b = 0; for (let j = 1; j < k; ++j) if (a[r * k + j] > a[r * k + b]) b = j; return b; };
+    let hits = 0;
+    for (let r = 0; r < n; ++r) hits += argmax(got.data, r) === argmax(want, r) ? 1 : 0;
+    agree = `, predictions agree ${hits}/${n}`;
+    same = hits === n;
+  }
+  console.log(`${model}: max |onnxruntime - tern| / max |tern| = ${rel.toExponential(2)} (${want.length} values)${agree}`);
+  process.exit(rel <= rtol && same ? 0 : 1);
 }
 main().catch((e) => { console.log(String(e)); process.exit(1); });

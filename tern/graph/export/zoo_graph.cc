@@ -7,6 +7,7 @@
 #include "tern/base/atomic_file.h"
 #include "tern/graph/export/onnx_export.h"
 #include "tern/graph/function.h"
+#include "tern/io/weights.h"
 #include "tern/ops/ops.h"
 
 namespace tern::graph {
@@ -20,11 +21,14 @@ Tensor zoo_input(const nn::ModelSpec& spec, int64_t batch) {
   return Tensor::from_vector<int64_t>(tokens, shape);
 }
 
-ZooGraph stage_zoo_model(const std::string& name, int64_t batch, uint64_t seed, bool random_buffers) {
+ZooGraph stage_zoo_model(const std::string& name, int64_t batch, uint64_t seed, bool random_buffers,
+                         const std::string& weights) {
+  TERN_CHECK(weights.empty() || !random_buffers, "export: --random-buffers would overwrite the checkpoint's running statistics; give one of them");
   const nn::ModelSpec& spec = nn::find_model(name);
   manual_seed(seed);
   ZooGraph z;
   z.model = nn::make_model(name, spec.defaults);
+  if (!weights.empty()) io::load_weights(weights, *z.model, {.expect_model = name});
   z.model->eval();
   if (random_buffers) {
     NoGradGuard no_grad;
@@ -53,7 +57,7 @@ ZooGraph stage_zoo_model(const std::string& name, int64_t batch, uint64_t seed, 
 ZooExportReport export_zoo_onnx(const ZooExportOptions& o) {
   TERN_CHECK(o.batch >= 1, "export: --batch must be >= 1, got ", o.batch);
   TERN_CHECK(o.example_batch >= 1, "export: --example-batch must be >= 1, got ", o.example_batch);
-  const ZooGraph z = stage_zoo_model(o.model, o.batch, 1, o.random_buffers);
+  const ZooGraph z = stage_zoo_model(o.model, o.batch, 1, o.random_buffers, o.checkpoint);
   OnnxOptions options;
   options.graph_name = o.model;
   options.input_names = {nn::find_model(o.model).image_model ? "images" : "tokens"};

@@ -28,13 +28,16 @@ Tensor zoo_input(const nn::ModelSpec& spec, int64_t batch);
 // Builds the model (seeded by `seed`) and stages its forward pass in eval
 // mode. `random_buffers`: fill running statistics with random values first
 // (a fresh model's mean 0 / variance 1 would hide a batch-norm mapping error).
-ZooGraph stage_zoo_model(const std::string& name, int64_t batch = 2, uint64_t seed = 1, bool random_buffers = false);
+// `weights`: a checkpoint or state dict to load first (io/weights.h).
+ZooGraph stage_zoo_model(const std::string& name, int64_t batch = 2, uint64_t seed = 1, bool random_buffers = false,
+                         const std::string& weights = "");
 
 struct ZooExportOptions {
   std::string model;
   std::string out;            // the .onnx file
   int64_t batch = 2;          // traced at this batch (the batch dim stays symbolic)
   bool random_buffers = false;
+  std::string checkpoint;     // trained weights (a Tern checkpoint or a PyTorch state dict); empty: fresh ones
   std::string example;        // non-empty: also PREFIX.json, PREFIX.input.bin, PREFIX.output.bin
   int64_t example_batch = 3;  // the example's batch (another size than the trace)
 };
