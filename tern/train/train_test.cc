@@ -1,7 +1,10 @@
 #include <gtest/gtest.h>
 
 #include <cstdio>
+#include <cmath>
 #include <filesystem>
+#include <fstream>
+#include <sstream>
 
 #include "tern/train/trainer.h"
 
@@ -76,6 +79,46 @@ TEST(Train, InitFromStartsANewRunFromTrainedWeights) {
   tune.init_exclude = {"fc3"};  // a new head (weights_test checks it is left as initialised)
   const TrainResult head = train(tune);
   EXPECT_EQ(head.init->kept, (std::vector<std::string>{"fc3.weight", "fc3.bias"}));
+
+  // tern eval's files: one class per line, and a CSV of probabilities.
+  const std::string preds = ck + ".preds", probs = ck + ".probs.csv";
+  const EvalResult e = evaluate_checkpoint(small_run(), ck, preds, probs);
+  EXPECT_EQ(e.accuracy, t.test_accuracy);
+  int64_t confusion_total = 0, diagonal = 0;
+  for (int64_t k = 0; k < 10; ++k)
+    for (int64_t j = 0; j < 10; ++j) {
+      confusion_total += e.classification.count(k, j);
+      if (k == j) diagonal += e.classification.count(k, j);
+    }
+  EXPECT_EQ(confusion_total, e.examples);
+  EXPECT_EQ(diagonal, std::llround(e.accuracy * e.examples));
+  std::ifstream pf(preds), qf(probs);
+  std::string header, line;
+  std::getline(qf, header);
+  EXPECT_EQ(header.substr(0, 15), "predicted,p0,p1");
+  int64_t rows = 0;
+  while (std::getline(qf, line)) {
+    std::string pred_line;
+    ASSERT_TRUE(std::getline(pf, pred_line));
+    std::stringstream ss(line);
+    std::string cell;
+    std::getline(ss, cell, ',');
+    EXPECT_EQ(cell, pred_line);
+    const int64_t predicted = std::stoll(cell);
+    double sum = 0, best = -1;
+    int64_t best_k = -1;
+    for (int64_t k = 0; std::getline(ss, cell, ','); ++k) {
+      const double q = std::stod(cell);
+      sum += q;
+      if (q > best) best = q, best_k = k;
+    }
+    EXPECT_NEAR(sum, 1.0, 1e-4);
+    EXPECT_EQ(best_k, predicted);
+    ++rows;
+  }
+  EXPECT_EQ(rows, e.examples);
+  std::remove(preds.c_str());
+  std::remove(probs.c_str());
 
   TrainOptions both = tune;
   both.resume = ck;

@@ -400,20 +400,52 @@ TrainResult train(const TrainOptions& opt, const std::function<void(const EpochR
 }
 
 EvalResult evaluate_checkpoint(const TrainOptions& opt, const std::string& checkpoint,
-                               const std::string& predictions_out) {
+                               const std::string& predictions_out, const std::string& probabilities_out) {
   if (opt.threads != 0) set_num_threads(opt.threads);  // negative: an error there
   auto test = load_dataset(opt, false);
   nn::ModulePtr model = make_model(opt, *test);
   io::load_weights(checkpoint, *model, {.expect_model = opt.model});
-  std::vector<int64_t> preds;
+  model->eval();
+  NoGradGuard no_grad;
+  const int64_t classes = test->num_classes();
+  std::vector<int64_t> labels, preds;
+  std::string probs = "predicted";  // CSV: the predicted class, then one probability per class
+  for (int64_t k = 0; k < classes; ++k) probs += ",p" + std::to_string(k);
+  probs += '\n';
+  constexpr int64_t kBatch = 1000;
+  for (int64_t start = 0; start < test->size(); start += kBatch) {
+    std::vector<int64_t> idx;
+    for (int64_t i = start; i < std::min(test->size(), start + kBatch); ++i) idx.push_back(i);
+    const data::Batch b = test->get(idx);
+    const Tensor logits = (*model)(b.inputs);
+    const Tensor pred = argmax(logits, 1);
+    const int64_t* p = pred.data<int64_t>();
+    const int64_t* y = b.labels.data<int64_t>();
+    labels.insert(labels.end(), y, y + pred.numel());
+    preds.insert(preds.end(), p, p + pred.numel());
+    if (probabilities_out.empty()) continue;
+    const Tensor sm = contiguous(softmax(logits, 1));
+    const float* q = sm.data<float>();
+    char buf[32];
+    for (int64_t i = 0; i < pred.numel(); ++i) {
+      probs += std::to_string(p[i]);
+      for (int64_t k = 0; k < classes; ++k) {
+        std::snprintf(buf, sizeof buf, ",%.6g", q[i * classes + k]);
+        probs += buf;
+      }
+      probs += '\n';
+    }
+  }
   EvalResult r;
-  r.accuracy = evaluate(*model, *test, 1000, predictions_out.empty() ? nullptr : &preds);
+  r.classification = classify(labels, preds, classes);
+  r.accuracy = r.classification.accuracy;
   r.examples = test->size();
   if (!predictions_out.empty()) {
     std::string text;
     for (int64_t p : preds) text += std::to_string(p) + '\n';
     write_file_atomic(predictions_out, text);
   }
+  if (!probabilities_out.empty()) write_file_atomic(probabilities_out, probs);
   return r;
 }
 

@@ -11,6 +11,7 @@
 
 #include "tern/data/dataset.h"
 #include "tern/io/weights.h"
+#include "tern/train/metrics.h"
 #include "tern/nn/models.h"
 #include "tern/optim/factory.h"
 
@@ -157,12 +158,16 @@ int64_t count_correct(nn::Module& model, const data::Dataset& dataset, int64_t b
 struct EvalResult {
   double accuracy = 0;
   int64_t examples = 0;
+  Classification classification;  // per-class precision / recall, confusion matrix
 };
-// Loads `checkpoint` (written by train()) into `opt.model` sized for the test
-// set `opt` names and scores it; with `predictions_out`, writes one
-// predicted class per line there, in test-set order (atomically).
+// Loads `checkpoint` (written by train(), or any weights io::load_weights
+// reads) into `opt.model` sized for the test set `opt` names and scores it;
+// with `predictions_out`, writes one predicted class per line there, in
+// test-set order; with `probabilities_out`, a CSV with a header and per
+// example the predicted class and the softmax probability of every class.
+// Files are written atomically.
 EvalResult evaluate_checkpoint(const TrainOptions& opt, const std::string& checkpoint,
-                               const std::string& predictions_out = "");
+                               const std::string& predictions_out = "", const std::string& probabilities_out = "");
 
 struct BenchResult {
   double samples_per_second = 0;

@@ -89,17 +89,33 @@ void add_eval(CLI::App& root) {
   auto opt = std::make_shared<train::TrainOptions>();
   auto checkpoint = std::make_shared<std::string>();
   auto predictions = std::make_shared<std::string>();
-  auto* cmd = root.add_subcommand("eval", "Evaluate a checkpoint on the test set");
+  auto probabilities = std::make_shared<std::string>();
+  auto json = std::make_shared<bool>(false);
+  auto* cmd = root.add_subcommand("eval", "Evaluate a checkpoint on the test set: accuracy, per-class precision / "
+                                          "recall / F1, confusion matrix");
   cmd->add_option("--model", opt->model, "model name")->required();
   cmd->add_option("--checkpoint", *checkpoint, "weights to evaluate: a checkpoint written by tern train, or a PyTorch state dict in safetensors")->required();
   cmd->add_option("--dataset", opt->dataset, "fashion-mnist or synthetic")->capture_default_str();
   cmd->add_option("--data-dir", opt->data_dir, "Fashion-MNIST directory");
+  cmd->add_option("--synthetic-size", opt->synthetic_size,
+                  "with --dataset synthetic: the training size given to tern train (the test split is a sixth of it)")
+      ->capture_default_str();
   cmd->add_option("--predictions-out", *predictions, "write one predicted class per line, in test-set order");
+  cmd->add_option("--probabilities-out", *probabilities,
+                  "write a CSV: per example the predicted class and every class's softmax probability");
   cmd->add_option("--threads", opt->threads, "CPU threads (0: all cores)")->capture_default_str();
-  cmd->callback([opt, checkpoint, predictions] {
-    const train::EvalResult r = train::evaluate_checkpoint(*opt, *checkpoint, *predictions);
-    std::printf("%s: test accuracy %.2f%% on %lld examples\n", opt->model.c_str(), 100 * r.accuracy,
-                static_cast<long long>(r.examples));
+  cmd->add_flag("--json", *json, "print the figures (per class and confusion matrix included) as one JSON object");
+  cmd->callback([opt, checkpoint, predictions, probabilities, json] {
+    const train::EvalResult r = train::evaluate_checkpoint(*opt, *checkpoint, *predictions, *probabilities);
+    if (*json) {
+      nlohmann::json j = train::classification_json(r.classification);
+      j["model"] = opt->model;
+      j["dataset"] = opt->dataset;
+      std::printf("%s\n", j.dump().c_str());
+      return;
+    }
+    std::printf("%s: test accuracy %.2f%% on %lld examples\n%s", opt->model.c_str(), 100 * r.accuracy,
+                static_cast<long long>(r.examples), train::classification_text(r.classification).c_str());
   });
 }
 
