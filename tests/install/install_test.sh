@@ -32,9 +32,13 @@ step "installed tern --version"
 version=$("$p/bin/tern" --version)
 [[ $version =~ ^tern\ 0\.1\.0\ \(kernels:\ (.*)\)$ ]] || fail "tern --version printed '$version'"
 kernels=${BASH_REMATCH[1]}
-ldd "$p/bin/tern" | grep -qF "$p/bin/../lib/libtern.so" \
-  || fail "the installed tern does not load $p/lib/libtern.so: $(ldd "$p/bin/tern" | grep libtern)"
-if readelf -d "$p/bin/tern" | grep -E 'R(UN)?PATH' | grep -qF "$build"; then
+# Captured first: `ldd | grep -q` under pipefail fails when grep exits early
+# and ldd dies of SIGPIPE.
+libs=$(ldd "$p/bin/tern")
+grep -qF "$p/bin/../lib/libtern.so" <<<"$libs" \
+  || fail "the installed tern does not load $p/lib/libtern.so: $(grep libtern <<<"$libs")"
+rpath=$(readelf -d "$p/bin/tern" | grep -E "R(UN)?PATH" || true)
+if grep -qF "$build" <<<"$rpath"; then
   fail "the installed tern still has the build tree in its RPATH"
 fi
 
