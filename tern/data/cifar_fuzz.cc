@@ -1,0 +1,22 @@
+// libFuzzer target: the CIFAR record reader on any bytes: records or a tern::Error.
+#include <cstddef>
+#include <cstdint>
+#include <string_view>
+
+#include "tern/base/error.h"
+#include "tern/data/cifar.h"
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+  const std::string_view bytes(reinterpret_cast<const char*>(data), size);
+  try {
+    tern::data::CifarRecords r;
+    tern::data::parse_cifar(bytes, "fuzz", 1, 0, 10, r);
+  } catch (const tern::Error&) {
+  }
+  try {
+    tern::data::CifarRecords r;
+    tern::data::parse_cifar(bytes, "fuzz", 2, 1, 100, r);
+  } catch (const tern::Error&) {
+  }
+  return 0;
+}

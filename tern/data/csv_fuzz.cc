@@ -1,0 +1,15 @@
+// libFuzzer target: the CSV reader on any bytes: a table or a tern::Error.
+#include <cstddef>
+#include <cstdint>
+#include <string_view>
+
+#include "tern/base/error.h"
+#include "tern/data/csv.h"
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+  try {
+    (void)tern::data::parse_csv(std::string_view(reinterpret_cast<const char*>(data), size), "fuzz");
+  } catch (const tern::Error&) {
+  }
+  return 0;
+}

@@ -1,0 +1,186 @@
+#include "tern/data/image_decode.h"
+
+// jpeglib.h needs size_t and FILE declared first.
+#include <cstddef>
+#include <cstdio>
+#include <csetjmp>
+#include <cstring>
+#include <fstream>
+#include <sstream>
+
+#include <jpeglib.h>
+#include <png.h>
+
+#include "tern/base/error.h"
+
+namespace tern::data {
+
+namespace {
+
+constexpr int64_t kMaxPixels = int64_t{1} << 26;
+
+Image decode_png(std::string_view bytes, const std::string& source, int channels) {
+  png_image img;
+  std::memset(&img, 0, sizeof img);
+  img.version = PNG_IMAGE_VERSION;
+  // The simplified API reports errors in img.message and never longjmps
+  // through our frames.
+  if (!png_image_begin_read_from_memory(&img, bytes.data(), bytes.size())) {
+    const std::string why = img.message;
+    png_image_free(&img);
+    throw IOError(str_cat(source, ": bad PNG: ", why));
+  }
+  if (static_cast<int64_t>(img.width) * img.height > kMaxPixels) {
+    png_image_free(&img);
+    throw IOError(str_cat(source, ": PNG of ", img.width, " x ", img.height, " pixels is larger than the ", kMaxPixels,
+                          " pixels accepted"));
+  }
+  img.format = channels == 1 ? PNG_FORMAT_GRAY : PNG_FORMAT_RGB;
+  Image out;
+  out.width = img.width;
+  out.height = img.height;
+  out.channels = channels;
+  out.pixels.assign(PNG_IMAGE_SIZE(img), 0);  // zeros: alpha composites on black
+  if (!png_image_finish_read(&img, nullptr, out.pixels.data(), 0, nullptr)) {
+    const std::string why = img.message;
+    png_image_free(&img);
+    throw IOError(str_cat(source, ": bad PNG: ", why));
+  }
+  png_image_free(&img);
+  return out;
+}
+
+// libjpeg reports errors through error_exit, which must not return: it
+// longjmps back to decode_jpeg_raw, whose frame holds no C++ objects.
+struct JpegError {
+  jpeg_error_mgr mgr;
+  std::jmp_buf jump;
+  char message[JMSG_LENGTH_MAX];
+};
+
+void jpeg_fail(j_common_ptr c) {
+  auto* e = reinterpret_cast<JpegError*>(c->err);
+  (*c->err->format_message)(c, e->message);
+  std::longjmp(e->jump, 1);
+}
+
+// Warnings (level -1) are corrupt or truncated data that libjpeg would
+// paper over with grey: treat them as errors. Trace messages are ignored.
+void jpeg_message(j_common_ptr c, int level) {
+  if (level < 0) jpeg_fail(c);
+}
+
+struct JpegOut {
+  uint8_t* pixels;  // null on the first call: only the header is read
+  int64_t width, height;
+};
+
+bool decode_jpeg_raw(const unsigned char* data, size_t size, int channels, JpegOut* out, JpegError* err,
+                     bool header_only) {
+  jpeg_decompress_struct cinfo;
+  std::memset(&cinfo, 0, sizeof cinfo);
+  cinfo.err = jpeg_std_error(&err->mgr);
+  err->mgr.error_exit = jpeg_fail;
+  err->mgr.emit_message = jpeg_message;
+  if (setjmp(err->jump)) {
+    jpeg_destroy_decompress(&cinfo);
+    return false;
+  }
+  jpeg_create_decompress(&cinfo);
+  jpeg_mem_src(&cinfo, data, static_cast<unsigned long>(size));
+  jpeg_read_header(&cinfo, TRUE);
+  cinfo.out_color_space = channels == 1 ? JCS_GRAYSCALE : JCS_RGB;
+  out->width = cinfo.image_width;
+  out->height = cinfo.image_height;
+  if (header_only || out->width * out->height > kMaxPixels) {
+    jpeg_destroy_decompress(&cinfo);
+    return true;
+  }
+  jpeg_start_decompress(&cinfo);
+  while (cinfo.output_scanline < cinfo.output_height) {
+    JSAMPROW row = out->pixels + static_cast<size_t>(cinfo.output_scanline) * cinfo.output_width * channels;
+    jpeg_read_scanlines(&cinfo, &row, 1);
+  }
+  jpeg_finish_decompress(&cinfo);
+  jpeg_destroy_decompress(&cinfo);
+  return true;
+}
+
+Image decode_jpeg(std::string_view bytes, const std::string& source, int channels) {
+  JpegError err{};
+  JpegOut o{nullptr, 0, 0};
+  const auto* data = reinterpret_cast<const unsigned char*>(bytes.data());
+  if (!decode_jpeg_raw(data, bytes.size(), channels, &o, &err, true))
+    throw IOError(str_cat(source, ": bad JPEG: ", err.message));
+  if (o.width <= 0 || o.height <= 0 || o.width * o.height > kMaxPixels)
+    throw IOError(str_cat(source, ": JPEG of ", o.width, " x ", o.height, " pixels is outside the 1 to ", kMaxPixels,
+                          " pixels accepted"));
+  Image img;
+  img.width = o.width;
+  img.height = o.height;
+  img.channels = channels;
+  img.pixels.assign(static_cast<size_t>(o.width * o.height * channels), 0);
+  o.pixels = img.pixels.data();
+  if (!decode_jpeg_raw(data, bytes.size(), channels, &o, &err, false))
+    throw IOError(str_cat(source, ": bad JPEG: ", err.message));
+  return img;
+}
+
+}  // namespace
+
+Image decode_image(std::string_view bytes, const std::string& source, int channels) {
+  TERN_CHECK(channels == 1 || channels == 3, "images: channels must be 1 or 3, given ", channels);
+  if (bytes.size() >= 8 && std::memcmp(bytes.data(), "\x89PNG\r\n\x1a\n", 8) == 0)
+    return decode_png(bytes, source, channels);
+  if (bytes.size() >= 3 && std::memcmp(bytes.data(), "\xFF\xD8\xFF", 3) == 0) return decode_jpeg(bytes, source, channels);
+  throw IOError(str_cat(source, ": neither a PNG nor a JPEG file (", bytes.size() < 3 ? "too short" : "unknown signature",
+                        ")"));
+}
+
+Image read_image(const std::string& path, int channels) {
+  std::ifstream f(path, std::ios::binary);
+  if (!f) throw IOError(str_cat("cannot open image ", path));
+  std::ostringstream ss;
+  ss << f.rdbuf();
+  return decode_image(ss.str(), path, channels);
+}
+
+void resize_bilinear_chw(const Image& img, int64_t size, uint8_t* dst) {
+  const int64_t w = img.width, h = img.height, c = img.channels;
+  const uint8_t* src = img.pixels.data();
+  if (w == size && h == size) {  // the common case of a prepared dataset: a transpose
+    for (int64_t y = 0; y < h; ++y)
+      for (int64_t x = 0; x < w; ++x)
+        for (int64_t ch = 0; ch < c; ++ch) dst[(ch * size + y) * size + x] = src[(y * w + x) * c + ch];
+    return;
+  }
+  // Source coordinate of output pixel i: (i + 0.5) * in / out - 0.5, clamped.
+  auto coords = [size](int64_t in, std::vector<int64_t>& i0, std::vector<int64_t>& i1, std::vector<float>& frac) {
+    i0.resize(size), i1.resize(size), frac.resize(size);
+    const double scale = static_cast<double>(in) / size;
+    for (int64_t i = 0; i < size; ++i) {
+      double s = (i + 0.5) * scale - 0.5;
+      if (s < 0) s = 0;
+      int64_t lo = static_cast<int64_t>(s);
+      if (lo > in - 1) lo = in - 1;
+      i0[i] = lo;
+      i1[i] = lo + 1 < in ? lo + 1 : in - 1;
+      frac[i] = static_cast<float>(s - lo);
+    }
+  };
+  std::vector<int64_t> x0, x1, y0, y1;
+  std::vector<float> fx, fy;
+  coords(w, x0, x1, fx);
+  coords(h, y0, y1, fy);
+  for (int64_t y = 0; y < size; ++y)
+    for (int64_t x = 0; x < size; ++x)
+      for (int64_t ch = 0; ch < c; ++ch) {
+        auto at = [&](int64_t yy, int64_t xx) { return static_cast<float>(src[(yy * w + xx) * c + ch]); };
+        const float top = at(y0[y], x0[x]) + (at(y0[y], x1[x]) - at(y0[y], x0[x])) * fx[x];
+        const float bot = at(y1[y], x0[x]) + (at(y1[y], x1[x]) - at(y1[y], x0[x])) * fx[x];
+        const float v = top + (bot - top) * fy[y];
+        dst[(ch * size + y) * size + x] = static_cast<uint8_t>(v + 0.5f > 255.f ? 255.f : v + 0.5f);
+      }
+}
+
+}  // namespace tern::data
