@@ -46,9 +46,9 @@ void parse_cifar(std::string_view bytes, const std::string& source, int label_by
   const int64_t size = static_cast<int64_t>(bytes.size());
   if (size == 0) throw IOError(str_cat(source, ": empty file (expected ", record, "-byte CIFAR records)"));
   if (size % record != 0)
-    throw IOError(str_cat(source, ": ", size, " bytes is not a whole number of ", record, "-byte CIFAR records (",
-                          size / record, " records and ", size % record, " bytes: truncated, or not ",
-                          label_bytes == 1 ? "CIFAR-10" : "CIFAR-100", ")"));
+    throw IOError(str_cat(source, ": record ", size / record, " is truncated (", size % record, " of its ", record,
+                          " bytes; expected whole ", label_bytes == 1 ? "CIFAR-10" : "CIFAR-100", " records of ",
+                          label_bytes, " label byte", label_bytes == 1 ? "" : "s", " + 3072 pixels)"));
   const int64_t n = size / record;
   out.pixels.reserve(out.pixels.size() + n * kPixels);
   for (int64_t i = 0; i < n; ++i) {

@@ -158,7 +158,8 @@ CsvTable parse_csv(std::string_view text, const std::string& source, const CsvOp
       const char* e = f.data() + f.size();
       if (b != e && *b == '+') ++b;
       auto [p, ec] = std::from_chars(b, e, v);
-      if (ec != std::errc() || p != e || b == e)
+      if (ec == std::errc::result_out_of_range && p == e) v = HUGE_VAL;  // refused just below, as out of range
+      else if (ec != std::errc() || p != e || b == e)
         throw IOError(str_cat(source, ":", rec.line, ": column ", quote(header[c], 40), ": expected a number, got ",
                               quote(f, 40)));
       if (!std::isfinite(v) || std::fabs(v) > 3.4e38)

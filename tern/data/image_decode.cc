@@ -19,6 +19,11 @@ namespace {
 
 constexpr int64_t kMaxPixels = int64_t{1} << 26;
 
+// ITU-R BT.601 luma on the encoded values, as libjpeg's YCbCr -> gray and
+// PIL's convert("L") compute it, so a PNG and a JPEG of one picture (and
+// torchvision's loaders) agree. Rounded to nearest.
+inline uint8_t luma(int r, int g, int b) { return static_cast<uint8_t>((r * 299 + g * 587 + b * 114 + 500) / 1000); }
+
 Image decode_png(std::string_view bytes, const std::string& source, int channels) {
   png_image img;
   std::memset(&img, 0, sizeof img);
@@ -35,18 +40,46 @@ Image decode_png(std::string_view bytes, const std::string& source, int channels
     throw IOError(str_cat(source, ": PNG of ", img.width, " x ", img.height, " pixels is larger than the ", kMaxPixels,
                           " pixels accepted"));
   }
-  img.format = channels == 1 ? PNG_FORMAT_GRAY : PNG_FORMAT_RGB;
-  Image out;
-  out.width = img.width;
-  out.height = img.height;
-  out.channels = channels;
-  out.pixels.assign(PNG_IMAGE_SIZE(img), 0);  // zeros: alpha composites on black
-  if (!png_image_finish_read(&img, nullptr, out.pixels.data(), 0, nullptr)) {
+  // Read 8-bit gray+alpha or RGBA, the file's own colour model, so libpng
+  // does no colour or alpha processing of its own: its gray conversion and
+  // alpha compositing work in linear light (a red pixel becomes gray 127,
+  // not the 76 of the luma every image library uses). Both are done below
+  // on the encoded values instead.
+  const bool colour = (img.format & PNG_FORMAT_FLAG_COLOR) != 0;
+  img.format = colour ? PNG_FORMAT_RGBA : PNG_FORMAT_GA;
+  const int in_c = colour ? 4 : 2;
+  std::vector<uint8_t> raw(PNG_IMAGE_SIZE(img));
+  if (!png_image_finish_read(&img, nullptr, raw.data(), 0, nullptr)) {
     const std::string why = img.message;
     png_image_free(&img);
     throw IOError(str_cat(source, ": bad PNG: ", why));
   }
   png_image_free(&img);
+  Image out;
+  out.width = img.width;
+  out.height = img.height;
+  out.channels = channels;
+  const int64_t n = out.width * out.height;
+  out.pixels.resize(static_cast<size_t>(n * channels));
+  // Alpha composites on black: v * a / 255, rounded.
+  auto over_black = [](int v, int a) { return (v * a + 127) / 255; };
+  for (int64_t i = 0; i < n; ++i) {
+    const uint8_t* p = raw.data() + i * in_c;
+    const int a = p[in_c - 1];
+    if (colour) {
+      const int r = over_black(p[0], a), g = over_black(p[1], a), b = over_black(p[2], a);
+      if (channels == 1) {
+        out.pixels[i] = luma(r, g, b);
+      } else {
+        out.pixels[3 * i] = static_cast<uint8_t>(r);
+        out.pixels[3 * i + 1] = static_cast<uint8_t>(g);
+        out.pixels[3 * i + 2] = static_cast<uint8_t>(b);
+      }
+    } else {
+      const uint8_t v = static_cast<uint8_t>(over_black(p[0], a));
+      for (int c = 0; c < channels; ++c) out.pixels[i * channels + c] = v;
+    }
+  }
   return out;
 }
 

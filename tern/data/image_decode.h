@@ -16,9 +16,10 @@ struct Image {
 
 // Decodes a PNG or JPEG (told apart by their signatures) to 8-bit gray
 // (channels = 1) or RGB (3): palettes and 16-bit samples are expanded or
-// reduced, alpha is composited on black, colour becomes gray by libpng's /
-// libjpeg's luma weights. Damaged, truncated or unsupported input (including
-// a JPEG decoder warning such as premature end of data) throws one-line
+// reduced, alpha is composited on black, colour becomes gray by the
+// BT.601 luma of the encoded values (as libjpeg and PIL compute it).
+// Damaged, truncated or unsupported input (including a JPEG decoder
+// warning such as premature end of data) throws one-line
 // tern::IOError naming `source`. Images over 2^26 pixels are refused before
 // any allocation (a hostile header cannot exhaust memory).
 Image decode_image(std::string_view bytes, const std::string& source, int channels);
