@@ -159,7 +159,7 @@ std::pair<std::shared_ptr<Dataset>, std::shared_ptr<Dataset>> holdout_split(cons
   return {take(ds, train), take(ds, test)};
 }
 
-DataSplits load_data(const DataSpec& spec, uint64_t default_seed) {
+DataSplits load_data(const DataSpec& spec, uint64_t default_seed, bool progress) {
   Ctx c{spec, "--data " + spec.kind};
   const uint64_t seed = static_cast<uint64_t>(c.integer("seed", static_cast<int64_t>(default_seed), {0}));
   std::optional<double> holdout;
@@ -194,6 +194,7 @@ DataSplits load_data(const DataSpec& spec, uint64_t default_seed) {
     o.size = c.integer("size", 32, {1, 4096});
     o.channels = c.has("gray") ? 1 : 3;
     o.threads = static_cast<int>(c.integer("threads", 0, {0, 256}));
+    o.progress = progress;
     ImageFolder f = read_image_folder(spec.path, o);
     train = f.dataset;
     out.class_names = f.class_names;
@@ -243,8 +244,8 @@ DataSplits load_data(const DataSpec& spec, uint64_t default_seed) {
   return out;
 }
 
-DataSplits load_data(const std::string& spec, uint64_t default_seed) {
-  return load_data(parse_data_spec(spec), default_seed);
+DataSplits load_data(const std::string& spec, uint64_t default_seed, bool progress) {
+  return load_data(parse_data_spec(spec), default_seed, progress);
 }
 
 }  // namespace tern::data

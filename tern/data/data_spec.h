@@ -60,9 +60,10 @@ struct DataSplits {
 };
 
 // The train and test sets `spec` names. `default_seed` shuffles a holdout
-// split when the spec gives no seed=.
-DataSplits load_data(const DataSpec& spec, uint64_t default_seed = 1);
-DataSplits load_data(const std::string& spec, uint64_t default_seed = 1);
+// split when the spec gives no seed=; `progress` allows the image folders'
+// decoding bar on stderr (2,000 images or more).
+DataSplits load_data(const DataSpec& spec, uint64_t default_seed = 1, bool progress = true);
+DataSplits load_data(const std::string& spec, uint64_t default_seed = 1, bool progress = true);
 
 // Splits `ds` (an ImageDataset or FeatureDataset) into (rest, held out):
 // round(fraction * size) examples, at least 1 each, chosen by a

@@ -125,7 +125,7 @@ int64_t dense_checkpoint_bytes(const nn::Module& model) {
 
 TrainTestSets load_datasets(const TrainOptions& opt) {
   if (!opt.data.empty()) {
-    data::DataSplits d = data::load_data(opt.data, opt.seed);
+    data::DataSplits d = data::load_data(opt.data, opt.seed, opt.progress);
     return {d.train, d.test};
   }
   return {load_dataset(opt, true), load_dataset(opt, false)};
