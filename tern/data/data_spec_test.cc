@@ -8,7 +8,7 @@
 
 #include "tern/base/error.h"
 #include "tern/data/feature_dataset.h"
-#include "tern/data/image_test_util.h"
+#include "tern/data/test_util.h"
 
 namespace tern::data {
 namespace {

@@ -6,7 +6,7 @@
 #include <fstream>
 
 #include "tern/base/error.h"
-#include "tern/data/image_test_util.h"
+#include "tern/data/test_util.h"
 
 namespace tern::data {
 namespace {

@@ -1,5 +1,6 @@
-// Test helpers: PNG and JPEG files written in memory by libpng's simplified
-// API and libjpeg, so the decoder is tested on what the libraries write.
+// Test helpers (not installed): PNG and JPEG files written in memory by
+// libpng's simplified API and libjpeg, so the decoder is tested on what the
+// libraries write.
 #pragma once
 
 #include <cstddef>
