@@ -30,7 +30,7 @@ const std::map<std::string, std::vector<std::string>>& kinds() {
   };
   return k;
 }
-const std::vector<std::string> kCommon = {"test", "holdout", "seed", "raw"};
+const std::vector<std::string> kCommon = {"test", "holdout", "seed", "raw", "mean", "std"};
 const std::set<std::string> kFlags = {"gray", "rgb", "raw", "coarse"};
 
 std::string join(const std::vector<std::string>& v) {
@@ -236,7 +236,21 @@ DataSplits load_data(const DataSpec& spec, uint64_t default_seed, bool progress)
   const int64_t classes = std::max(train->num_classes(), test->num_classes());
   set_classes(*train, classes);
   set_classes(*test, classes);
-  if (!c.has("raw")) normalise(*train, test.get());
+  if (c.has("mean") || c.has("std")) {
+    // Fixed normalisation of pixels scaled to [0, 1] (e.g. mean=0.5,std=0.5 for [-1, 1]).
+    auto* im = dynamic_cast<ImageDataset*>(train.get());
+    TERN_CHECK(im, c.what, ": mean= and std= apply to images (uint8 pixels); ", spec.path, " holds feature vectors");
+    TERN_CHECK(!c.has("raw"), c.what, ": raw excludes mean= and std=");
+    const auto [m0, s0] = im->pixel_mean_std();
+    const double mean = c.has("mean") ? parse_double(c.get("mean"), c.what + " option mean", {.min = -1e6, .max = 1e6}) : m0;
+    const double sd = c.has("std") ? parse_double(c.get("std"), c.what + " option std",
+                                                  {.min = 0, .max = 1e6, .min_exclusive = true})
+                                   : s0;
+    im->set_normalization(static_cast<float>(mean), static_cast<float>(sd));
+    static_cast<ImageDataset&>(*test).set_normalization(static_cast<float>(mean), static_cast<float>(sd));
+  } else if (!c.has("raw")) {
+    normalise(*train, test.get());
+  }
   out.train = train;
   out.test = test;
   out.summary = str_cat(spec.kind, ":", spec.path, ": ", train->size(), " train, ", test->size(), " test, ",

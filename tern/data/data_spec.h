@@ -22,6 +22,8 @@
 //   raw           no normalisation (default: images to the training set's
 //                 pixel mean and std, feature columns to the training set's
 //                 per-column mean and std)
+//   mean=M,std=S  images: (x - M) / S of pixels in [0, 1] instead (either
+//                 alone keeps the training set's value of the other)
 // csv / tsv: label=NAME|INDEX (default: the column "label", else the last).
 // images: size=N (default 32), gray or rgb (default rgb), threads=N
 // (decoding threads, default: tern::num_threads()).

@@ -56,8 +56,8 @@ TEST(DataSpec, UnknownKindsAndOptionsListTheValidOnes) {
   EXPECT_EQ(msg("parquet:x"), "--data 'parquet:x': unknown kind 'parquet' (expected KIND:PATH[,OPTION...] with KIND one "
                               "of cifar10, cifar100, csv, idx, images, npz, tsv)");
   EXPECT_NE(msg("x.csv").find(": no kind (expected KIND:PATH"), std::string::npos);
-  EXPECT_EQ(msg("csv:a.csv,lable=x"), "--data csv: unknown option 'lable' (valid: test, holdout, seed, raw, label)");
-  EXPECT_EQ(msg("csv:a.csv,size=3"), "--data csv: unknown option 'size' (valid: test, holdout, seed, raw, label)");
+  EXPECT_EQ(msg("csv:a.csv,lable=x"), "--data csv: unknown option 'lable' (valid: test, holdout, seed, raw, mean, std, label)");
+  EXPECT_EQ(msg("csv:a.csv,size=3"), "--data csv: unknown option 'size' (valid: test, holdout, seed, raw, mean, std, label)");
   EXPECT_EQ(msg("images:d,gray=1"), "--data images: option 'gray' is a flag and takes no value");
   EXPECT_EQ(msg("images:d,size"), "--data images: option 'size' needs a value (KEY=VALUE)");
   EXPECT_EQ(msg("csv:a,seed=1,seed=2"), "--data csv: option 'seed' given twice");
@@ -149,6 +149,12 @@ TEST_F(DataSpecTest, ImagesWithTestFolderAndNormalisation) {
   EXPECT_LT(b.inputs.to_vector<float>()[0], -0.5f);  // dark, below the mean
   EXPECT_GT(b.inputs.to_vector<float>()[64], 0.5f);  // light
   EXPECT_EQ(b.labels.to_vector<int64_t>(), (std::vector<int64_t>{0, 1}));
+  // Fixed normalisation: (x - 0.5) / 0.25 of pixels in [0, 1].
+  const DataSplits fixed = load_data("images:" + path("train") + ",size=8,gray,mean=0.5,std=0.25,test=" + path("test"));
+  EXPECT_NEAR(fixed.test->get({0}).inputs.to_vector<float>()[0], (20 / 255.0 - 0.5) / 0.25, 1e-5);
+  EXPECT_NE(error_of("images:" + path("train") + ",std=0").find("option std: expected a number in (0, 1000000], given '0'"),
+            std::string::npos)
+      << error_of("images:" + path("train") + ",std=0");
   const DataSplits h = load_data("images:" + path("train") + ",size=2,holdout=0.5");
   EXPECT_EQ(h.train->size(), 3);
   EXPECT_EQ(h.test->example_shape(), (Shape{3, 2, 2}));
