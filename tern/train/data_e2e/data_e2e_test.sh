@@ -17,7 +17,8 @@ acc=$(field "$T/img.json" test_accuracy)
 echo "lenet5 on images: test accuracy $acc, $(field "$T/img.json" step_ms) ms/step," \
      "loader wait $(field "$T/img.json" loader_wait_ms) ms/step"
 above "$acc" 0.6 || { echo "FAIL: lenet5 on a separable image folder: accuracy $acc <= 0.6"; exit 1; }
-out=$("$TERN" eval --model lenet5 --checkpoint "$T/lenet5.ckpt" --data "images:$T/img,size=28,gray,holdout=0.25")
+out=$("$TERN" eval --model lenet5 --threads 2 --checkpoint "$T/lenet5.ckpt" \
+  --data "images:$T/img,size=28,gray,holdout=0.25")
 echo "$out"
 python3 -c "import sys; a=float(sys.argv[1]); t=sys.argv[2]; sys.exit(0 if ('%.2f%%' % (100 * a)) in t else 1)" \
   "$acc" "$out" || { echo "FAIL: tern eval disagrees with tern train ($acc)"; exit 1; }
