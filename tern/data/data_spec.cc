@@ -26,7 +26,7 @@ const std::map<std::string, std::vector<std::string>>& kinds() {
   static const std::map<std::string, std::vector<std::string>> k = {
       {"csv", {"label"}},  {"tsv", {"label"}},  {"images", {"size", "gray", "rgb", "threads"}},
       {"cifar10", {}},     {"cifar100", {"coarse"}}, {"idx", {}},
-      {"npz", {"x", "y"}},
+      {"npz", {"x", "y"}},  {"npy", {"y", "test_y"}},
   };
   return k;
 }
@@ -225,6 +225,14 @@ DataSplits load_data(const DataSpec& spec, uint64_t default_seed, bool progress)
                  " has no x_test / y_test arrays; give test=FILE or holdout=FRACTION");
       test = npz_dataset(arrays, spec.path, "x_test", "y_test");
     }
+  } else if (spec.kind == "npy") {
+    TERN_CHECK(c.has("y"), c.what, ": y=FILE.npy (the labels) is required");
+    TERN_CHECK(test_path.empty() == !c.has("test_y"), c.what, ": test= and test_y= come together (test examples and their labels)");
+    train = arrays_dataset(read_npy(spec.path), read_npy(c.get("y")), spec.path + " with " + c.get("y"));
+    if (!test_path.empty())
+      test = arrays_dataset(read_npy(test_path), read_npy(c.get("test_y")), test_path + " with " + c.get("test_y"));
+    else if (!holdout)
+      holdout = 0.2;
   } else {
     TERN_FAIL("--data: unknown kind ", quote(spec.kind), " (expected one of ", kind_names(), ")");
   }

@@ -6,9 +6,10 @@
 //   images:photos/,size=28,gray         cifar10:cifar-10-batches-bin
 //   cifar100:cifar-100-binary,coarse    idx:/usr/share/datasets/fashion-mnist
 //   npz:mnist.npz,x=x_train,y=y_train   npz:arrays.npz,test=test.npz
+//   npy:x.npy,y=y.npy,test=xt.npy,test_y=yt.npy
 //
 // Kinds: csv, tsv (tern/data/csv.h), images (image_folder.h), cifar10,
-// cifar100 (cifar.h), idx (idx_folder.h), npz (npz_dataset.h). PATH runs
+// cifar100 (cifar.h), idx (idx_folder.h), npz, npy (npz_dataset.h). PATH runs
 // to the first comma.
 //
 // Options of every kind:
@@ -16,7 +17,7 @@
 //                 classes (and, for csv, its label column)
 //   holdout=F     without test=: hold out the fraction F in (0, 1) of the
 //                 training examples, shuffled by seed (csv, tsv and images
-//                 default to 0.2; cifar, idx and npz use their own test
+//                 default to 0.2, as npy does; cifar, idx and npz use their own test
 //                 split unless holdout= is given)
 //   seed=N        the holdout shuffle (default: the caller's seed)
 //   raw           no normalisation (default: images to the training set's
@@ -30,6 +31,8 @@
 // cifar100: coarse (the 20 superclasses instead of the 100 classes).
 // npz: x=NAME, y=NAME (default x_train / y_train if the file has them, else
 // x / y); its own test split is x_test / y_test when the file has them.
+// npy: PATH holds the examples; y=FILE (required) their labels; with
+// test=FILE, test_y=FILE the test set's.
 //
 // An unknown kind or option, or a bad value, throws a one-line
 // tern::ValueError listing what is valid; reading errors are tern::IOError

@@ -8,6 +8,7 @@
 
 #include "tern/base/error.h"
 #include "tern/data/feature_dataset.h"
+#include "tern/data/npy.h"
 #include "tern/data/test_util.h"
 
 namespace tern::data {
@@ -54,7 +55,7 @@ TEST(DataSpec, UnknownKindsAndOptionsListTheValidOnes) {
     return "";
   };
   EXPECT_EQ(msg("parquet:x"), "--data 'parquet:x': unknown kind 'parquet' (expected KIND:PATH[,OPTION...] with KIND one "
-                              "of cifar10, cifar100, csv, idx, images, npz, tsv)");
+                              "of cifar10, cifar100, csv, idx, images, npy, npz, tsv)");
   EXPECT_NE(msg("x.csv").find(": no kind (expected KIND:PATH"), std::string::npos);
   EXPECT_EQ(msg("csv:a.csv,lable=x"), "--data csv: unknown option 'lable' (valid: test, holdout, seed, raw, mean, std, label)");
   EXPECT_EQ(msg("csv:a.csv,size=3"), "--data csv: unknown option 'size' (valid: test, holdout, seed, raw, mean, std, label)");
@@ -176,6 +177,25 @@ TEST_F(DataSpecTest, CifarIdxAndNpzUseTheirOwnTestSplit) {
   EXPECT_EQ(n.train->size(), 1);
   EXPECT_EQ(n.test->example_shape(), (Shape{3}));
   EXPECT_NE(error_of("idx:" + path("none")).find("not found"), std::string::npos);
+}
+
+TEST_F(DataSpecTest, NpyExamplesAndLabels) {
+  std::vector<uint8_t> px(10 * 4 * 4);
+  for (size_t i = 0; i < px.size(); ++i) px[i] = static_cast<uint8_t>(i);
+  write_npy(path("x.npy"), Tensor::from_vector(px, {10, 4, 4}));
+  write_npy(path("y.npy"), Tensor::from_vector<int64_t>({0, 1, 2, 0, 1, 2, 0, 1, 2, 0}, {10}));
+  write_npy(path("xt.npy"), Tensor::from_vector(std::vector<uint8_t>(32, 9), {2, 4, 4}));
+  write_npy(path("yt.npy"), Tensor::from_vector<int64_t>({1, 1}, {2}));
+  const DataSplits d = load_data("npy:" + path("x.npy") + ",y=" + path("y.npy") + ",test=" + path("xt.npy") +
+                                 ",test_y=" + path("yt.npy"));
+  EXPECT_EQ(d.train->size(), 10);
+  EXPECT_EQ(d.test->size(), 2);
+  EXPECT_EQ(d.train->example_shape(), (Shape{1, 4, 4}));
+  EXPECT_EQ(d.test->num_classes(), 3);
+  EXPECT_EQ(load_data("npy:" + path("x.npy") + ",y=" + path("y.npy")).test->size(), 2);  // holdout 0.2
+  EXPECT_EQ(error_of("npy:" + path("x.npy")), "--data npy: y=FILE.npy (the labels) is required");
+  EXPECT_NE(error_of("npy:" + path("x.npy") + ",y=" + path("yt.npy")).find("x has 10 examples but y has 2 labels"),
+            std::string::npos);
 }
 
 }  // namespace

@@ -25,7 +25,7 @@ void add_train(CLI::App& root) {
   cmd->add_option("--data-dir", opt->data_dir, "Fashion-MNIST directory (default: Debian's dataset-fashion-mnist)");
   cmd->add_option("--data", opt->data,
                   "train/test data instead of --dataset: csv:FILE[,label=COL], tsv:FILE, images:DIR[,size=N,gray], "
-                  "cifar10:DIR, cifar100:DIR, idx:DIR, npz:FILE; options test=PATH, holdout=F, seed=N, raw "
+                  "cifar10:DIR, cifar100:DIR, idx:DIR, npz:FILE, npy:FILE,y=FILE; options test=PATH, holdout=F, seed=N, raw "
                   "(tern/data/README.md)");
   cmd->add_option("--loader-workers", opt->loader_workers, "threads preparing batches ahead of training (1 to 8)")
       ->capture_default_str();
