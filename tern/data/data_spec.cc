@@ -227,7 +227,8 @@ DataSplits load_data(const DataSpec& spec, uint64_t default_seed, bool progress)
     }
   } else if (spec.kind == "npy") {
     TERN_CHECK(c.has("y"), c.what, ": y=FILE.npy (the labels) is required");
-    TERN_CHECK(test_path.empty() == !c.has("test_y"), c.what, ": test= and test_y= come together (test examples and their labels)");
+    TERN_CHECK(test_path.empty() == !c.has("test_y"), c.what,
+               ": test= and test_y= come together (test examples and their labels)");
     train = arrays_dataset(read_npy(spec.path), read_npy(c.get("y")), spec.path + " with " + c.get("y"));
     if (!test_path.empty())
       test = arrays_dataset(read_npy(test_path), read_npy(c.get("test_y")), test_path + " with " + c.get("test_y"));

@@ -68,7 +68,9 @@ void DataLoader::start_epoch(int64_t epoch) {
       int64_t b;
       {
         std::unique_lock<std::mutex> lock(mu_);
-        cv_.wait(lock, [&] { return stop_ || error_ || next_to_make_ >= total || next_to_make_ < next_batch_ + opt_.prefetch; });
+        cv_.wait(lock, [&] {
+          return stop_ || error_ || next_to_make_ >= total || next_to_make_ < next_batch_ + opt_.prefetch;
+        });
         if (stop_ || error_ || next_to_make_ >= total) return;
         b = next_to_make_++;
       }
