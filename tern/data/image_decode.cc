@@ -4,6 +4,7 @@
 #include <cstddef>
 #include <cstdio>
 #include <csetjmp>
+#include <cstdlib>
 #include <cstring>
 #include <fstream>
 #include <sstream>
@@ -19,55 +20,111 @@ namespace {
 
 constexpr int64_t kMaxPixels = int64_t{1} << 26;
 
+// libpng's low-level API, not its simplified one: the simplified API treats
+// 16-bit samples as linear light and gamma-encodes them when reducing to 8
+// bits (a 16-bit gray of 0.5 would become 186, not 128), and converts
+// colour to gray and composites alpha in linear light too. Here samples
+// are only expanded (palette, gray below 8 bits, tRNS) and scaled to 8 bits,
+// as PIL and torchvision read PNGs; gray and alpha are done below.
+// Errors longjmp back to decode_png_raw, whose frame holds no C++ objects;
+// what it allocates lives in PngState, freed by the caller.
+struct PngState {
+  const unsigned char* data;
+  size_t size, pos;
+  char message[200];
+  unsigned char* pixels;  // height x rowbytes (malloc'ed)
+  png_bytep* rows;        // malloc'ed
+  int64_t width, height, channels;
+  bool too_large;
+};
+
+void png_fail(png_structp png, png_const_charp msg) {
+  auto* st = static_cast<PngState*>(png_get_error_ptr(png));
+  std::snprintf(st->message, sizeof st->message, "%s", msg);
+  png_longjmp(png, 1);
+}
+
+// Warnings (an ancillary chunk's bad CRC, a known-incorrect sRGB profile)
+// leave the pixels intact: ignored, as image libraries do.
+void png_warn(png_structp, png_const_charp) {}
+
+void png_read_memory(png_structp png, png_bytep out, size_t n) {
+  auto* st = static_cast<PngState*>(png_get_io_ptr(png));
+  if (n > st->size - st->pos) png_error(png, "truncated (the file ends inside a chunk)");
+  std::memcpy(out, st->data + st->pos, n);
+  st->pos += n;
+}
+
+bool decode_png_raw(PngState* st) {
+  png_structp png = png_create_read_struct(PNG_LIBPNG_VER_STRING, st, png_fail, png_warn);
+  if (!png) {
+    std::snprintf(st->message, sizeof st->message, "out of memory");
+    return false;
+  }
+  png_infop info = png_create_info_struct(png);
+  if (!info || setjmp(png_jmpbuf(png))) {
+    png_destroy_read_struct(&png, info ? &info : nullptr, nullptr);
+    return false;
+  }
+  png_set_read_fn(png, st, png_read_memory);
+  png_set_user_limits(png, 1u << 24, 1u << 24);
+  png_read_info(png, info);
+  st->width = png_get_image_width(png, info);
+  st->height = png_get_image_height(png, info);
+  if (st->width * st->height > kMaxPixels) {
+    st->too_large = true;
+    png_destroy_read_struct(&png, &info, nullptr);
+    return false;
+  }
+  png_set_expand(png);    // palette -> RGB, gray < 8 bits -> 8, tRNS -> alpha
+  png_set_scale_16(png);  // 16 -> 8 bits, rounded: v * 255 / 65535
+  png_set_interlace_handling(png);
+  png_read_update_info(png, info);
+  st->channels = png_get_channels(png, info);
+  const size_t rowbytes = png_get_rowbytes(png, info);
+  st->pixels = static_cast<unsigned char*>(std::malloc(rowbytes * st->height));
+  st->rows = static_cast<png_bytep*>(std::malloc(sizeof(png_bytep) * st->height));
+  if (!st->pixels || !st->rows) png_error(png, "out of memory");
+  for (int64_t y = 0; y < st->height; ++y) st->rows[y] = st->pixels + y * rowbytes;
+  png_read_image(png, st->rows);
+  png_read_end(png, nullptr);  // the chunks after the image, to IEND: a truncated file fails here
+  png_destroy_read_struct(&png, &info, nullptr);
+  return true;
+}
+
 // ITU-R BT.601 luma on the encoded values, as libjpeg's YCbCr -> gray and
 // PIL's convert("L") compute it, so a PNG and a JPEG of one picture (and
 // torchvision's loaders) agree. Rounded to nearest.
 inline uint8_t luma(int r, int g, int b) { return static_cast<uint8_t>((r * 299 + g * 587 + b * 114 + 500) / 1000); }
 
 Image decode_png(std::string_view bytes, const std::string& source, int channels) {
-  png_image img;
-  std::memset(&img, 0, sizeof img);
-  img.version = PNG_IMAGE_VERSION;
-  // The simplified API reports errors in img.message and never longjmps
-  // through our frames.
-  if (!png_image_begin_read_from_memory(&img, bytes.data(), bytes.size())) {
-    const std::string why = img.message;
-    png_image_free(&img);
-    throw IOError(str_cat(source, ": bad PNG: ", why));
-  }
-  if (static_cast<int64_t>(img.width) * img.height > kMaxPixels) {
-    png_image_free(&img);
-    throw IOError(str_cat(source, ": PNG of ", img.width, " x ", img.height, " pixels is larger than the ", kMaxPixels,
+  PngState st{};
+  st.data = reinterpret_cast<const unsigned char*>(bytes.data());
+  st.size = bytes.size();
+  const bool ok = decode_png_raw(&st);
+  struct Free {
+    PngState& s;
+    ~Free() { std::free(s.pixels), std::free(s.rows); }
+  } free_later{st};
+  if (st.too_large)
+    throw IOError(str_cat(source, ": PNG of ", st.width, " x ", st.height, " pixels is larger than the ", kMaxPixels,
                           " pixels accepted"));
-  }
-  // Read 8-bit gray+alpha or RGBA, the file's own colour model, so libpng
-  // does no colour or alpha processing of its own: its gray conversion and
-  // alpha compositing work in linear light (a red pixel becomes gray 127,
-  // not the 76 of the luma every image library uses). Both are done below
-  // on the encoded values instead.
-  const bool colour = (img.format & PNG_FORMAT_FLAG_COLOR) != 0;
-  img.format = colour ? PNG_FORMAT_RGBA : PNG_FORMAT_GA;
-  const int in_c = colour ? 4 : 2;
-  std::vector<uint8_t> raw(PNG_IMAGE_SIZE(img));
-  if (!png_image_finish_read(&img, nullptr, raw.data(), 0, nullptr)) {
-    const std::string why = img.message;
-    png_image_free(&img);
-    throw IOError(str_cat(source, ": bad PNG: ", why));
-  }
-  png_image_free(&img);
+  if (!ok) throw IOError(str_cat(source, ": bad PNG: ", st.message));
+  // 1 gray, 2 gray + alpha, 3 RGB, 4 RGBA, all 8-bit now.
+  const int in_c = static_cast<int>(st.channels);
+  const bool colour = in_c >= 3, alpha = in_c == 2 || in_c == 4;
   Image out;
-  out.width = img.width;
-  out.height = img.height;
+  out.width = st.width;
+  out.height = st.height;
   out.channels = channels;
   const int64_t n = out.width * out.height;
   out.pixels.resize(static_cast<size_t>(n * channels));
   // Alpha composites on black: v * a / 255, rounded.
-  auto over_black = [](int v, int a) { return (v * a + 127) / 255; };
+  auto over_black = [alpha](const uint8_t* p, int c, int a_at) { return alpha ? (p[c] * p[a_at] + 127) / 255 : p[c]; };
   for (int64_t i = 0; i < n; ++i) {
-    const uint8_t* p = raw.data() + i * in_c;
-    const int a = p[in_c - 1];
+    const uint8_t* p = st.pixels + i * in_c;
     if (colour) {
-      const int r = over_black(p[0], a), g = over_black(p[1], a), b = over_black(p[2], a);
+      const int r = over_black(p, 0, 3), g = over_black(p, 1, 3), b = over_black(p, 2, 3);
       if (channels == 1) {
         out.pixels[i] = luma(r, g, b);
       } else {
@@ -76,7 +133,7 @@ Image decode_png(std::string_view bytes, const std::string& source, int channels
         out.pixels[3 * i + 2] = static_cast<uint8_t>(b);
       }
     } else {
-      const uint8_t v = static_cast<uint8_t>(over_black(p[0], a));
+      const uint8_t v = static_cast<uint8_t>(over_black(p, 0, 1));
       for (int c = 0; c < channels; ++c) out.pixels[i * channels + c] = v;
     }
   }

@@ -15,9 +15,10 @@ struct Image {
 };
 
 // Decodes a PNG or JPEG (told apart by their signatures) to 8-bit gray
-// (channels = 1) or RGB (3): palettes and 16-bit samples are expanded or
-// reduced, alpha is composited on black, colour becomes gray by the
-// BT.601 luma of the encoded values (as libjpeg and PIL compute it).
+// (channels = 1) or RGB (3): palettes and low bit depths are expanded,
+// 16-bit samples scaled to 8 bits, alpha composited on black, colour made
+// gray by the BT.601 luma of the encoded values (as libjpeg and PIL
+// compute it); no gamma or colour-profile conversion (gAMA, iCCP ignored).
 // Damaged, truncated or unsupported input (including a JPEG decoder
 // warning such as premature end of data) throws one-line
 // tern::IOError naming `source`. Images over 2^26 pixels are refused before

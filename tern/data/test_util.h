@@ -12,6 +12,7 @@
 
 #include <jpeglib.h>
 #include <png.h>
+#include <zlib.h>
 
 namespace tern::data::testing {
 
@@ -31,6 +32,32 @@ inline std::string png_bytes(int width, int height, int channels, const std::vec
   if (!png_image_write_to_memory(&img, out.data(), &size, 0, pixels.data(), 0, nullptr)) std::abort();
   out.resize(size);
   return out;
+}
+
+// A PNG assembled chunk by chunk, for the sample formats the simplified
+// writer does not make: `raw` is the filtered image data (each row a 0
+// filter byte, then the packed samples, big-endian for 16 bits), `plte`
+// RGB triples for colour type 3.
+inline std::string png_raw(uint32_t width, uint32_t height, int bit_depth, int colour_type, const std::string& raw,
+                           const std::string& plte = "") {
+  auto be32 = [](uint32_t v) {
+    return std::string{static_cast<char>(v >> 24), static_cast<char>(v >> 16), static_cast<char>(v >> 8),
+                       static_cast<char>(v)};
+  };
+  auto chunk = [&](const std::string& kind, const std::string& data) {
+    const std::string body = kind + data;
+    const uLong crc = crc32(0, reinterpret_cast<const Bytef*>(body.data()), static_cast<uInt>(body.size()));
+    return be32(static_cast<uint32_t>(data.size())) + body + be32(static_cast<uint32_t>(crc));
+  };
+  std::string ihdr = be32(width) + be32(height);
+  ihdr += {static_cast<char>(bit_depth), static_cast<char>(colour_type), 0, 0, 0};
+  uLongf n = compressBound(raw.size());
+  std::string z(n, '\0');
+  if (compress(reinterpret_cast<Bytef*>(z.data()), &n, reinterpret_cast<const Bytef*>(raw.data()), raw.size()) != Z_OK)
+    std::abort();
+  z.resize(n);
+  return std::string("\x89PNG\r\n\x1a\n", 8) + chunk("IHDR", ihdr) + (plte.empty() ? "" : chunk("PLTE", plte)) +
+         chunk("IDAT", z) + chunk("IEND", "");
 }
 
 // Baseline JPEG at `quality`; channels 1 (gray) or 3 (RGB).
