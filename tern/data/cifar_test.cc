@@ -3,7 +3,10 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
+#include <string>
 #include <fstream>
+
+#include <unistd.h>
 
 #include "tern/base/error.h"
 
@@ -11,6 +14,13 @@ namespace tern::data {
 namespace {
 
 namespace fs = std::filesystem;
+
+// ctest runs each test in its own process, in parallel: one folder per test and process.
+std::string unique_name(const std::string& stem) {
+  return stem + "_" + ::testing::UnitTest::GetInstance()->current_test_info()->name() + "_" +
+         std::to_string(::getpid());
+}
+
 
 // `n` records: labels (one byte each of `label_bytes`, record i's byte b is
 // (i + b) % 10) then 3072 pixel bytes of value (i * 7 + k) % 256.
@@ -63,7 +73,7 @@ TEST(Cifar, TruncatedOrWrongRecordsNameTheRecord) {
 }
 
 TEST(Cifar, FoldersOfBatches) {
-  const fs::path dir = fs::path(::testing::TempDir()) / "tern_cifar_test";
+  const fs::path dir = fs::path(::testing::TempDir()) / unique_name("tern_cifar_test");
   fs::remove_all(dir);
   fs::create_directories(dir);
   try {

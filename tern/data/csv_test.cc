@@ -3,6 +3,9 @@
 #include <gtest/gtest.h>
 
 #include <fstream>
+#include <string>
+
+#include <unistd.h>
 
 #include "tern/base/error.h"
 
@@ -93,7 +96,7 @@ TEST(Csv, MalformedLinesNameFileAndLine) {
 }
 
 TEST(Csv, ReadCsvNamesThePath) {
-  const std::string path = ::testing::TempDir() + "/tern_csv_test.csv";
+  const std::string path = ::testing::TempDir() + "/tern_csv_test_" + std::to_string(::getpid()) + ".csv";
   std::ofstream(path) << "a,label\n1,0\nx,1\n";
   try {
     read_csv(path);

@@ -3,8 +3,11 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
+#include <string>
 #include <fstream>
 #include <set>
+
+#include <unistd.h>
 
 #include "tern/base/error.h"
 #include "tern/data/feature_dataset.h"
@@ -15,6 +18,13 @@ namespace tern::data {
 namespace {
 
 namespace fs = std::filesystem;
+
+// ctest runs each test in its own process, in parallel: one folder per test and process.
+std::string unique_name(const std::string& stem) {
+  return stem + "_" + ::testing::UnitTest::GetInstance()->current_test_info()->name() + "_" +
+         std::to_string(::getpid());
+}
+
 
 std::string error_of(const std::string& spec) {
   try {
@@ -28,7 +38,7 @@ std::string error_of(const std::string& spec) {
 class DataSpecTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    dir_ = fs::path(::testing::TempDir()) / "tern_data_spec_test";
+    dir_ = fs::path(::testing::TempDir()) / unique_name("tern_data_spec_test");
     fs::remove_all(dir_);
     fs::create_directories(dir_);
   }

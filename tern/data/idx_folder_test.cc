@@ -4,7 +4,10 @@
 #include <zlib.h>
 
 #include <filesystem>
+#include <string>
 #include <fstream>
+
+#include <unistd.h>
 
 #include "tern/base/error.h"
 
@@ -12,6 +15,13 @@ namespace tern::data {
 namespace {
 
 namespace fs = std::filesystem;
+
+// ctest runs each test in its own process, in parallel: one folder per test and process.
+std::string unique_name(const std::string& stem) {
+  return stem + "_" + ::testing::UnitTest::GetInstance()->current_test_info()->name() + "_" +
+         std::to_string(::getpid());
+}
+
 
 std::string idx_bytes(const std::vector<uint32_t>& shape, const std::vector<uint8_t>& data) {
   std::string s = {0, 0, 8, static_cast<char>(shape.size())};
@@ -31,7 +41,7 @@ void write_gz(const fs::path& p, const std::string& bytes) {
 class IdxFolder : public ::testing::Test {
  protected:
   void SetUp() override {
-    dir_ = fs::path(::testing::TempDir()) / "tern_idx_folder_test";
+    dir_ = fs::path(::testing::TempDir()) / unique_name("tern_idx_folder_test");
     fs::remove_all(dir_);
     fs::create_directories(dir_);
   }

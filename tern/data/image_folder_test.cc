@@ -3,7 +3,10 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
+#include <string>
 #include <fstream>
+
+#include <unistd.h>
 
 #include "tern/base/error.h"
 #include "tern/data/test_util.h"
@@ -12,13 +15,20 @@ namespace tern::data {
 namespace {
 
 namespace fs = std::filesystem;
+
+// ctest runs each test in its own process, in parallel: one folder per test and process.
+std::string unique_name(const std::string& stem) {
+  return stem + "_" + ::testing::UnitTest::GetInstance()->current_test_info()->name() + "_" +
+         std::to_string(::getpid());
+}
+
 using testing::jpeg_bytes;
 using testing::png_bytes;
 
 class ImageFolderTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    root_ = fs::path(::testing::TempDir()) / "tern_image_folder_test";
+    root_ = fs::path(::testing::TempDir()) / unique_name("tern_image_folder_test");
     fs::remove_all(root_);
   }
   void TearDown() override { fs::remove_all(root_); }

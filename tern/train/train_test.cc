@@ -6,6 +6,8 @@
 #include <fstream>
 #include <sstream>
 
+#include <unistd.h>
+
 #include "tern/train/trainer.h"
 
 namespace tern::train {
@@ -235,7 +237,7 @@ TEST(Train, DumpsRawGradientsForTheCodecs) {
 // --data: a CSV table of two separable classes; the MLP sizes its first
 // layer from the 3 feature columns, and the report has the loader's wait.
 TEST(Train, DataSpecTrainsFlatModelsOnFeatureVectors) {
-  const std::string path = ::testing::TempDir() + "/tern_train_data_spec.csv";
+  const std::string path = ::testing::TempDir() + "/tern_train_data_spec_" + std::to_string(::getpid()) + ".csv";
   {
     std::FILE* f = std::fopen(path.c_str(), "w");
     ASSERT_NE(f, nullptr);
