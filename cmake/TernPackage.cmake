@@ -55,7 +55,7 @@ target_link_libraries(tern_shared PRIVATE ${TERN_PACKAGE_LIBRARIES} ${TERN_PACKA
 # installed include/), and the third-party headers that public Tern headers
 # include. Only <nlohmann/json.hpp> is such a header (train/report.h,
 # distributed/run.h, distributed/strategy/strategy.h, dv/stats.h, ...);
-# fmt, MPI, protobuf, ONNX, OpenBLAS, oneDNN, zlib, libzip and yaml-cpp
+# fmt, MPI, protobuf, ONNX, OpenBLAS, oneDNN, zlib, libzip, libpng, libjpeg and yaml-cpp
 # stay inside libtern.so.
 target_compile_features(tern_shared INTERFACE cxx_std_20)
 target_include_directories(tern_shared INTERFACE

@@ -73,4 +73,71 @@ TEST(Augment, FlipIsAnInvolutionOnTheSameKey) {
   EXPECT_EQ(z.to_vector<float>(), x.to_vector<float>());
 }
 
+// Every batch's labels, in order, for one epoch.
+std::vector<std::vector<int64_t>> epoch_labels(DataLoader& loader, int64_t epoch) {
+  std::vector<std::vector<int64_t>> out;
+  loader.start_epoch(epoch);
+  while (auto b = loader.next()) out.push_back(b->labels.to_vector<int64_t>());
+  return out;
+}
+
+TEST(DataLoader, WorkersHandOutTheSameBatchesInOrder) {
+  auto ds = synthetic_images(257, {1, 3, 3}, 97, 2);  // 97 classes: label sequences tell orders apart
+  LoaderOptions o;
+  o.batch_size = 8;
+  o.seed = 5;
+  o.prefetch = 0;
+  DataLoader sync(ds, o);
+  const auto want = epoch_labels(sync, 3);
+  ASSERT_EQ(want.size(), 33u);
+  EXPECT_GE(sync.wait_seconds(), 0.0);
+  for (int workers : {1, 3, 8}) {
+    o.prefetch = 4;
+    o.workers = workers;
+    DataLoader loader(ds, o);
+    EXPECT_EQ(epoch_labels(loader, 3), want) << workers << " workers";
+    EXPECT_EQ(epoch_labels(loader, 3), want) << workers << " workers, again";
+  }
+  o.workers = 0;
+  EXPECT_THROW(DataLoader(ds, o), ValueError);
+  o.workers = kMaxLoaderWorkers + 1;
+  EXPECT_THROW(DataLoader(ds, o), ValueError);
+}
+
+// A dataset whose examples from `bad` on cannot be read.
+class Failing : public Dataset {
+ public:
+  explicit Failing(int64_t bad) : bad_(bad) {}
+  int64_t size() const override { return 100; }
+  Batch get(const std::vector<int64_t>& idx) const override {
+    for (int64_t i : idx)
+      if (i >= bad_) throw IOError("example " + std::to_string(i) + " unreadable");
+    return {Tensor::empty({static_cast<int64_t>(idx.size()), 1}), Tensor::empty({static_cast<int64_t>(idx.size())}, DType::i64)};
+  }
+  Shape example_shape() const override { return {1}; }
+  int64_t num_classes() const override { return 2; }
+
+ private:
+  int64_t bad_;
+};
+
+TEST(DataLoader, AWorkersErrorReachesTheLoop) {
+  LoaderOptions o;
+  o.batch_size = 10;
+  o.shuffle = false;
+  o.workers = 3;
+  DataLoader loader(std::make_shared<Failing>(35), o);
+  loader.start_epoch(0);
+  int got = 0;
+  try {
+    while (loader.next()) ++got;
+    FAIL() << "expected the dataset's error";
+  } catch (const IOError& e) {
+    EXPECT_NE(std::string(e.what()).find("unreadable"), std::string::npos);
+  }
+  EXPECT_LE(got, 3);  // batches 0-2 are readable; batch 3 holds example 35
+  loader.start_epoch(1);  // a new epoch starts cleanly after the error
+  EXPECT_THROW(while (loader.next()) {}, IOError);
+}
+
 }  // namespace tern::data

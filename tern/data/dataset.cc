@@ -1,6 +1,7 @@
 #include "tern/data/dataset.h"
 
 #include <algorithm>
+#include <cmath>
 #include <filesystem>
 
 #include "tern/base/philox.h"
@@ -34,6 +35,39 @@ Batch ImageDataset::get(const std::vector<int64_t>& indices) const {
     yp[i] = labels_[idx];
   }
   return {x, y};
+}
+
+void ImageDataset::set_num_classes(int64_t classes) {
+  for (int64_t l : labels_) TERN_CHECK(l < classes, "ImageDataset: label ", l, " outside [0, ", classes, ")");
+  classes_ = classes;
+}
+
+std::pair<float, float> ImageDataset::pixel_mean_std() const {
+  uint64_t hist[256] = {};  // exact sums for any size
+  for (uint8_t p : pixels_) ++hist[p];
+  double n = 0, sum = 0, sq = 0;
+  for (int v = 0; v < 256; ++v) {
+    const double x = v / 255.0, c = static_cast<double>(hist[v]);
+    n += c, sum += c * x, sq += c * x * x;
+  }
+  if (n == 0) return {0.f, 1.f};
+  const double mean = sum / n, var = std::max(sq / n - mean * mean, 0.0);
+  const double sd = std::sqrt(var);
+  return {static_cast<float>(mean), static_cast<float>(sd > 1e-6 ? sd : 1.0)};
+}
+
+std::shared_ptr<ImageDataset> ImageDataset::take(const std::vector<int64_t>& indices) const {
+  std::vector<uint8_t> px;
+  std::vector<int64_t> l;
+  px.reserve(indices.size() * example_bytes_);
+  for (int64_t i : indices) {
+    TERN_CHECK_INDEX(i >= 0 && i < size(), "dataset index ", i, " out of range [0, ", size(), ")");
+    px.insert(px.end(), pixels_.begin() + i * example_bytes_, pixels_.begin() + (i + 1) * example_bytes_);
+    l.push_back(labels_[i]);
+  }
+  auto out = std::make_shared<ImageDataset>(std::move(px), std::move(l), shape_, classes_);
+  out->set_normalization(mean_, std_);
+  return out;
 }
 
 std::shared_ptr<ImageDataset> fashion_mnist(const std::string& dir, bool train) {

@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "tern/core/tensor.h"
@@ -36,8 +37,17 @@ class ImageDataset : public Dataset {
   Batch get(const std::vector<int64_t>& indices) const override;
   Shape example_shape() const override { return shape_; }
   int64_t num_classes() const override { return classes_; }
+  // Widens the class count (a test set whose labels stop short of the
+  // training set's largest); it cannot shrink below a label held.
+  void set_num_classes(int64_t classes);
   void set_normalization(float mean, float std) { mean_ = mean, std_ = std; }
   const std::vector<int64_t>& labels() const { return labels_; }
+  const std::vector<uint8_t>& pixels() const { return pixels_; }
+  // Mean and std of all pixels scaled to [0, 1]: the normalisation a
+  // training set gives itself and its test set.
+  std::pair<float, float> pixel_mean_std() const;
+  // A new dataset of the examples at `indices` (same classes, same normalisation).
+  std::shared_ptr<ImageDataset> take(const std::vector<int64_t>& indices) const;
 
  private:
   std::vector<uint8_t> pixels_;

@@ -4,6 +4,7 @@
 #include <cstring>
 
 #include "tern/base/philox.h"
+#include "tern/base/timer.h"
 
 namespace tern::data {
 
@@ -12,6 +13,8 @@ DataLoader::DataLoader(std::shared_ptr<const Dataset> dataset, LoaderOptions opt
   TERN_CHECK(opt_.batch_size > 0, "batch size must be positive, got ", opt_.batch_size);
   TERN_CHECK(opt_.world > 0 && opt_.rank >= 0 && opt_.rank < opt_.world, "DataLoader: rank ", opt_.rank,
              " outside world of ", opt_.world);
+  TERN_CHECK(opt_.workers >= 1 && opt_.workers <= kMaxLoaderWorkers, "DataLoader: workers must be in [1, ",
+             kMaxLoaderWorkers, "], given ", opt_.workers);
   TERN_CHECK(dataset_->size() >= opt_.world, "DataLoader: dataset of ", dataset_->size(), " examples cannot be split over ",
              opt_.world, " ranks");
 }
@@ -24,7 +27,8 @@ void DataLoader::stop_worker() {
     stop_ = true;
   }
   cv_.notify_all();
-  if (worker_.joinable()) worker_.join();
+  for (std::thread& t : workers_) t.join();
+  workers_.clear();
   stop_ = false;
   ready_.clear();
 }
@@ -41,7 +45,8 @@ void DataLoader::start_epoch(int64_t epoch) {
   started_ = true;
   epoch_ = epoch;
   next_batch_ = 0;
-  produced_ = 0;
+  next_to_make_ = 0;
+  wait_seconds_ = 0;
   error_ = nullptr;
   const int64_t n = dataset_->size();
   std::vector<int64_t> all(n);
@@ -57,26 +62,35 @@ void DataLoader::start_epoch(int64_t epoch) {
   const int64_t per = examples_per_epoch();
   order_.assign(all.begin() + opt_.rank * per, all.begin() + (opt_.rank + 1) * per);
   if (opt_.prefetch <= 0) return;
-  worker_ = std::thread([this] {
-    const int64_t total = batches_per_epoch();
-    for (int64_t b = 0; b < total; ++b) {
+  const int64_t total = batches_per_epoch();
+  auto work = [this, total] {
+    for (;;) {
+      int64_t b;
+      {
+        std::unique_lock<std::mutex> lock(mu_);
+        cv_.wait(lock, [&] {
+          return stop_ || error_ || next_to_make_ >= total || next_to_make_ < next_batch_ + opt_.prefetch;
+        });
+        if (stop_ || error_ || next_to_make_ >= total) return;
+        b = next_to_make_++;
+      }
       Batch batch;
       try {
         batch = make_batch(b);
       } catch (...) {
         std::lock_guard<std::mutex> lock(mu_);
-        error_ = std::current_exception();
+        if (!error_) error_ = std::current_exception();
         cv_.notify_all();
         return;
       }
-      std::unique_lock<std::mutex> lock(mu_);
-      cv_.wait(lock, [&] { return stop_ || static_cast<int>(ready_.size()) < opt_.prefetch; });
+      std::lock_guard<std::mutex> lock(mu_);
       if (stop_) return;
-      ready_.push_back(std::move(batch));
-      ++produced_;
+      ready_.emplace(b, std::move(batch));
       cv_.notify_all();
     }
-  });
+  };
+  const int64_t threads = std::min<int64_t>({opt_.workers, opt_.prefetch, std::max<int64_t>(total, 1)});
+  for (int64_t t = 0; t < threads; ++t) workers_.emplace_back(work);
 }
 
 Batch DataLoader::make_batch(int64_t b) const {
@@ -93,13 +107,20 @@ Batch DataLoader::make_batch(int64_t b) const {
 std::optional<Batch> DataLoader::next() {
   TERN_CHECK(started_, "DataLoader::next: call start_epoch(epoch) first");
   if (next_batch_ >= batches_per_epoch()) return std::nullopt;
-  if (opt_.prefetch <= 0) return make_batch(next_batch_++);
+  Timer waited;
+  if (opt_.prefetch <= 0) {
+    Batch b = make_batch(next_batch_++);
+    wait_seconds_ += waited.seconds();
+    return b;
+  }
   std::unique_lock<std::mutex> lock(mu_);
-  cv_.wait(lock, [&] { return !ready_.empty() || error_; });
+  cv_.wait(lock, [&] { return ready_.count(next_batch_) || error_; });
   if (error_) std::rethrow_exception(error_);
-  Batch b = std::move(ready_.front());
-  ready_.pop_front();
+  auto it = ready_.find(next_batch_);
+  Batch b = std::move(it->second);
+  ready_.erase(it);
   ++next_batch_;
+  wait_seconds_ += waited.seconds();
   cv_.notify_all();
   return b;
 }

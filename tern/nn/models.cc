@@ -12,14 +12,14 @@ using std::make_shared;
 ModulePtr make_softmax(const ModelOptions& o) {
   auto m = make_shared<Sequential>();
   m->add("flatten", make_shared<Flatten>());
-  m->add("fc", make_shared<Linear>(o.in_channels * o.image_size * o.image_size, o.num_classes));
+  m->add("fc", make_shared<Linear>(o.flat_features(), o.num_classes));
   return m;
 }
 
 ModulePtr make_mlp(const ModelOptions& o) {
   auto m = make_shared<Sequential>();
   m->add("flatten", make_shared<Flatten>());
-  m->add("fc1", make_shared<Linear>(o.in_channels * o.image_size * o.image_size, 256));
+  m->add("fc1", make_shared<Linear>(o.flat_features(), 256));
   m->add("relu1", make_shared<ReLU>());
   m->add("fc2", make_shared<Linear>(256, 256));
   m->add("relu2", make_shared<ReLU>());
@@ -31,7 +31,7 @@ ModulePtr make_mlp(const ModelOptions& o) {
 ModulePtr make_lenet300(const ModelOptions& o) {
   auto m = make_shared<Sequential>();
   m->add("flatten", make_shared<Flatten>());
-  m->add("fc1", make_shared<Linear>(o.in_channels * o.image_size * o.image_size, 300));
+  m->add("fc1", make_shared<Linear>(o.flat_features(), 300));
   m->add("relu1", make_shared<ReLU>());
   m->add("fc2", make_shared<Linear>(300, 100));
   m->add("relu2", make_shared<ReLU>());
@@ -332,9 +332,9 @@ std::vector<ModelSpec> build_zoo() {
   const ModelOptions imagenet{3, 224, 1000, 0};
   auto resnet = [](int64_t d) { return [d](const ModelOptions& o) { return make_cifar_resnet(o, d); }; };
   return {
-      {"softmax", "softmax regression (flatten + one linear layer)", true, mnist, make_softmax},
-      {"mlp", "MLP 784-256-256-10 with ReLU", true, mnist, make_mlp},
-      {"lenet300", "LeNet-300-100: MLP 784-300-100-10 with ReLU", true, mnist, make_lenet300},
+      {"softmax", "softmax regression (flatten + one linear layer)", true, mnist, make_softmax, true},
+      {"mlp", "MLP 784-256-256-10 with ReLU", true, mnist, make_mlp, true},
+      {"lenet300", "LeNet-300-100: MLP 784-300-100-10 with ReLU", true, mnist, make_lenet300, true},
       {"lenet5", "LeNet-5: conv 6@5x5 pad 2, pool, conv 16@5x5, pool, FC 400-120-84-10", true, mnist, make_lenet5},
       {"resnet20", "CIFAR ResNet-20 (3x3 basic blocks, 16/32/64 ch, 1x1 projection shortcuts)", true, mnist, resnet(20)},
       {"resnet32", "CIFAR ResNet-32", true, mnist, resnet(32)},

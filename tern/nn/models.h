@@ -15,6 +15,11 @@ struct ModelOptions {
   int64_t image_size = 28;   // image models: input height = width
   int64_t num_classes = 10;
   int64_t vocab = 10000;     // lstm-lm
+  // Flat-input models (ModelSpec::flat_input): values per example, for
+  // examples that are not images (tabular features [F]). 0: in_channels *
+  // image_size^2.
+  int64_t in_features = 0;
+  int64_t flat_features() const { return in_features > 0 ? in_features : in_channels * image_size * image_size; }
 };
 
 struct ModelSpec {
@@ -23,6 +28,7 @@ struct ModelSpec {
   bool image_model = true;        // input [N, C, H, W] f32; else [N, T] i64 tokens
   ModelOptions defaults;          // the input the model is described with
   std::function<ModulePtr(const ModelOptions&)> make;
+  bool flat_input = false;  // flattens its input first: takes examples of any shape (ModelOptions::in_features)
 };
 
 const std::vector<ModelSpec>& model_zoo();

@@ -6,15 +6,18 @@ namespace tern::train {
 
 nlohmann::json result_json(const TrainOptions& opt, const TrainResult& r) {
   nlohmann::json j = {{"model", opt.model},
-                      {"dataset", opt.dataset},
+                      {"dataset", data_name(opt)},
                       {"epochs", opt.epochs},
                       {"test_accuracy", r.test_accuracy},
                       {"train_samples_per_second", r.samples_per_second},
                       {"steps", r.steps},
-                      {"peak_tensor_bytes", r.peak_tensor_bytes}};
+                      {"peak_tensor_bytes", r.peak_tensor_bytes},
+                      {"step_ms", r.step_ms},
+                      {"loader_wait_ms", r.loader_wait_ms},
+                      {"loader_workers", opt.loader_workers}};
   for (const EpochResult& e : r.epochs)
     j["history"].push_back({{"epoch", e.epoch}, {"train_loss", e.train_loss}, {"test_accuracy", e.test_accuracy},
-                            {"seconds", e.seconds}});
+                            {"seconds", e.seconds}, {"step_ms", e.step_ms}, {"loader_wait_ms", e.loader_wait_ms}});
   if (r.dropback) {
     const DropbackReport& d = *r.dropback;
     j["dropback"] = {{"k", d.k},
@@ -37,8 +40,10 @@ nlohmann::json result_json(const TrainOptions& opt, const TrainResult& r) {
 
 std::string result_line(const TrainOptions& opt, const TrainResult& r) {
   char buf[512];
-  std::snprintf(buf, sizeof buf, "%s on %s: test accuracy %.2f%% after %lld epochs, %.0f samples/s", opt.model.c_str(),
-                opt.dataset.c_str(), 100 * r.test_accuracy, static_cast<long long>(opt.epochs), r.samples_per_second);
+  std::snprintf(buf, sizeof buf,
+                "%s on %s: test accuracy %.2f%% after %lld epochs, %.0f samples/s, %.2f ms/step (loader wait %.3f ms)",
+                opt.model.c_str(), data_name(opt).c_str(), 100 * r.test_accuracy, static_cast<long long>(opt.epochs),
+                r.samples_per_second, r.step_ms, r.loader_wait_ms);
   std::string out = buf;
   if (r.init) {
     const io::WeightsReport& w = *r.init;

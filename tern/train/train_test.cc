@@ -6,6 +6,8 @@
 #include <fstream>
 #include <sstream>
 
+#include <unistd.h>
+
 #include "tern/train/trainer.h"
 
 namespace tern::train {
@@ -230,6 +232,50 @@ TEST(Train, DumpsRawGradientsForTheCodecs) {
   EXPECT_TRUE(std::filesystem::exists(dir + "/step0_fc3.bias.f32"));
   EXPECT_FALSE(std::filesystem::exists(dir + "/step2_fc3.bias.f32"));
   std::filesystem::remove_all(dir);
+}
+
+// --data: a CSV table of two separable classes; the MLP sizes its first
+// layer from the 3 feature columns, and the report has the loader's wait.
+TEST(Train, DataSpecTrainsFlatModelsOnFeatureVectors) {
+  const std::string path = ::testing::TempDir() + "/tern_train_data_spec_" + std::to_string(::getpid()) + ".csv";
+  {
+    std::FILE* f = std::fopen(path.c_str(), "w");
+    ASSERT_NE(f, nullptr);
+    std::fprintf(f, "a,b,c,label\n");
+    for (int i = 0; i < 300; ++i) {
+      const int y = i % 2;
+      std::fprintf(f, "%d,%f,%f,%d\n", i % 7, y ? 2.0 + (i % 5) * 0.1 : -2.0 - (i % 3) * 0.1, (i % 11) * 0.3, y);
+    }
+    std::fclose(f);
+  }
+  TrainOptions o = small_run();
+  o.model = "mlp";
+  o.data = "csv:" + path;
+  o.epochs = 1;
+  o.loader_workers = 2;
+  const TrainResult r = train(o);
+  EXPECT_GT(r.test_accuracy, 0.95);
+  EXPECT_EQ(r.steps, 8);  // 240 training rows (holdout 0.2) in batches of 32
+  EXPECT_GT(r.epochs[0].step_ms, 0);
+  EXPECT_GE(r.epochs[0].loader_wait_ms, 0);
+  EXPECT_LT(r.epochs[0].loader_wait_ms, r.epochs[0].step_ms);
+  const nn::ModulePtr m = make_model(o, *load_dataset(o, true));
+  EXPECT_EQ(m->named_parameters()[0].second.shape(), (Shape{256, 3}));
+  o.model = "lenet5";
+  try {
+    train(o);
+    FAIL() << "lenet5 on feature vectors";
+  } catch (const ValueError& e) {
+    EXPECT_NE(std::string(e.what()).find("needs square images [C, H, H], the dataset gives examples of shape [3]"),
+              std::string::npos)
+        << e.what();
+  }
+  o.data = "csv:" + path + ",lable=x";
+  EXPECT_THROW(check_train_options(o), ValueError);
+  o.data = "csv:" + path;
+  o.loader_workers = 9;
+  EXPECT_THROW(check_train_options(o), ValueError);
+  std::remove(path.c_str());
 }
 
 TEST(Bench, TrainStepsReportThroughputAndMemory) {

@@ -14,6 +14,7 @@
 #include "tern/base/parse.h"
 #include "tern/base/timer.h"
 #include "tern/core/allocator.h"
+#include "tern/data/data_spec.h"
 #include "tern/data/idx.h"
 #include "tern/data/loader.h"
 #include "tern/io/checkpoint.h"
@@ -37,8 +38,13 @@ std::vector<optim::ParamRef> param_refs(const nn::Module& m) {
 nn::ModelOptions model_options(const nn::ModelSpec& spec, const data::Dataset& ds) {
   nn::ModelOptions o = spec.defaults;
   const Shape s = ds.example_shape();
-  if (spec.image_model) {
-    TERN_CHECK(s.size() == 3 && s[1] == s[2], "model ", spec.name, " needs square images, dataset gives ", shape_str(s));
+  const bool image = s.size() == 3 && s[1] == s[2];
+  if (spec.flat_input) {
+    o.in_features = numel_of(s);  // any shape: the model flattens it
+    if (image) o.in_channels = s[0], o.image_size = s[1];
+  } else if (spec.image_model) {
+    TERN_CHECK(image, "model ", spec.name, " needs square images [C, H, H], the dataset gives examples of shape ",
+               shape_str(s), " (for feature vectors use softmax, mlp or lenet300)");
     o.in_channels = s[0];
     o.image_size = s[1];
   }
@@ -117,14 +123,28 @@ int64_t dense_checkpoint_bytes(const nn::Module& model) {
 
 }  // namespace
 
+TrainTestSets load_datasets(const TrainOptions& opt) {
+  if (!opt.data.empty()) {
+    data::DataSplits d = data::load_data(opt.data, opt.seed, opt.progress);
+    return {d.train, d.test};
+  }
+  return {load_dataset(opt, true), load_dataset(opt, false)};
+}
+
 std::shared_ptr<data::Dataset> load_dataset(const TrainOptions& opt, bool train) {
+  if (!opt.data.empty()) {
+    TrainTestSets d = load_datasets(opt);
+    return train ? d.train : d.test;
+  }
   if (opt.dataset == "fashion-mnist")
     return data::fashion_mnist(opt.data_dir.empty() ? data::kFashionMnistDir : opt.data_dir, train);
   if (opt.dataset == "synthetic")
     return data::synthetic_images(train ? opt.synthetic_size : std::max<int64_t>(opt.synthetic_size / 6, 100), {1, 28, 28},
                                   10, opt.seed, train ? 0 : 1);
-  TERN_FAIL("unknown dataset '", opt.dataset, "' (fashion-mnist, synthetic)");
+  TERN_FAIL("unknown dataset '", opt.dataset, "' (fashion-mnist, synthetic; or --data KIND:PATH)");
 }
+
+std::string data_name(const TrainOptions& opt) { return opt.data.empty() ? opt.dataset : opt.data; }
 
 int64_t count_correct(nn::Module& model, const data::Dataset& dataset, int64_t begin, int64_t end,
                       int64_t batch_size, std::vector<int64_t>* predictions) {
@@ -219,6 +239,8 @@ void check_train_options(const TrainOptions& opt) {
   check_int(opt.dump_every, "--dump-every", {.min = 0});
   check_int(opt.synthetic_size, "--synthetic-size", {1, int64_t{1} << 31});
   check_int(opt.threads, "--threads", {0, max_threads()});
+  check_int(opt.loader_workers, "--loader-workers", {1, data::kMaxLoaderWorkers});
+  if (!opt.data.empty()) (void)data::parse_data_spec(opt.data);  // a mistyped spec fails before anything loads
   TERN_CHECK(!(opt.dropback_k && opt.dropback_ratio), "--dropback-k and --dropback-ratio exclude each other; give one");
   if (opt.dropback_k) check_int(*opt.dropback_k, "--dropback-k", {.min = 1});
   if (opt.dropback_ratio) check_real(*opt.dropback_ratio, "--dropback-ratio (N / k)", {.min = 1, .max = 1e12});
@@ -258,8 +280,7 @@ TrainResult train(const TrainOptions& opt, const std::function<void(const EpochR
   RunContext& ctx = context ? *context : alone;
   if (opt.threads != 0) set_num_threads(opt.threads);  // negative: an error there
   manual_seed(opt.seed);
-  auto train_set = load_dataset(opt, true);
-  auto test_set = load_dataset(opt, false);
+  auto [train_set, test_set] = load_datasets(opt);
   nn::ModulePtr model = make_model(opt, *train_set);
   std::optional<io::WeightsReport> init;
   if (!opt.init_from.empty())
@@ -296,10 +317,11 @@ TrainResult train(const TrainOptions& opt, const std::function<void(const EpochR
   lo.world = ctx.world();
   lo.crop_padding = opt.augment ? 2 : 0;
   lo.random_flip = opt.augment;
+  lo.workers = opt.loader_workers;
   data::DataLoader loader(train_set, lo);
 
-  double train_seconds = 0;
-  int64_t train_samples = 0;
+  double train_seconds = 0, wait_seconds = 0;
+  int64_t train_samples = 0, run_steps = 0;
   std::string loss_log = "step,epoch,loss\n";
   CpuAllocator::get().reset_peak();
   for (int64_t epoch = start_epoch; epoch < opt.epochs; ++epoch) {
@@ -341,6 +363,7 @@ TrainResult train(const TrainOptions& opt, const std::function<void(const EpochR
                                       static_cast<int64_t>(seen / std::max(timer.seconds(), 1e-9)), " samples/s"));
     }
     const double secs = timer.seconds();
+    const double wait = loader.wait_seconds();  // this epoch's time blocked in next()
     if (dropback && opt.dropback_freeze && epoch + 1 == *opt.dropback_freeze) dropback->freeze();
     ctx.end_epoch(*model);
     // Each process scores its share of the test set; the context adds them up.
@@ -351,6 +374,8 @@ TrainResult train(const TrainOptions& opt, const std::function<void(const EpochR
                         static_cast<double>(test_end - test_begin)};
     ctx.sum(totals);
     train_seconds += secs;
+    wait_seconds += wait;
+    run_steps += batch_index;
     train_samples += static_cast<int64_t>(totals[1]);
     EpochResult er;
     er.epoch = epoch + 1;
@@ -358,6 +383,8 @@ TrainResult train(const TrainOptions& opt, const std::function<void(const EpochR
     er.samples_per_second = totals[1] / std::max(secs, 1e-9);
     er.seconds = secs;
     er.test_accuracy = totals[3] > 0 ? totals[2] / totals[3] : 0.0;
+    er.step_ms = batch_index ? secs / batch_index * 1e3 : 0.0;
+    er.loader_wait_ms = batch_index ? wait / batch_index * 1e3 : 0.0;
     bar.finish(str_cat("loss ", std::round(er.train_loss * 1e4) / 1e4, "  test acc ",
                        std::round(er.test_accuracy * 1e4) / 100, "%"));
     result.epochs.push_back(er);
@@ -395,6 +422,8 @@ TrainResult train(const TrainOptions& opt, const std::function<void(const EpochR
     d.dense_checkpoint_bytes = dense_checkpoint_bytes(*model);
   }
   result.samples_per_second = train_samples / std::max(train_seconds, 1e-9);
+  result.step_ms = run_steps ? train_seconds / run_steps * 1e3 : 0.0;
+  result.loader_wait_ms = run_steps ? wait_seconds / run_steps * 1e3 : 0.0;
   result.peak_tensor_bytes = CpuAllocator::get().stats().peak_bytes;
   return result;
 }
@@ -402,6 +431,8 @@ TrainResult train(const TrainOptions& opt, const std::function<void(const EpochR
 EvalResult evaluate_checkpoint(const TrainOptions& opt, const std::string& checkpoint,
                                const std::string& predictions_out, const std::string& probabilities_out) {
   if (opt.threads != 0) set_num_threads(opt.threads);  // negative: an error there
+  // The test set sized and normalised as in training (a --data spec's test
+  // set is normalised by its training set, so both are read).
   auto test = load_dataset(opt, false);
   nn::ModulePtr model = make_model(opt, *test);
   io::load_weights(checkpoint, *model, {.expect_model = opt.model});

@@ -21,6 +21,10 @@ struct TrainOptions {
   std::string model = "lenet5";
   std::string dataset = "fashion-mnist";  // or "synthetic"
   std::string data_dir;                   // default: Debian's package directory
+  // --data SPEC (tern/data/data_spec.h: csv:FILE, images:DIR, cifar10:DIR,
+  // idx:DIR, npz:FILE, ...): the train and test sets, instead of `dataset`.
+  std::string data;
+  int loader_workers = 1;                 // threads preparing batches ahead (1 to 8)
   int64_t epochs = 1;
   int64_t batch_size = 64;
   std::string optimizer = "sgd";
@@ -62,6 +66,10 @@ struct EpochResult {
   double test_accuracy = 0;
   double samples_per_second = 0;
   double seconds = 0;
+  // Per training step: its wall time, and the part of it the loop waited
+  // for the loader's next batch (0 when the loader keeps up).
+  double step_ms = 0;
+  double loader_wait_ms = 0;
 };
 
 struct DropbackReport {
@@ -82,6 +90,7 @@ struct TrainResult {
   double samples_per_second = 0;  // training throughput over all epochs
   int64_t steps = 0;
   int64_t peak_tensor_bytes = 0;
+  double step_ms = 0, loader_wait_ms = 0;  // per step over the epochs run (EpochResult)
 };
 
 // How this process takes part in a run. The default is a process training
@@ -127,8 +136,15 @@ class RunContext {
 // an epoch. train() calls it; front ends may call it earlier.
 void check_train_options(const TrainOptions& opt);
 
-// The train and test sets named by the options (synthetic: generated).
+// The train and test sets named by the options (synthetic: generated;
+// --data: read as its spec says, test set normalised like the training set).
 std::shared_ptr<data::Dataset> load_dataset(const TrainOptions& opt, bool train);
+struct TrainTestSets {
+  std::shared_ptr<data::Dataset> train, test;
+};
+TrainTestSets load_datasets(const TrainOptions& opt);
+// What the options train on: the --data spec, or the dataset's name.
+std::string data_name(const TrainOptions& opt);
 
 // Trains `opt.model`; calls on_epoch after each epoch (after its evaluation).
 // `context` (default: alone) makes it one process of a distributed run.

@@ -23,6 +23,12 @@ void add_train(CLI::App& root) {
   cmd->add_option("--model", opt->model, "model name (see tern models)")->capture_default_str();
   cmd->add_option("--dataset", opt->dataset, "fashion-mnist or synthetic")->capture_default_str();
   cmd->add_option("--data-dir", opt->data_dir, "Fashion-MNIST directory (default: Debian's dataset-fashion-mnist)");
+  cmd->add_option("--data", opt->data,
+                  "train/test data instead of --dataset: csv:FILE[,label=COL], tsv:FILE, images:DIR[,size=N,gray], "
+                  "cifar10:DIR, cifar100:DIR, idx:DIR, npz:FILE, npy:FILE,y=FILE; options test=PATH, holdout=F, seed=N, raw "
+                  "(tern/data/README.md)");
+  cmd->add_option("--loader-workers", opt->loader_workers, "threads preparing batches ahead of training (1 to 8)")
+      ->capture_default_str();
   cmd->add_option("--epochs", opt->epochs, "training epochs")->capture_default_str();
   cmd->add_option("--batch-size", opt->batch_size, "examples per step")->capture_default_str();
   cmd->add_option("--optimizer", opt->optimizer, "sgd, adam, adamw, adagrad, rmsprop, yellowfin")->capture_default_str();
@@ -100,6 +106,8 @@ void add_eval(CLI::App& root) {
   cmd->add_option("--synthetic-size", opt->synthetic_size,
                   "with --dataset synthetic: the training size given to tern train (the test split is a sixth of it)")
       ->capture_default_str();
+  cmd->add_option("--data", opt->data, "the --data spec the model was trained with (scored on its test set)");
+  cmd->add_option("--seed", opt->seed, "the --seed of training (a holdout split depends on it)")->capture_default_str();
   cmd->add_option("--predictions-out", *predictions, "write one predicted class per line, in test-set order");
   cmd->add_option("--probabilities-out", *probabilities,
                   "write a CSV: per example the predicted class and every class's softmax probability");
@@ -110,7 +118,7 @@ void add_eval(CLI::App& root) {
     if (*json) {
       nlohmann::json j = train::classification_json(r.classification);
       j["model"] = opt->model;
-      j["dataset"] = opt->dataset;
+      j["dataset"] = train::data_name(*opt);
       std::printf("%s\n", j.dump().c_str());
       return;
     }

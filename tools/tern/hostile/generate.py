@@ -10,6 +10,7 @@ import os
 import random
 import struct
 import sys
+import zlib
 
 W = sys.argv[1]
 rng = random.Random(int(sys.argv[2]) if len(sys.argv) > 2 else 1)
@@ -126,5 +127,49 @@ for i in range(60):
     lines.insert(rng.randrange(len(lines) + 1), bad)
     path = write(f"ci{i}.yml", ("\n".join(lines) + "\n").encode())
     cases.append(f"ci samples --config {path}")
+
+# --- `tern train --data`: CSV tables, PNG image folders, CIFAR batches ---------
+# Seeds made here (stdlib only): each mutation below can never be valid.
+def png(width, height, pixels):
+    def chunk(kind, data):
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
+    raw = b"".join(b"\x00" + bytes(pixels[y * width:(y + 1) * width]) for y in range(height))
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0)) +
+            chunk(b"IDAT", zlib.compress(raw)) + chunk(b"IEND", b""))
+
+
+train = "train --model mlp --epochs 1 --threads 1 --data"
+rows = ["f1,f2,species"] + [f"{rng.random():.3f},{rng.random():.3f},{'ab'[i % 2]}" for i in range(40)]
+csv_junk = ["x", "1e999", "nan", "-inf", "\x1b[31m1", "0x1f", "1,2", '"3', "", "1 2"]
+for i in range(30):  # a feature field that is not a finite number, or a row with too many / few fields
+    lines = list(rows)
+    j = rng.randrange(1, len(lines))
+    f = lines[j].split(",")
+    f[rng.randrange(2)] = csv_junk[i % len(csv_junk)]
+    lines[j] = ",".join(f)
+    text = "\n".join(lines) + "\n"
+    cases.append(f"{train} csv:{write(f'data{i}.csv', text.encode())},label=species")
+good_png = png(8, 8, [rng.randrange(256) for _ in range(64)])
+for i in range(20):  # an image folder with one PNG cut before its end chunk
+    d = os.path.join(out_dir, f"images{i}")
+    for cls in ("a", "b"):
+        os.makedirs(os.path.join(d, cls), exist_ok=True)
+    with open(os.path.join(d, "a", "0.png"), "wb") as f:
+        f.write(good_png)
+    with open(os.path.join(d, "b", "0.png"), "wb") as f:
+        f.write(good_png[:rng.randrange(0, len(good_png) - 12)])
+    cases.append(f"{train} images:{d},size=8,gray,holdout=0.5")
+record = bytes([3]) + bytes(rng.randrange(256) for _ in range(3072))
+for i in range(20):  # CIFAR-10 batches, one with a truncated record or a label above 9
+    d = os.path.join(out_dir, f"cifar{i}")
+    os.makedirs(d, exist_ok=True)
+    for b in ["data_batch_%d.bin" % k for k in range(1, 6)] + ["test_batch.bin"]:
+        with open(os.path.join(d, b), "wb") as f:
+            f.write(record * 2)
+    bad = record * 2
+    bad = bad[:rng.randrange(1, len(bad) - 1)] if i % 2 == 0 else bytes([10 + rng.randrange(246)]) + bad[1:]
+    with open(os.path.join(d, "data_batch_%d.bin" % (1 + i % 5)), "wb") as f:
+        f.write(bad)
+    cases.append(f"{train} cifar10:{d}")
 
 print("\n".join(cases))
