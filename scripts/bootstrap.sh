@@ -9,7 +9,7 @@ PACKAGES=(
   libopenmpi-dev openmpi-bin
   nlohmann-json3-dev libcli11-dev libfmt-dev
   libgtest-dev libgmock-dev libbenchmark-dev
-  libzip-dev libpng-dev libjpeg62-turbo-dev libyaml-cpp-dev libonnx-dev libprotobuf-dev protobuf-compiler python3-onnx python3-matplotlib
+  libzip-dev libpng-dev libjpeg62-turbo-dev libcairo2-dev libyaml-cpp-dev libonnx-dev libprotobuf-dev protobuf-compiler python3-onnx python3-matplotlib
   dataset-fashion-mnist
   iproute2 ccache strace
   clang libclang-rt-14-dev
