@@ -48,6 +48,7 @@ std::string classification_text(const Classification& c, const std::vector<std::
   auto name = [&](int64_t k) { return k < static_cast<int64_t>(names.size()) ? names[k] : std::to_string(k); };
   size_t width = 5;
   for (int64_t k = 0; k < c.classes; ++k) width = std::max(width, name(k).size());
+  width = std::min<size_t>(width, 40);  // a longer class name overflows its column, not the buffer
   char buf[256];
   std::string out;
   std::snprintf(buf, sizeof buf, "%-*s  precision  recall     f1  support\n", static_cast<int>(width), "class");
@@ -62,22 +63,16 @@ std::string classification_text(const Classification& c, const std::vector<std::
                 static_cast<long long>(c.examples));
   out += buf;
   out += "confusion matrix (rows: true class, columns: predicted)\n";
-  int cell = 4;
-  for (int64_t v : c.confusion) cell = std::max<int>(cell, static_cast<int>(std::to_string(v).size()) + 1);
-  std::snprintf(buf, sizeof buf, "%*s", static_cast<int>(width), "");
-  out += buf;
-  for (int64_t k = 0; k < c.classes; ++k) {
-    std::snprintf(buf, sizeof buf, "%*lld", cell, static_cast<long long>(k));
-    out += buf;
-  }
+  size_t cell = 4;
+  for (int64_t v : c.confusion) cell = std::max(cell, std::to_string(v).size() + 1);
+  auto right = [](const std::string& v, size_t w) { return std::string(w > v.size() ? w - v.size() : 0, ' ') + v; };
+  auto left = [](const std::string& v, size_t w) { return v + std::string(w > v.size() ? w - v.size() : 0, ' '); };
+  out += std::string(width, ' ');
+  for (int64_t k = 0; k < c.classes; ++k) out += right(std::to_string(k), cell);
   out += '\n';
   for (int64_t t = 0; t < c.classes; ++t) {
-    std::snprintf(buf, sizeof buf, "%-*s", static_cast<int>(width), name(t).c_str());
-    out += buf;
-    for (int64_t p = 0; p < c.classes; ++p) {
-      std::snprintf(buf, sizeof buf, "%*lld", cell, static_cast<long long>(c.count(t, p)));
-      out += buf;
-    }
+    out += left(name(t), width);
+    for (int64_t p = 0; p < c.classes; ++p) out += right(std::to_string(c.count(t, p)), cell);
     out += '\n';
   }
   return out;
