@@ -41,6 +41,12 @@ expect_error "takes no --codec-arg" train --dist allreduce --codec fp16 --codec-
 expect_error "needs --dist ps" train --dist allreduce --pull-codec 3lc --dataset synthetic
 expect_error "needs --pull-codec NAME" train --dist ps --pull-codec-arg s=1.0 --dataset synthetic
 expect_error "unknown codec" train --dist ps --pull-codec 3lcx --dataset synthetic
+expect_error "expected mpi or udp" train --dist ps --transport tcp --dataset synthetic
+expect_error "--udp-loss needs --transport udp" train --dist ps --udp-loss 0.1 --dataset synthetic
+expect_error "rate in \[0, 1)" train --dist ps --transport udp --udp-loss 1 --dataset synthetic
+expect_error "raw float32" train --dist ps --transport udp --codec 3lc --dataset synthetic
+expect_error "synchronous rounds" train --dist ps --transport udp --async --dataset synthetic
+expect_error "positive time" train --dist ps --transport udp --udp-deadline-ms 0 --dataset synthetic
 expect_error "needs --dist ps" train --dist allreduce --momentum-correction --dataset synthetic
 expect_error "sparsifying push codec" train --dist ps --momentum-correction --codec fp16 --dataset synthetic
 expect_error "momentum > 0" train --dist ps --momentum-correction --codec topk --momentum 0 --dataset synthetic

@@ -12,6 +12,7 @@ namespace tern::distributed::ps {
 
 inline constexpr int kHeaderTag = 7101;
 inline constexpr int kPayloadTag = 7102;
+inline constexpr int kUdpPortTag = 7103;  // a server tells each worker its UDP port (udp.h)
 
 struct TensorHeader {
   uint32_t tensor = 0;

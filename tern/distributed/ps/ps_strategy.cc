@@ -42,6 +42,9 @@ PsOptions read_options(const Args& a, const train::TrainOptions& opt) {
   if (!attack_args.empty())
     for (const std::string& kv : split(attack_args, ',')) ps.attack.args.add(kv);
   TERN_CHECK(attack_args.empty() || !ps.attack.attack.empty(), "--attack-arg needs --attack NAME");
+  ps.transport = a.get_string("transport", ps.transport);
+  ps.udp_loss = a.get_double("udp-loss", ps.udp_loss);
+  ps.udp_deadline_ms = a.get_double("udp-deadline-ms", ps.udp_deadline_ms);
   (void)aggregator_registry().at(ps.aggregator);
   if (!ps.attack.attack.empty()) (void)Attack(ps.attack.attack, ps.attack.args, 100, std::max(1, ps.attack.byzantine));
   // Unknown codecs or codec arguments: a clear error now, not on every rank.
@@ -77,6 +80,8 @@ class PsStrategy final : public strategy::Strategy {
     j["byzantine_f"] = byzantine_f(ps_);
     j["byzantine"] = ps_.attack.byzantine;
     if (!ps_.attack.attack.empty()) j["attack"] = ps_.attack.attack;
+    j["transport"] = ps_.transport;
+    if (ps_.transport == "udp") j["udp_loss"] = ps_.udp_loss;
   }
 
  private:
@@ -111,7 +116,13 @@ strategy::Registry::Entry ps_strategy() {
            {"attack", "what attackers push: nan, random, signflip, scale, alie, ipm, labelflip", "", false, false,
             "NAME"},
            {"attack-arg", "attack argument k=v (repeatable): sigma (random), scale, z (alie), eps (ipm)", "", false,
-            true, "K=V"}},
+            true, "K=V"},
+           {"transport", "how pushes travel: mpi, or udp (loopback datagrams, lost coordinates filled before the rule)",
+            "mpi", false, false, "NAME"},
+           {"udp-loss", "with --transport udp: share of datagrams dropped at the server (emulated, seeded)", "0", false,
+            false, "P"},
+           {"udp-deadline-ms", "with --transport udp: the most a server waits for a round's datagrams", "2000", false,
+            false, "MS"}},
           [](const Args& a, const train::TrainOptions& opt) -> std::unique_ptr<strategy::Strategy> {
             return std::make_unique<PsStrategy>(read_options(a, opt));
           }};

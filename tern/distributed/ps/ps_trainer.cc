@@ -32,6 +32,16 @@ void check_ps_options(const train::TrainOptions& opt, const PsOptions& ps) {
   TERN_CHECK(!ps.momentum_correction || (opt.optimizer == "sgd" && opt.momentum > 0 && !opt.nesterov),
              "momentum correction needs --optimizer sgd with --momentum > 0 (not Nesterov): the workers take over ",
              "that momentum");
+  TERN_CHECK(ps.transport == "mpi" || ps.transport == "udp", "--transport: expected mpi or udp, given '",
+             ps.transport, "'");
+  const bool udp = ps.transport == "udp";
+  TERN_CHECK(udp || ps.udp_loss == 0, "--udp-loss needs --transport udp");
+  TERN_CHECK(ps.udp_loss >= 0 && ps.udp_loss < 1, "--udp-loss: expected a rate in [0, 1), given ", ps.udp_loss);
+  TERN_CHECK(ps.udp_deadline_ms > 0, "--udp-deadline-ms: expected a positive time, given ", ps.udp_deadline_ms);
+  TERN_CHECK(!udp || !ps.async, "--transport udp needs synchronous rounds (drop --async)");
+  TERN_CHECK(!udp || (ps.codec == "none" && !ps.momentum_correction),
+             "--transport udp sends raw float32 gradients: drop --codec ", ps.codec,
+             ps.momentum_correction ? " and --momentum-correction" : "", " (a lost datagram would desynchronise a codec's state)");
   TERN_CHECK(!ps.momentum_correction || ps.codec == "topk" || ps.codec == "randomk" || ps.codec == "3lc",
              "momentum correction needs a sparsifying push codec (topk, randomk or 3lc), not ", ps.codec,
              ": it zeroes the velocity of every element a push sends");
@@ -72,6 +82,7 @@ PsRunResult train_parameter_server(const train::TrainOptions& opt, const PsOptio
     const auto scheduler = send_scheduler_registry().make(ps.send_scheduler, ps.send_scheduler_args);
     WorkerContext context(world, *group, layout, *push_codec, *pull_codec, *scheduler);
     if (ps.momentum_correction) context.set_momentum_correction(static_cast<float>(opt.momentum));
+    if (ps.transport == "udp") context.set_udp(true);
     if (ps.attack.byzantine > 0) {
       auto attack = std::make_shared<const Attack>(ps.attack.attack, ps.attack.args, layout.workers, ps.attack.byzantine);
       const bool attacker = group->rank() >= layout.workers - ps.attack.byzantine;
@@ -136,6 +147,10 @@ PsRunResult train_parameter_server(const train::TrainOptions& opt, const PsOptio
   c.aggregator = aggregator.get();
   c.async = ps.async;
   c.staleness = ps.staleness;
+  c.udp = ps.transport == "udp";
+  c.udp_loss = ps.udp_loss;
+  c.udp_deadline_seconds = ps.udp_deadline_ms / 1000;
+  c.udp_seed = opt.seed * 1000003 + static_cast<uint64_t>(c.server);
   Server(std::move(c)).run(world);
   return result;
 }

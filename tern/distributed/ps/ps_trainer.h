@@ -42,6 +42,12 @@ struct PsOptions {
   // ranks (the last ones) push forged gradients (attack.h).
   int byzantine_f = -1;
   AttackOptions attack;
+  // AggregaThor's lossy transport (udp.h): pushes as UDP datagrams on
+  // loopback, `udp_loss` of them dropped at the receiver (emulated), the
+  // servers waiting at most `udp_deadline_ms` per round; pulls stay on MPI.
+  std::string transport = "mpi";  // or "udp"
+  double udp_loss = 0;
+  double udp_deadline_ms = 2000;
   std::string send_scheduler = "backward-order";
   Args send_scheduler_args = Args("send scheduler argument ");
 };

@@ -1,6 +1,7 @@
 #include "tern/distributed/ps/server.h"
 
 #include <algorithm>
+#include <cstdio>
 #include <chrono>
 #include <cstring>
 #include <thread>
@@ -52,8 +53,22 @@ void Server::run(comm::Communicator& world) {
     load_codec_states(c_.resume_codec_state, c_.first_step / c_.steps_per_epoch, numel, pull_encoders_[0]->states(),
                       no_velocities);
   }
+  if (c_.udp) {
+    TERN_CHECK(!c_.async, "the UDP transport needs synchronous rounds");
+    udp_ = std::make_unique<udp::Receiver>(c_.layout->workers, owned_numel_, c_.udp_loss, c_.udp_seed,
+                                           c_.udp_deadline_seconds);
+    const uint32_t port = udp_->port();
+    for (int w = 0; w < c_.layout->workers; ++w)
+      world.send(std::as_bytes(std::span<const uint32_t>(&port, 1)), w, kUdpPortTag);
+  }
   if (c_.async) run_async(world);
   else run_sync(world);
+  if (udp_) std::fprintf(stderr, "server %d: %s\n", c_.server, udp_->stats().line().c_str());
+}
+
+void Server::receive_udp_round(uint64_t round) {
+  udp_->receive_round(round, grads_, present_);
+  udp::fill_missing(grads_, present_);
 }
 
 void Server::receive_push(comm::Communicator& world, int w, const TensorHeader* first) {
@@ -116,8 +131,9 @@ void Server::run_sync(comm::Communicator& world) {
     // Between epochs the workers evaluate and checkpoint while servers wait.
     const bool after_epoch = step > 0 && (c_.first_step + step) % c_.steps_per_epoch == 0;
     if (after_epoch) world.set_timeout(timeout * kEpochEndSlack);
+    if (udp_) receive_udp_round(static_cast<uint64_t>(step));
     for (int w = 0; w < workers; ++w) {
-      receive_push(world, w, nullptr);
+      if (!udp_) receive_push(world, w, nullptr);
       all[w] = &grads_[w];
     }
     if (after_epoch) world.set_timeout(timeout);

@@ -19,6 +19,7 @@
 #include "tern/distributed/compress/codec.h"
 #include "tern/distributed/ps/hooks.h"
 #include "tern/distributed/ps/layout.h"
+#include "tern/distributed/ps/udp.h"
 #include "tern/optim/optimizer.h"
 
 namespace tern::distributed::ps {
@@ -39,6 +40,12 @@ struct ServerConfig {
   Aggregator* aggregator = nullptr;
   bool async = false;
   int staleness = 0;
+  // Pushes over UDP (udp.h; synchronous mode): the loss rate emulated at the
+  // receiver, its seed, and the most a round waits for datagrams.
+  bool udp = false;
+  double udp_loss = 0;
+  uint64_t udp_seed = 0;
+  double udp_deadline_seconds = 2;
   // Synchronous mode: called after the round that completes each epoch
   // (1-based count of epochs done), e.g. to write the server's checkpoint.
   std::function<void(int64_t epochs_done)> on_epoch_end;
@@ -69,6 +76,8 @@ class Server {
   // change to every pending pull.
   void apply(const std::vector<std::vector<float>*>& grads_per_worker, int64_t global_step);
   void send_pull(comm::Communicator& world, int w, int encoder);
+  // UDP rounds: the workers' pushes from the socket, lost coordinates filled.
+  void receive_udp_round(uint64_t round);
 
   ServerConfig c_;
   std::vector<int> owned_;                        // tensor indices
@@ -78,6 +87,8 @@ class Server {
   std::vector<int64_t> offset_;                   // owned tensor -> start in a flat gradient
   int64_t owned_numel_ = 0;
   std::vector<std::vector<float>> grads_;         // worker -> owned tensors, flat
+  std::unique_ptr<udp::Receiver> udp_;            // with c_.udp
+  std::vector<std::vector<uint8_t>> present_;     // UDP: worker -> which values arrived
   std::vector<float> aggregated_;
   std::vector<std::vector<std::vector<float>>> pending_;  // encoder -> owned tensor -> update since its last pull
   std::vector<std::unique_ptr<class TensorEncoder>> pull_encoders_;  // sync: one; async: one per worker

@@ -35,6 +35,14 @@ void WorkerContext::start(nn::Module& model, optim::Optimizer& optimizer) {
     bound = std::max<uint64_t>(bound, pull_codec_.max_encoded_size(params_[t].numel(), shapes[t]));
   }
   streams_.assign(params_.size(), {});
+  udp_.clear();
+  if (use_udp_)
+    for (int s = 0; s < layout_.servers; ++s) {
+      uint32_t port = 0;
+      world_.recv(std::as_writable_bytes(std::span<uint32_t>(&port, 1)), layout_.server_rank(s), kUdpPortTag);
+      TERN_CHECK(port > 0 && port < 65536, "server ", s, " sent UDP port ", port);
+      udp_.push_back(std::make_unique<udp::Sender>(static_cast<uint16_t>(port)));
+    }
 }
 
 void WorkerContext::before_forward(Tensor& inputs, Tensor& labels) {
@@ -76,7 +84,12 @@ bool WorkerContext::after_backward(nn::Module& model, int64_t epoch) {
     }
     if (attacker_) attack_->forge(flat_, mean, sq_mean, attack_seed_ * 1000003 + static_cast<uint64_t>(step_));
   }
-  ++step_;
+  const uint64_t round = static_cast<uint64_t>(step_++);
+  if (use_udp_) {
+    push_udp(round, attack_ ? std::span<const float>(flat_) : std::span<const float>(), offset);
+    receive_pulls();
+    return false;
+  }
   std::vector<PushItem> items;
   for (size_t t = 0; t < params_.size(); ++t)
     items.push_back({static_cast<int>(t), params_[t].numel(), layout_.owner[t]});
@@ -102,6 +115,30 @@ bool WorkerContext::after_backward(nn::Module& model, int64_t epoch) {
     headers[t] = {static_cast<uint32_t>(t), 0, streams_[t].size()};
     post_tensor(world_, layout_.server_rank(items[i].server), headers[t], streams_[t], requests);
   }
+  receive_pulls();
+  wait_all(requests);
+  return false;  // the servers took the optimiser step
+}
+
+void WorkerContext::push_udp(uint64_t round, std::span<const float> forged, const std::vector<int64_t>& offset) {
+  // Each server's tensors, in its order, as one flat push (server.cc's layout).
+  for (int s = 0; s < layout_.servers; ++s) {
+    udp_push_.clear();
+    for (int t : layout_.tensors[s]) {
+      if (!forged.empty()) {
+        udp_push_.insert(udp_push_.end(), forged.begin() + offset[t], forged.begin() + offset[t] + params_[t].numel());
+        continue;
+      }
+      Tensor g = params_[t].grad();
+      if (!g.defined()) g = zeros(params_[t].shape());
+      g = contiguous(cast(g, DType::f32));
+      udp_push_.insert(udp_push_.end(), g.data<float>(), g.data<float>() + g.numel());
+    }
+    udp_[s]->send(static_cast<uint32_t>(world_.rank()), round, udp_push_);
+  }
+}
+
+void WorkerContext::receive_pulls() {
   const auto n_tensors = static_cast<uint32_t>(params_.size());
   for (int s = 0; s < layout_.servers; ++s)
     for (size_t j = 0; j < layout_.tensors[s].size(); ++j) {
@@ -113,8 +150,6 @@ bool WorkerContext::after_backward(nn::Module& model, int64_t epoch) {
       float* w = p.data<float>();
       for (int64_t i = 0; i < p.numel(); ++i) w[i] += delta_[i];
     }
-  wait_all(requests);
-  return false;  // the servers took the optimiser step
 }
 
 std::string WorkerContext::state_path(const std::string& checkpoint) const {

@@ -15,6 +15,7 @@
 #include "tern/distributed/ps/hooks.h"
 #include "tern/distributed/ps/layout.h"
 #include "tern/distributed/ps/momentum_correction.h"
+#include "tern/distributed/ps/udp.h"
 #include "tern/distributed/ps/tensor_codec_table.h"
 #include "tern/train/trainer.h"
 
@@ -45,12 +46,19 @@ class WorkerContext final : public train::RunContext {
   // Pushes through DGC's momentum correction (momentum_correction.h) with
   // momentum m; the servers must then step without momentum.
   void set_momentum_correction(float m) { momentum_correction_.emplace(m); }
+  // Pushes as UDP datagrams (udp.h, raw float32, no codec); pulls stay on MPI.
+  void set_udp(bool on) { use_udp_ = on; }
   // The pushes' codec state (and velocities) in checkpoint + ".worker<k>.codec".
   void save_state(const std::string& checkpoint, int64_t epochs_done) override;
   void restore_state(const std::string& checkpoint, int64_t epochs_done) override;
 
  private:
   std::string state_path(const std::string& checkpoint) const;
+  // UDP: sends this step's gradient (forged: the attack's flat vector, laid
+  // out by `offset`) to every server.
+  void push_udp(uint64_t round, std::span<const float> forged, const std::vector<int64_t>& offset);
+  // Every server's pull of this step, applied to the replica.
+  void receive_pulls();
 
   comm::Communicator& world_;
   comm::Communicator& workers_;
@@ -70,6 +78,9 @@ class WorkerContext final : public train::RunContext {
   uint64_t attack_seed_ = 0;
   int64_t step_ = 0;
   std::vector<float> flat_, moments_;
+  bool use_udp_ = false;
+  std::vector<std::unique_ptr<udp::Sender>> udp_;  // per server
+  std::vector<float> udp_push_;
 };
 
 }  // namespace tern::distributed::ps
