@@ -62,7 +62,8 @@ test-reference: bootstrap
 test-asan: bootstrap
 	cmake --preset asan
 	cmake --build build-asan -j $(JOBS)
-	cd build-asan && ctest -L '^unit$$' --output-on-failure -j $(JOBS) --timeout 1800
+	cd build-asan && LSAN_OPTIONS=suppressions=$(CURDIR)/scripts/lsan_mpi.supp:print_suppressions=0 \
+	  ctest -L '^unit$$' --output-on-failure -j $(JOBS) --timeout 1800
 	cd build-asan && ctest -L '^fuzz$$' --output-on-failure
 
 clean:
