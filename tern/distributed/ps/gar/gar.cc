@@ -271,15 +271,29 @@ void Mean::aggregate(Rows rows, std::span<float> out) {
 
 Median::Median(RuleShape s) : s_(s) { check_shape(s, "median", 1, 2, 1, "n >= 2f+1"); }
 
+// In a sorted column v[0], v[kCoordBlock], ... (-inf first, then finite
+// values, then +inf and NaN): where the finite values start and how many.
+inline std::pair<int, int> finite_range(const float* v, int64_t k, int n) {
+  int lo = 0, hi = n;
+  while (lo < n && !std::isfinite(v[lo * kCoordBlock + k])) ++lo;  // -inf
+  while (hi > lo && !std::isfinite(v[(hi - 1) * kCoordBlock + k])) --hi;  // +inf, NaN
+  return {lo, hi - lo};
+}
+
 void Median::aggregate(Rows rows, std::span<float> out) {
   check_rows(rows, out, s_.n, "median");
   const int n = s_.n;
   const std::vector<int> all = all_rows(n);
   sorted_blocks(rows, all, static_cast<int64_t>(out.size()), [&](const float* v, int64_t c0, int64_t len) {
-    const float* hi = v + (n / 2) * kCoordBlock;
-    const float* lo = v + ((n - 1) / 2) * kCoordBlock;
-    for (int64_t k = 0; k < len; ++k)
-      out[c0 + k] = n % 2 ? hi[k] : static_cast<float>((static_cast<double>(lo[k]) + hi[k]) / 2);
+    for (int64_t k = 0; k < len; ++k) {
+      const auto [lo, cnt] = finite_range(v, k, n);
+      if (cnt == 0) {
+        out[c0 + k] = 0;  // no worker sent a usable value: no step on this coordinate
+        continue;
+      }
+      const float a = v[(lo + (cnt - 1) / 2) * kCoordBlock + k], b = v[(lo + cnt / 2) * kCoordBlock + k];
+      out[c0 + k] = cnt % 2 ? b : static_cast<float>((static_cast<double>(a) + b) / 2);
+    }
   });
 }
 
@@ -290,11 +304,15 @@ void TrimmedMean::aggregate(Rows rows, std::span<float> out) {
   const int n = s_.n, f = s_.f;
   const std::vector<int> all = all_rows(n);
   sorted_blocks(rows, all, static_cast<int64_t>(out.size()), [&](const float* v, int64_t c0, int64_t len) {
-    double acc[kCoordBlock];
-    for (int64_t k = 0; k < len; ++k) acc[k] = v[f * kCoordBlock + k];
-    for (int i = f + 1; i < n - f; ++i)
-      for (int64_t k = 0; k < len; ++k) acc[k] += v[i * kCoordBlock + k];
-    for (int64_t k = 0; k < len; ++k) out[c0 + k] = static_cast<float>(acc[k] / (n - 2 * f));
+    for (int64_t k = 0; k < len; ++k) {
+      // Non-finite values are dropped and count against the f Byzantine
+      // workers: trim only what may remain of them from each end.
+      const auto [lo, cnt] = finite_range(v, k, n);
+      const int trim = std::max(0, std::min(f - (n - cnt), (cnt - 1) / 2));
+      double acc = 0;
+      for (int i = lo + trim; i < lo + cnt - trim; ++i) acc += v[i * kCoordBlock + k];
+      out[c0 + k] = cnt == 0 ? 0.0f : static_cast<float>(acc / (cnt - 2 * trim));
+    }
   });
 }
 

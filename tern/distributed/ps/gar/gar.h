@@ -102,7 +102,9 @@ class Mean final : public Rule {
   RuleShape s_;
 };
 
-// Coordinate-wise median (mean of the two middle values for even n); n >= 2f+1.
+// Coordinate-wise median over the finite values (NaN and +-inf are dropped;
+// mean of the two middle values for an even count; 0 where none is finite);
+// n >= 2f+1.
 class Median final : public Rule {
  public:
   explicit Median(RuleShape s);
@@ -113,7 +115,9 @@ class Median final : public Rule {
   RuleShape s_;
 };
 
-// Coordinate-wise: drop the f largest and f smallest values, average the rest; n >= 2f+1.
+// Coordinate-wise over the finite values: drop the f largest and f smallest
+// less one per non-finite value dropped (those count against f), average
+// the rest; n >= 2f+1.
 class TrimmedMean final : public Rule {
  public:
   explicit TrimmedMean(RuleShape s);

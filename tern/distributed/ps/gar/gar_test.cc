@@ -95,15 +95,20 @@ std::vector<float> ref_coordinate(const Mat& x, int f, bool median) {
   const int n = static_cast<int>(x.size());
   std::vector<float> out(x[0].size());
   for (size_t k = 0; k < out.size(); ++k) {
-    std::vector<float> v;
-    for (int i = 0; i < n; ++i) v.push_back(x[i][k]);
-    std::sort(v.begin(), v.end(), [](float a, float b) { return less_nan_last(a, b); });
-    if (median) {
-      out[k] = n % 2 ? v[n / 2] : static_cast<float>((static_cast<double>(v[n / 2 - 1]) + v[n / 2]) / 2);
+    std::vector<float> v;  // the finite values only: NaN and +-inf are dropped
+    for (int i = 0; i < n; ++i)
+      if (std::isfinite(x[i][k])) v.push_back(x[i][k]);
+    std::sort(v.begin(), v.end());
+    const int c = static_cast<int>(v.size());
+    if (c == 0) {
+      out[k] = 0;
+    } else if (median) {
+      out[k] = c % 2 ? v[c / 2] : static_cast<float>((static_cast<double>(v[c / 2 - 1]) + v[c / 2]) / 2);
     } else {
+      const int trim = std::max(0, std::min(f - (n - c), (c - 1) / 2));  // the dropped ones count against f
       double s = 0;
-      for (int i = f; i < n - f; ++i) s += v[i];
-      out[k] = static_cast<float>(s / (n - 2 * f));
+      for (int i = trim; i < c - trim; ++i) s += v[i];
+      out[k] = static_cast<float>(s / (c - 2 * trim));
     }
   }
   return out;
