@@ -89,7 +89,7 @@ void init_nn(py::module_& m) {
               TERN_CHECK(n != name, mod.type(), ": module '", name, "' is already registered");
             Registrar::add_child(mod, name, std::move(child));
           },
-          arg("name"), arg("module"))
+          arg("name"), arg("module"), py::keep_alive<1, 3>())  // a Python child lives as long as its parent
       .def(
           "_assign",
           [](const Module& mod, const std::vector<std::pair<std::string, Tensor>>& src, const std::string& what) {
@@ -99,9 +99,9 @@ void init_nn(py::module_& m) {
 
   py::class_<nn::Sequential, Module, std::shared_ptr<nn::Sequential>>(m, "Sequential")
       .def(py::init<>())
-      .def("add", [](nn::Sequential& s, ModulePtr mod) { s.add(std::move(mod)); }, arg("module"))
+      .def("add", [](nn::Sequential& s, ModulePtr mod) { s.add(std::move(mod)); }, arg("module"), py::keep_alive<1, 2>())
       .def("add_named", [](nn::Sequential& s, const std::string& n, ModulePtr mod) { s.add(n, std::move(mod)); },
-           arg("name"), arg("module"))
+           arg("name"), arg("module"), py::keep_alive<1, 3>())
       .def("__len__", &nn::Sequential::size);
 
   layer<nn::Linear>(m, "Linear")
