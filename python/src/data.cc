@@ -2,6 +2,7 @@
 // tensors / NumPy arrays held in memory) and the C++ DataLoader, whose
 // worker threads run without the GIL.
 #include "python/src/bindings.h"
+#include "tern/data/data_spec.h"
 #include "tern/data/dataset.h"
 #include "tern/data/idx_folder.h"
 #include "tern/data/loader.h"
@@ -77,6 +78,15 @@ void init_data(py::module_& m) {
       });
   py::class_<TensorDataset, Dataset, std::shared_ptr<TensorDataset>>(m, "TensorDataset")
       .def(py::init<Tensor, Tensor, int64_t>(), arg("inputs"), arg("labels"), arg("num_classes") = 0);
+  m.def(
+      "load",
+      [](const std::string& spec, uint64_t seed) {
+        data::DataSplits d = data::load_data(spec, seed, /*progress=*/false);
+        return py::make_tuple(d.train, d.test, d.class_names);
+      },
+      arg("spec"), arg("seed") = 1,
+      "Train and test sets from a data spec as `tern train --data` takes (csv:FILE, npz:FILE, images:DIR, "
+      "cifar10:DIR, idx:DIR, ...): (train, test, class_names)");
   m.def("fashion_mnist", &data::fashion_mnist, arg("dir"), arg("train"));
   m.def("idx_folder", &data::idx_folder, arg("dir"), arg("train"));
   m.def(

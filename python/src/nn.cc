@@ -3,6 +3,8 @@
 // Module's __setattr__, tern/nn.py), the C++ layers and the model zoo.
 #include "python/src/bindings.h"
 #include "tern/io/checkpoint.h"
+#include "tern/nn/describe.h"
+#include "tern/nn/init.h"
 #include "tern/nn/layers.h"
 #include "tern/nn/models.h"
 #include "tern/nn/module.h"
@@ -133,6 +135,41 @@ void init_nn(py::module_& m) {
       .def(py::init<int64_t, int64_t, int64_t>(), arg("input_size"), arg("hidden_size"), arg("num_layers") = 1);
   layer<nn::MultiheadAttention>(m, "MultiheadAttention")
       .def(py::init<int64_t, int64_t, bool>(), arg("embed_dim"), arg("num_heads"), arg("causal") = false);
+
+  // --- initialisers (in place, from the default generator) and descriptions ---
+  auto init = m.def_submodule("init");
+  init.def("uniform_", [](Tensor& t, double lo, double hi) { nn::init::uniform_(t, lo, hi); }, arg("t"), arg("a"),
+           arg("b"));
+  init.def("normal_", [](Tensor& t, double mean, double std) { nn::init::normal_(t, mean, std); }, arg("t"),
+           arg("mean") = 0.0, arg("std") = 1.0);
+  init.def("constant_", [](Tensor& t, double v) { nn::init::constant_(t, v); }, arg("t"), arg("value"));
+  init.def("kaiming_normal_", [](Tensor& t, bool fan_out) { nn::init::kaiming_normal_(t, fan_out); }, arg("t"),
+           arg("use_fan_out") = true);
+  init.def("xavier_uniform_", [](Tensor& t) { nn::init::xavier_uniform_(t); }, arg("t"));
+  init.def("fan_in", &nn::init::fan_in, arg("w"));
+  init.def("fan_out", &nn::init::fan_out, arg("w"));
+  m.def(
+      "describe",
+      [](Module& model, std::vector<int64_t> input_shape, DType dtype) {
+        nn::ModelDescription d = nn::describe(model, input_shape, dtype);
+        py::list layers;
+        for (const auto& l : d.layers) {
+          py::dict e;
+          e["name"] = l.name;
+          e["type"] = l.type;
+          e["output_shape"] = shape_tuple(l.output_shape);
+          e["parameters"] = l.parameters;
+          e["flops"] = l.flops;
+          layers.append(e);
+        }
+        py::dict out;
+        out["layers"] = layers;
+        out["parameters"] = d.parameters;
+        out["flops"] = d.flops;
+        return out;
+      },
+      arg("model"), arg("input_shape"), arg("dtype") = DType::f32,
+      "One forward pass on zeros of input_shape (batch first): each leaf layer's output shape, parameters, FLOPs");
 
   // --- the zoo -------------------------------------------------------------
   m.def("model_names", [] {

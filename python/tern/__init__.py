@@ -137,6 +137,9 @@ class enable_grad(no_grad):
     _enabled = True
 
 
+gradcheck = _C.gradcheck
+
+
 def backward(roots, grads=None):
     """Accumulates the gradients of `roots` (a tensor or a list) into the leaves' .grad."""
     if isinstance(roots, Tensor):

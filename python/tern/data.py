@@ -4,7 +4,7 @@ shuffling, in-order batches)."""
 import numpy as _np
 
 from . import _C
-from ._C.data import Dataset, ImageDataset, fashion_mnist as _fashion_mnist, idx_folder, synthetic_images  # noqa: F401
+from ._C.data import Dataset, ImageDataset, fashion_mnist as _fashion_mnist, idx_folder, load, synthetic_images  # noqa: F401
 
 FASHION_MNIST_DIR = "/usr/share/datasets/fashion-mnist"
 

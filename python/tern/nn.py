@@ -11,7 +11,7 @@ from . import _C
 from ._C import Tensor as _Tensor
 from ._C.nn import (  # noqa: F401
     GRU, LSTM, AdaptiveAvgPool2d, AvgPool2d, BatchNorm2d, Conv2d, Dropout, Embedding, Flatten, LayerNorm,
-    Linear, MaxPool2d, MultiheadAttention, ReLU, ReLU6, Sigmoid, Tanh, make_model, model_names)
+    Linear, MaxPool2d, MultiheadAttention, ReLU, ReLU6, Sigmoid, Tanh, describe, init, make_model, model_names)
 
 _Base = _C.nn.Module
 

@@ -53,3 +53,14 @@ def test_fashion_mnist():
     assert len(small) == 100
     with pytest.raises(OSError, match="nowhere"):
         data.fashion_mnist(dir="/nowhere")
+
+
+def test_load_a_data_spec(tmp_path):
+    csv = tmp_path / "t.csv"
+    rows = ["a,b,label"] + [f"{i},{i % 3},{'xy'[i % 2]}" for i in range(20)]
+    csv.write_text("\n".join(rows) + "\n")
+    train, test, classes = data.load(f"csv:{csv}")
+    assert len(train) + len(test) == 20
+    assert train.example_shape == (2,) and classes == ["x", "y"]
+    with pytest.raises((OSError, ValueError), match="nope.csv"):
+        data.load(f"csv:{tmp_path}/nope.csv")

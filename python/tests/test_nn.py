@@ -152,3 +152,18 @@ def test_module_list_and_functional():
     s = Stack()
     assert len([n for n, _ in s.named_parameters()]) == 6
     assert s(tern.zeros([1, 3])).shape == (1, 3)
+
+
+def test_init_and_describe():
+    w = tern.zeros([64, 32])
+    nn.init.constant_(w, 0.5)
+    assert (w.numpy() == 0.5).all()
+    nn.init.uniform_(w, -0.1, 0.1)
+    assert abs(w.numpy()).max() <= 0.1 and w.numpy().std() > 0.01
+    nn.init.kaiming_normal_(w)
+    assert nn.init.fan_in(w) == 32
+    d = nn.describe(MLP(), [2, 4])
+    assert [layer["type"] for layer in d["layers"]] == ["Linear", "Linear"]
+    assert d["layers"][1]["output_shape"] == (2, 3)
+    assert d["parameters"] == MLP().num_parameters()
+    assert d["flops"] >= 2 * 2 * (4 * 8 + 8 * 3)
