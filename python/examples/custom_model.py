@@ -71,7 +71,7 @@ def main(argv=None):
     schedule = tern.optim.CosineAnnealing(args.lr, args.epochs)
     loader = data.DataLoader(data.TensorDataset(x, y), batch_size=64, seed=args.seed)
     for epoch in range(args.epochs):
-        schedule.apply(opt._opt, epoch)
+        schedule.apply(opt, epoch)
         for xb, yb in loader:
             opt.zero_grad()
             tern.cross_entropy(model(xb), yb).backward()

@@ -52,8 +52,7 @@ void init_optim(py::module_& m) {
       arg("name"), arg("params"), arg("settings"));
 
   py::class_<LrSchedule, std::shared_ptr<LrSchedule>>(m, "LrSchedule")
-      .def("lr_at", &LrSchedule::lr_at, arg("step"))
-      .def("apply", &LrSchedule::apply, arg("optimizer"), arg("step"));
+      .def("lr_at", &LrSchedule::lr_at, arg("step"));  // apply(): tern/optim.py
   py::class_<optim::ConstantLr, LrSchedule, std::shared_ptr<optim::ConstantLr>>(m, "ConstantLr")
       .def(py::init<double>(), arg("base_lr"));
   py::class_<optim::StepDecay, LrSchedule, std::shared_ptr<optim::StepDecay>>(m, "StepDecay")

@@ -77,8 +77,8 @@ def tensor(data, dtype=None, requires_grad=False):
         arr = _np.array(data, copy=True)
         if from_python and arr.dtype == _np.float64:
             arr = arr.astype(_np.float32)
-    if arr.dtype == _np.int64 or arr.dtype.kind == "i" and arr.dtype.itemsize < 4 and arr.dtype != _np.int32:
-        arr = arr.astype(_np.int64)
+    if (arr.dtype.kind == "i" and arr.dtype.itemsize < 4) or (arr.dtype.kind == "u" and arr.dtype.itemsize > 1):
+        arr = arr.astype(_np.int64)  # int8/int16/uint16+ have no Tern dtype: widened
     if dtype is not None and dtype != bfloat16:
         arr = arr.astype(_NUMPY_OF[dtype])
     t = from_numpy(_np.ascontiguousarray(arr))

@@ -72,6 +72,14 @@ class Optimizer:
         return f"tern.optim.{type(self).__name__}(lr={self.lr})"
 
 
+def _apply(self, opt, step):
+    """Sets the optimiser's learning rate to lr_at(step)."""
+    opt.lr = self.lr_at(step)
+
+
+LrSchedule.apply = _apply
+
+
 def _kind(name):
     class _Named(Optimizer):
         def __init__(self, params, **settings):

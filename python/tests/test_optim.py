@@ -83,6 +83,6 @@ def test_schedules():
     w = tern.zeros([1])
     w.requires_grad = True
     opt = optim.SGD([w], lr=1.0)
-    s.apply(opt._opt, 20)
+    s.apply(opt, 20)
     assert abs(opt.lr - 0.025) < 1e-12
     assert abs(optim.make_schedule("cosine", 1.0, 10).lr_at(10)) < 1e-12

@@ -93,6 +93,8 @@ def test_tensor_constructor_defaults_follow_pytorch():
     assert tern.tensor([1, 2]).dtype == tern.int64
     assert tern.tensor([True]).dtype == tern.bool_
     assert tern.tensor(np.zeros(2)).dtype == tern.float64
+    assert tern.tensor(np.zeros(2, np.int16)).dtype == tern.int64
+    assert tern.tensor(np.zeros(2, np.uint32)).dtype == tern.int64
     t = tern.tensor([1, 2], dtype=tern.float64, requires_grad=True)
     assert t.dtype == tern.float64 and t.requires_grad
     a = np.ones(3, dtype=np.float32)
