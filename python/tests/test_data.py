@@ -27,6 +27,8 @@ def test_numpy_backed_dataset_and_loader():
     assert first == again  # seeded
     epoch2 = [b[1].numpy().tolist() for b in loader]
     assert epoch2 != first  # reshuffled each epoch
+    threaded = [b[1].numpy().tolist() for b in data.DataLoader(ds, batch_size=16, seed=3, workers=3)]
+    assert threaded == first  # the same batches, in order, whatever the worker count
 
 
 def test_dataset_errors():
