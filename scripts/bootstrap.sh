@@ -10,6 +10,7 @@ PACKAGES=(
   nlohmann-json3-dev libcli11-dev libfmt-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   libzip-dev libpng-dev libjpeg62-turbo-dev libcairo2-dev libyaml-cpp-dev libonnx-dev libprotobuf-dev protobuf-compiler python3-onnx python3-matplotlib
+  pybind11-dev python3-dev python3-numpy python3-pytest
   dataset-fashion-mnist
   iproute2 ccache strace
   clang libclang-rt-14-dev

@@ -43,6 +43,29 @@ TEST(Tensor, HalfAndBfloatRoundTrip) {
   EXPECT_TRUE(std::isinf(half_to_float(float_to_half(1e6f))));
 }
 
+TEST(Storage, BorrowedMemoryIsSharedAndReleasedOnce) {
+  float buf[6] = {0, 1, 2, 3, 4, 5};
+  int released = 0;
+  {
+    auto st = std::make_shared<Storage>(buf, sizeof buf, Device{}, [&] { ++released; });
+    auto impl = std::make_shared<TensorImpl>();
+    impl->storage = st;
+    impl->shape = {2, 3};
+    impl->strides = {3, 1};
+    Tensor t(impl);
+    EXPECT_EQ(t.data<float>(), buf);
+    buf[4] = 40;
+    EXPECT_EQ(t.item_at(4), 40);
+    Tensor v = make_view(t, {3}, {1}, 3);
+    st.reset();
+    t = Tensor();
+    EXPECT_EQ(released, 0);  // the view still holds the storage
+    EXPECT_EQ(v.item_at(1), 40);
+  }
+  EXPECT_EQ(released, 1);
+  EXPECT_THROW(Storage(buf, sizeof buf, Device{}, nullptr), ValueError);
+}
+
 TEST(Allocator, CachesAndCountsLiveBytes) {
   auto& alloc = CpuAllocator::get();
   const auto before = alloc.stats();

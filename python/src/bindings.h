@@ -1,0 +1,39 @@
+// Shared by the binding files of tern._C: one init function per area, and
+// the conversions between Python values and Tern's vocabulary types.
+#pragma once
+
+#include <pybind11/numpy.h>
+#include <pybind11/pybind11.h>
+#include <pybind11/stl.h>
+
+#include <vector>
+
+#include "tern/core/tensor.h"
+
+namespace tern::python {
+
+namespace py = pybind11;
+
+void init_tensor(py::module_& m);
+void init_ops(py::module_& m);
+void init_autograd(py::module_& m);
+void init_nn(py::module_& m);
+void init_optim(py::module_& m);
+void init_data(py::module_& m);
+void init_io(py::module_& m);
+
+// Shapes go out as tuples, as NumPy's do.
+py::tuple shape_tuple(const Dims& d);
+// A NumPy array as a Tensor: shared when its strides are whole elements and
+// non-negative and it is writeable, else a contiguous copy.
+Tensor from_numpy(const py::array& a);
+// The tensor's data as a NumPy array sharing its memory (the array keeps the
+// tensor alive). bf16 has no NumPy dtype: a TypeError.
+py::array to_numpy(const Tensor& t);
+// True for a leaf that requires grad and for every result of a recorded op
+// (the library marks only leaves; results carry a grad_fn).
+inline bool needs_grad(const Tensor& t) { return t.requires_grad() || !t.is_leaf(); }
+// A Tensor from a Tensor, a NumPy array, or a Python scalar / nested list.
+Tensor as_tensor(py::handle h);
+
+}  // namespace tern::python
