@@ -85,6 +85,23 @@ std::string read_file(const std::string& path) {
     ::close(fd);
     throw IOError(str_cat("cannot stat ", path, ": ", std::strerror(errno)));
   }
+  if (!S_ISREG(st.st_mode)) {  // a pipe or a device (`--input <(...)`): read to the end
+    std::string out;
+    char buf[1 << 16];
+    for (;;) {
+      const ssize_t n = ::read(fd, buf, sizeof buf);
+      if (n < 0 && errno == EINTR) continue;
+      if (n < 0) {
+        const int err = errno;
+        ::close(fd);
+        throw IOError(str_cat("error reading ", path, ": ", std::strerror(err)));
+      }
+      if (n == 0) break;
+      out.append(buf, static_cast<size_t>(n));
+    }
+    ::close(fd);
+    return out;
+  }
   std::string out(static_cast<size_t>(st.st_size), '\0');  // one allocation, one copy
   size_t done = 0;
   while (done < out.size()) {

@@ -1,6 +1,9 @@
 #include <gtest/gtest.h>
 
+#include <sys/stat.h>
+
 #include <cstdio>
+#include <thread>
 #include <set>
 
 #include "tern/base/atomic_file.h"
@@ -63,6 +66,23 @@ TEST(AtomicFile, WritesAndReadsBack) {
   EXPECT_EQ(read_file(path), "world!");
   std::remove(path.c_str());
   EXPECT_THROW(read_file(path), IOError);
+}
+
+// A pipe has no size to read up front (`tern run --input <(python3 ...)`):
+// read_file reads it to the end, beyond one pipe buffer.
+TEST(AtomicFile, ReadsAPipeToTheEnd) {
+  const std::string fifo = ::testing::TempDir() + "/tern_read_fifo";
+  std::remove(fifo.c_str());
+  ASSERT_EQ(::mkfifo(fifo.c_str(), 0600), 0);
+  const std::string data(200000, 'x');
+  std::thread writer([&] {
+    std::FILE* f = std::fopen(fifo.c_str(), "wb");
+    std::fwrite(data.data(), 1, data.size(), f);
+    std::fclose(f);
+  });
+  EXPECT_EQ(read_file(fifo), data);
+  writer.join();
+  std::remove(fifo.c_str());
 }
 
 TEST(AtomicFile, AWriteRemovesTemporariesOfKilledWriters) {
