@@ -9,17 +9,14 @@
 #include <unistd.h>
 
 #include "tern/base/error.h"
+#include "tern/data/temp_dir_test.h"
 
 namespace tern::data {
 namespace {
 
 namespace fs = std::filesystem;
 
-// ctest runs each test in its own process, in parallel: one folder per test and process.
-std::string unique_name(const std::string& stem) {
-  return stem + "_" + ::testing::UnitTest::GetInstance()->current_test_info()->name() + "_" +
-         std::to_string(::getpid());
-}
+using testing::unique_temp_dir;
 
 
 // `n` records: labels (one byte each of `label_bytes`, record i's byte b is
@@ -73,7 +70,7 @@ TEST(Cifar, TruncatedOrWrongRecordsNameTheRecord) {
 }
 
 TEST(Cifar, FoldersOfBatches) {
-  const fs::path dir = fs::path(::testing::TempDir()) / unique_name("tern_cifar_test");
+  const fs::path dir = unique_temp_dir("tern_cifar_test");
   fs::remove_all(dir);
   fs::create_directories(dir);
   try {

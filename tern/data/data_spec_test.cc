@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "tern/base/error.h"
+#include "tern/data/temp_dir_test.h"
 #include "tern/data/feature_dataset.h"
 #include "tern/data/npy.h"
 #include "tern/data/test_util.h"
@@ -19,11 +20,7 @@ namespace {
 
 namespace fs = std::filesystem;
 
-// ctest runs each test in its own process, in parallel: one folder per test and process.
-std::string unique_name(const std::string& stem) {
-  return stem + "_" + ::testing::UnitTest::GetInstance()->current_test_info()->name() + "_" +
-         std::to_string(::getpid());
-}
+using testing::unique_temp_dir;
 
 
 std::string error_of(const std::string& spec) {
@@ -38,7 +35,7 @@ std::string error_of(const std::string& spec) {
 class DataSpecTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    dir_ = fs::path(::testing::TempDir()) / unique_name("tern_data_spec_test");
+    dir_ = unique_temp_dir("tern_data_spec_test");
     fs::remove_all(dir_);
     fs::create_directories(dir_);
   }

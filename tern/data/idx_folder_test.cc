@@ -10,17 +10,14 @@
 #include <unistd.h>
 
 #include "tern/base/error.h"
+#include "tern/data/temp_dir_test.h"
 
 namespace tern::data {
 namespace {
 
 namespace fs = std::filesystem;
 
-// ctest runs each test in its own process, in parallel: one folder per test and process.
-std::string unique_name(const std::string& stem) {
-  return stem + "_" + ::testing::UnitTest::GetInstance()->current_test_info()->name() + "_" +
-         std::to_string(::getpid());
-}
+using testing::unique_temp_dir;
 
 
 std::string idx_bytes(const std::vector<uint32_t>& shape, const std::vector<uint8_t>& data) {
@@ -41,7 +38,7 @@ void write_gz(const fs::path& p, const std::string& bytes) {
 class IdxFolder : public ::testing::Test {
  protected:
   void SetUp() override {
-    dir_ = fs::path(::testing::TempDir()) / unique_name("tern_idx_folder_test");
+    dir_ = unique_temp_dir("tern_idx_folder_test");
     fs::remove_all(dir_);
     fs::create_directories(dir_);
   }

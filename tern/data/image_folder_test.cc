@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "tern/base/error.h"
+#include "tern/data/temp_dir_test.h"
 #include "tern/data/test_util.h"
 
 namespace tern::data {
@@ -16,11 +17,7 @@ namespace {
 
 namespace fs = std::filesystem;
 
-// ctest runs each test in its own process, in parallel: one folder per test and process.
-std::string unique_name(const std::string& stem) {
-  return stem + "_" + ::testing::UnitTest::GetInstance()->current_test_info()->name() + "_" +
-         std::to_string(::getpid());
-}
+using testing::unique_temp_dir;
 
 using testing::jpeg_bytes;
 using testing::png_bytes;
@@ -28,7 +25,7 @@ using testing::png_bytes;
 class ImageFolderTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    root_ = fs::path(::testing::TempDir()) / unique_name("tern_image_folder_test");
+    root_ = unique_temp_dir("tern_image_folder_test");
     fs::remove_all(root_);
   }
   void TearDown() override { fs::remove_all(root_); }
