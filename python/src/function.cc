@@ -28,35 +28,57 @@ namespace {
 // Where a tensor sat in the arguments: the template holds this marker there.
 struct TensorSlot {};
 
-// Replaces each Tensor in `obj` (walking tuples and lists) by a TensorSlot
-// object, appends the tensors to `tensors` and their structure + the other
-// values to `key`. Non-tensor leaves must be hashable.
-py::object split(py::handle obj, const py::object& slot, std::vector<Tensor>& tensors, py::list& key,
-                 const std::string& where) {
-  if (py::isinstance<Tensor>(obj)) {
-    tensors.push_back(obj.cast<Tensor>());
-    key.append(slot);
-    return slot;
+// Appends the tensors of `obj` (walking tuples and lists) to `tensors` and
+// their places + the other values to `key`. With `tmpl`, also returns `obj`
+// with each Tensor replaced by `slot` (the template the trace fills in); a
+// cache hit skips building it. Non-tensor leaves must be hashable.
+struct Splitter {
+  const py::object& slot;
+  const py::object& tuple_tag;
+  const py::object& list_tag;
+  std::vector<Tensor>& tensors;
+  py::list& key;
+  bool tmpl;
+  std::string root;          // "args" or the keyword's name, for messages
+  std::vector<size_t> path;  // indices below root, for messages
+
+  py::object operator()(py::handle obj) {
+    if (py::isinstance<Tensor>(obj)) {
+      tensors.push_back(obj.cast<Tensor>());
+      key.append(slot);
+      return tmpl ? slot : py::object();
+    }
+    const bool is_tuple = PyTuple_Check(obj.ptr()), is_list = PyList_Check(obj.ptr());
+    if (is_tuple || is_list) {
+      const py::sequence seq = py::reinterpret_borrow<py::sequence>(obj);
+      const size_t n = seq.size();
+      key.append(is_tuple ? tuple_tag : list_tag);
+      key.append(py::int_(n));
+      py::list parts;
+      for (size_t i = 0; i < n; ++i) {
+        path.push_back(i);
+        py::object p = (*this)(seq[i]);
+        path.pop_back();
+        if (tmpl) parts.append(p);
+      }
+      if (!tmpl) return py::object();
+      return is_tuple ? py::object(py::tuple(parts)) : py::object(parts);
+    }
+    if (PyObject_Hash(obj.ptr()) == -1) {
+      PyErr_Clear();
+      std::string where = root;
+      for (size_t i : path) where += str_cat("[", i, "]");
+      throw py::type_error(str_cat("tern.function: argument ", where, " (",
+                                   py::str(obj.get_type().attr("__name__")).cast<std::string>(),
+                                   ") is not hashable; non-tensor arguments are part of the cache key and must be "
+                                   "hashable (ints, floats, bools, strings, tuples), or pass it as a tensor"));
+    }
+    // The type is part of the key: 1, 1.0 and True are equal in Python but may trace differently.
+    key.append(obj.get_type());
+    key.append(obj);
+    return tmpl ? py::reinterpret_borrow<py::object>(obj) : py::object();
   }
-  if (py::isinstance<py::tuple>(obj) || py::isinstance<py::list>(obj)) {
-    const bool is_tuple = py::isinstance<py::tuple>(obj);
-    const py::sequence seq = py::reinterpret_borrow<py::sequence>(obj);
-    key.append(py::make_tuple(is_tuple ? "tuple" : "list", seq.size()));
-    py::list parts;
-    for (size_t i = 0; i < seq.size(); ++i)
-      parts.append(split(seq[i], slot, tensors, key, str_cat(where, "[", i, "]")));
-    return is_tuple ? py::object(py::tuple(parts)) : py::object(parts);
-  }
-  if (PyObject_Hash(obj.ptr()) == -1) {
-    PyErr_Clear();
-    throw py::type_error(str_cat("tern.function: argument ", where, " (", py::str(obj.get_type().attr("__name__")).cast<std::string>(),
-                                 ") is not hashable; non-tensor arguments are part of the cache key and must be "
-                                 "hashable (ints, floats, bools, strings, tuples), or pass it as a tensor"));
-  }
-  // The type is part of the key: 1, 1.0 and True are equal in Python but may trace differently.
-  key.append(py::make_tuple(obj.get_type(), obj));
-  return py::reinterpret_borrow<py::object>(obj);
-}
+};
 
 // The inverse of split: the template with its TensorSlots replaced in order.
 py::object fill(py::handle tmpl, const py::object& slot, const std::vector<Tensor>& tensors, size_t& next) {
@@ -83,7 +105,7 @@ struct Entry {
 class PyFunction {
  public:
   PyFunction(py::function body, std::string name, bool optimize, bool stage_backward, int retrace_warning)
-      : body_(std::move(body)), slot_(py::cast(TensorSlot{})) {
+      : body_(std::move(body)), slot_(py::cast(TensorSlot{})), tuple_tag_(py::str("tuple")), list_tag_(py::str("list")) {
     options_.name = std::move(name);
     options_.optimize = optimize;
     options_.stage_backward = stage_backward;
@@ -92,24 +114,37 @@ class PyFunction {
 
   py::object call(const py::args& args, const py::kwargs& kwargs) {
     std::vector<Tensor> tensors;
+    tensors.reserve(args.size());
     py::list key;
-    const py::object tmpl_args = split(args, slot_, tensors, key, "args");
-    py::dict tmpl_kwargs;
-    if (kwargs.size() > 0) {
-      py::list names = py::list(kwargs.attr("keys")());
-      names.attr("sort")();
-      for (py::handle n : names) {
-        const std::string name = n.cast<std::string>();
-        key.append(n);
-        tmpl_kwargs[n] = split(kwargs[n], slot_, tensors, key, name);
-      }
-    }
-    const py::tuple key_tuple(key);
     Entry* e = nullptr;
-    if (PyObject* found = PyDict_GetItem(index_.ptr(), key_tuple.ptr())) {
-      e = entries_.at(py::handle(found).cast<size_t>()).get();
-    } else {
-      e = add_entry(key_tuple, tmpl_args, tmpl_kwargs);
+    // Two passes only on a miss: the first builds the key alone (the common,
+    // cached case), the second the templates as well.
+    for (int pass = 0; pass < 2 && !e; ++pass) {
+      const bool tmpl = pass == 1;
+      if (tmpl) {
+        tensors.clear();
+        key = py::list();
+      }
+      Splitter split{slot_, tuple_tag_, list_tag_, tensors, key, tmpl, "args", {}};
+      py::object tmpl_args = split(args);
+      py::dict tmpl_kwargs;
+      if (kwargs.size() > 0) {
+        py::list names = py::list(kwargs.attr("keys")());
+        names.attr("sort")();
+        for (py::handle n : names) {
+          key.append(n);
+          split.root = n.cast<std::string>();
+          py::object t = split(kwargs[n]);
+          if (tmpl) tmpl_kwargs[n] = t;
+        }
+      }
+      const py::tuple key_tuple(key);
+      if (!tmpl) {
+        if (PyObject* found = PyDict_GetItem(index_.ptr(), key_tuple.ptr()))
+          e = entries_.at(py::handle(found).cast<size_t>()).get();
+      } else {
+        e = add_entry(key_tuple, tmpl_args, tmpl_kwargs);
+      }
     }
     const size_t cached = e->fn->cache_size();
     const int64_t traced = e->fn->trace_count();
@@ -224,7 +259,7 @@ class PyFunction {
   }
 
   py::function body_;
-  py::object slot_;
+  py::object slot_, tuple_tag_, list_tag_;
   graph::FunctionOptions options_;
   py::dict index_;  // key tuple -> position in entries_
   std::vector<std::unique_ptr<Entry>> entries_;
@@ -236,7 +271,7 @@ class PyFunction {
 void init_function(py::module_& m) {
   using py::arg;
   py::class_<TensorSlot>(m, "_TensorSlot");
-  py::class_<PyFunction>(m, "StagedFunction")
+  py::class_<PyFunction>(m, "StagedFunction", py::dynamic_attr())
       .def(py::init<py::function, std::string, bool, bool, int>(), arg("body"), arg("name") = "function",
            arg("optimize") = true, arg("stage_backward") = true, arg("retrace_warning") = 5)
       .def("__call__", &PyFunction::call)

@@ -24,41 +24,27 @@ import functools
 from . import _C
 
 
-class Function:
+class Function(_C.StagedFunction):
     """A staged Python function (see the module docstring). Attributes:
     `traces` (how many times the body ran to trace), `cache_size` (graphs
     cached), `signatures()` (the (non-tensor key, tensor signature) of each
     graph), `graph()` / `graph(*args, **kwargs)` (the staged graph as text)."""
 
     def __init__(self, fn, name=None, optimize=True, stage_backward=True, retrace_warning=5):
+        # A subclass of the C++ class, so a call goes to C++ with no Python frame in between.
+        super().__init__(fn, name or getattr(fn, "__name__", "function"), optimize, stage_backward, retrace_warning)
         self._fn = fn
-        self._staged = _C.StagedFunction(fn, name or getattr(fn, "__name__", "function"), optimize, stage_backward,
-                                         retrace_warning)
         functools.update_wrapper(self, fn)
-
-    def __call__(self, *args, **kwargs):
-        return self._staged(*args, **kwargs)
 
     def __get__(self, obj, objtype=None):
         """As a method: the instance becomes a (hashed by identity) argument."""
         if obj is None:
             return self
-        return functools.partial(self._staged, obj)
+        return functools.partial(self, obj)
 
     @property
     def python_function(self):
         return self._fn
-
-    @property
-    def traces(self):
-        return self._staged.traces
-
-    @property
-    def cache_size(self):
-        return self._staged.cache_size
-
-    def signatures(self):
-        return self._staged.signatures()
 
     def graph(self, *args, backward=False, **kwargs):
         """The text of the graph the last call ran. With arguments, calls the
@@ -66,12 +52,8 @@ class Function:
         running statistics included). backward=True: the staged forward and
         backward graphs that call recorded for autograd."""
         if args or kwargs:
-            self._staged(*args, **kwargs)
-        return self._staged.graph_text(backward)
-
-    def num_nodes(self):
-        """Nodes in the graph the last call ran."""
-        return self._staged.num_nodes()
+            self(*args, **kwargs)
+        return self.graph_text(backward)
 
     def __repr__(self):
         return f"<tern.function {self.__name__}: {self.traces} traces, {self.cache_size} graphs cached>"
