@@ -13,6 +13,7 @@
 // holding it serialises callers. Python exceptions raised by the body reach
 // the caller unchanged (pybind11's error_already_set crosses the tracer).
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -104,12 +105,17 @@ struct Entry {
 
 class PyFunction {
  public:
-  PyFunction(py::function body, std::string name, bool optimize, bool stage_backward, int retrace_warning)
+  PyFunction(py::function body, std::string name, bool optimize, bool stage_backward, int retrace_warning,
+             std::optional<std::vector<std::pair<DType, std::vector<int64_t>>>> signature)
       : body_(std::move(body)), slot_(py::cast(TensorSlot{})), tuple_tag_(py::str("tuple")), list_tag_(py::str("list")) {
     options_.name = std::move(name);
     options_.optimize = optimize;
     options_.stage_backward = stage_backward;
     options_.retrace_warning = retrace_warning;
+    if (signature) {
+      signature_.emplace();
+      for (const auto& [dtype, shape] : *signature) signature_->push_back(graph::ArgSpec{dtype, Dims(shape)});
+    }
   }
 
   py::object call(const py::args& args, const py::kwargs& kwargs) {
@@ -162,6 +168,11 @@ class PyFunction {
     for (const auto& e : entries_) n += e->fn->trace_count();
     return n;
   }
+  int64_t probes() const {
+    int64_t n = 0;
+    for (const auto& e : entries_) n += e->fn->probe_count();
+    return n;
+  }
   size_t cache_size() const {
     size_t n = 0;
     for (const auto& e : entries_) n += e->fn->cache_size();
@@ -207,7 +218,7 @@ class PyFunction {
           const py::object r = body_(*a, **kw);
           return outputs(r, raw);
         },
-        std::nullopt, options_);
+        signature_, options_);
     index_[key] = py::cast(entries_.size());
     entries_.push_back(std::move(e));
     return raw;
@@ -261,6 +272,9 @@ class PyFunction {
   py::function body_;
   py::object slot_, tuple_tag_, list_tag_;
   graph::FunctionOptions options_;
+  // One (dtype, shape) per tensor argument, in the order they are found; a
+  // dim -k is symbolic dim k (graph::function's signature): one graph for all sizes.
+  std::optional<std::vector<graph::ArgSpec>> signature_;
   py::dict index_;  // key tuple -> position in entries_
   std::vector<std::unique_ptr<Entry>> entries_;
   Entry* last_ = nullptr;
@@ -272,10 +286,13 @@ void init_function(py::module_& m) {
   using py::arg;
   py::class_<TensorSlot>(m, "_TensorSlot");
   py::class_<PyFunction>(m, "StagedFunction", py::dynamic_attr())
-      .def(py::init<py::function, std::string, bool, bool, int>(), arg("body"), arg("name") = "function",
-           arg("optimize") = true, arg("stage_backward") = true, arg("retrace_warning") = 5)
+      .def(py::init<py::function, std::string, bool, bool, int,
+                    std::optional<std::vector<std::pair<DType, std::vector<int64_t>>>>>(), arg("body"), arg("name") = "function",
+           arg("optimize") = true, arg("stage_backward") = true, arg("retrace_warning") = 5,
+           arg("signature") = py::none())
       .def("__call__", &PyFunction::call)
       .def_property_readonly("traces", &PyFunction::traces)
+      .def_property_readonly("probes", &PyFunction::probes)
       .def_property_readonly("cache_size", &PyFunction::cache_size)
       .def("signatures", &PyFunction::signatures)
       .def("graph_text", &PyFunction::graph_text, arg("backward") = false)

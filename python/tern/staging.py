@@ -30,9 +30,12 @@ class Function(_C.StagedFunction):
     cached), `signatures()` (the (non-tensor key, tensor signature) of each
     graph), `graph()` / `graph(*args, **kwargs)` (the staged graph as text)."""
 
-    def __init__(self, fn, name=None, optimize=True, stage_backward=True, retrace_warning=5):
+    def __init__(self, fn, name=None, optimize=True, stage_backward=True, retrace_warning=5, signature=None):
+        if signature is not None:
+            signature = [(dtype, [int(d) for d in shape]) for dtype, shape in signature]
         # A subclass of the C++ class, so a call goes to C++ with no Python frame in between.
-        super().__init__(fn, name or getattr(fn, "__name__", "function"), optimize, stage_backward, retrace_warning)
+        super().__init__(fn, name or getattr(fn, "__name__", "function"), optimize, stage_backward, retrace_warning,
+                         signature)
         self._fn = fn
         functools.update_wrapper(self, fn)
 
@@ -59,14 +62,19 @@ class Function(_C.StagedFunction):
         return f"<tern.function {self.__name__}: {self.traces} traces, {self.cache_size} graphs cached>"
 
 
-def function(fn=None, *, name=None, optimize=True, stage_backward=True, retrace_warning=5):
+def function(fn=None, *, name=None, optimize=True, stage_backward=True, retrace_warning=5, signature=None):
     """Decorator: @tern.function or @tern.function(optimize=False, ...).
 
     optimize: run the graph passes (folding, CSE, DCE, fusion scheduling).
     stage_backward: a call that needs gradients is one tape node with a
     staged backward graph (False: every op is recorded on the tape as eager).
-    retrace_warning: warn once on stderr after this many traces."""
+    retrace_warning: warn once on stderr after this many traces.
+    signature: one (dtype, shape) per tensor argument, in order; a dim -k is
+    symbolic dim k (shared by every argument that writes -k), so one graph
+    serves every size, e.g. [(tern.f32, [-1, 784]), (tern.i64, [-1])] for
+    any batch size. A call that does not fit is a ValueError naming the
+    argument and both shapes."""
     def wrap(f):
         return Function(f, name=name, optimize=optimize, stage_backward=stage_backward,
-                        retrace_warning=retrace_warning)
+                        retrace_warning=retrace_warning, signature=signature)
     return wrap if fn is None else wrap(fn)

@@ -239,3 +239,29 @@ def test_non_tensor_result_is_a_type_error():
         f(tern.randn([2]))
     with pytest.raises(ValueError, match="has not been called"):
         tern.function(body).graph()
+
+
+def test_symbolic_signature_one_trace_for_every_batch_size():
+    tern.manual_seed(5)
+    model = MLP()
+
+    def loss_fn(x, y):
+        return tern.cross_entropy(model(x), y)
+    staged, calls = counted(loss_fn, signature=[(tern.f32, [-1, 6]), (tern.i64, [-1])])
+    params = [p for _, p in model.named_parameters()]
+    for n in (2, 5, 3, 8):
+        x, y = tern.randn([n, 6]), tern.tensor(np.arange(n) % 3)
+        got, want = staged(x, y), loss_fn(x, y)
+        assert close(got, want, 1e-5)
+        assert all(close(g, e, 1e-5) for g, e in zip(tern.grad(got, params), tern.grad(want, params)))
+    # The trace, then two probe traces at s0 + 1 and s0 + 2 that find the
+    # batch size's affine attributes (graph::function); none after that.
+    assert len(calls) == 3 and staged.traces == 1 and staged.probes == 2 and staged.cache_size == 1
+    assert staged.graph().startswith("graph(%0: f32[-1, 6], %1: i64[-1])")
+
+
+def test_call_outside_the_signature_is_a_value_error():
+    f = tern.function(lambda x: x * 2.0, signature=[(tern.f32, [-1, 4])])
+    f(tern.randn([3, 4]))
+    with pytest.raises(ValueError, match=r"argument 0 has shape \[3, 5\]"):
+        f(tern.randn([3, 5]))
