@@ -13,6 +13,7 @@
 // holding it serialises callers. Python exceptions raised by the body reach
 // the caller unchanged (pybind11's error_already_set crosses the tracer).
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <vector>
@@ -99,6 +100,7 @@ struct Entry {
   py::tuple args_template;
   py::dict kwargs_template;
   enum Out { kTensor, kTuple, kList } out = kTensor;
+  bool out_known = false;  // set by the first trace; later traces must agree (replays return this kind)
   std::unique_ptr<graph::Function> fn;
   std::vector<std::string> signatures;  // tensor signatures traced (graph::signature_key)
 };
@@ -119,6 +121,14 @@ class PyFunction {
   }
 
   py::object call(const py::args& args, const py::kwargs& kwargs) {
+    // Ops that release the GIL (in a trace, or a staged backward's build)
+    // would let another Python thread into these caches: one caller at a
+    // time. Recursive, for a body that calls its own function.
+    std::unique_lock<std::recursive_mutex> lock(mu_, std::try_to_lock);
+    if (!lock.owns_lock()) {
+      py::gil_scoped_release nogil;
+      lock.lock();
+    }
     std::vector<Tensor> tensors;
     tensors.reserve(args.size());
     py::list key;
@@ -248,12 +258,19 @@ class PyFunction {
   // The body's result as the list graph::Function stages: a tensor, or a
   // tuple / list of tensors (remembered, so replays return the same kind).
   std::vector<Tensor> outputs(const py::object& r, Entry* e) const {
+    const auto set_kind = [&](Entry::Out kind) {
+      if (e->out_known && e->out != kind)
+        throw py::type_error(str_cat("tern.function '", options_.name, "' returned a ", kind_name(kind),
+                                     " for these argument shapes but a ", kind_name(e->out),
+                                     " for others with the same non-tensor arguments; return one kind"));
+      e->out = kind;
+      e->out_known = true;
+    };
     if (py::isinstance<Tensor>(r)) {
-      e->out = Entry::kTensor;
+      set_kind(Entry::kTensor);
       return {r.cast<Tensor>()};
     }
     if (py::isinstance<py::tuple>(r) || py::isinstance<py::list>(r)) {
-      e->out = py::isinstance<py::tuple>(r) ? Entry::kTuple : Entry::kList;
       std::vector<Tensor> out;
       for (py::handle h : r) {
         if (!py::isinstance<Tensor>(h))
@@ -262,6 +279,7 @@ class PyFunction {
                                        py::str(h.get_type().attr("__name__")).cast<std::string>()));
         out.push_back(h.cast<Tensor>());
       }
+      set_kind(py::isinstance<py::tuple>(r) ? Entry::kTuple : Entry::kList);
       return out;
     }
     throw py::type_error(str_cat("tern.function '", options_.name,
@@ -269,6 +287,11 @@ class PyFunction {
                                  py::str(r.get_type().attr("__name__")).cast<std::string>()));
   }
 
+  static const char* kind_name(Entry::Out k) {
+    return k == Entry::kTensor ? "Tensor" : k == Entry::kTuple ? "tuple" : "list";
+  }
+
+  std::recursive_mutex mu_;
   py::function body_;
   py::object slot_, tuple_tag_, list_tag_;
   graph::FunctionOptions options_;

@@ -265,3 +265,30 @@ def test_call_outside_the_signature_is_a_value_error():
     f(tern.randn([3, 4]))
     with pytest.raises(ValueError, match=r"argument 0 has shape \[3, 5\]"):
         f(tern.randn([3, 5]))
+
+
+def test_result_kind_must_not_depend_on_shapes():
+    f = tern.function(lambda x: x if x.shape[0] == 2 else (x, x))
+    assert isinstance(f(tern.randn([2])), tern.Tensor)
+    with pytest.raises(TypeError, match="returned a tuple for these argument shapes but a Tensor"):
+        f(tern.randn([3]))
+    assert isinstance(f(tern.randn([2])), tern.Tensor)
+
+
+def test_calls_from_two_threads_agree_with_eager():
+    import threading
+    f = tern.function(body)
+    w = tern.randn([4, 5])
+    xs = [tern.randn([n, 4]) for n in (2, 3, 4, 5)]
+    bad = []
+
+    def worker(x):
+        for _ in range(20):
+            if not close(f(x, w)[0], body(x, w)[0]):
+                bad.append(x.shape)
+    threads = [threading.Thread(target=worker, args=(x,)) for x in xs]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not bad and f.traces == 4
