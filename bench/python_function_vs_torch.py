@@ -7,7 +7,9 @@ the same computation as `tern bench staged --workload l2hmc`
 tiny MLPs, about 190 small ops per call. Both libraries get the same weights
 and the outputs are checked to agree.
 
---resnet20 adds a ResNet-20 training step (batch 64: forward, loss.backward()
+--grad adds the same call followed by the gradient of |x|^2 + |v|^2 with
+respect to the weights (tern.grad through the staged call, i.e. its staged
+backward graph; torch.autograd.grad). --resnet20 adds a ResNet-20 training step (batch 64: forward, loss.backward()
 through the staged call, SGD update) staged vs eager.
 
 Variants are timed in interleaved rounds (each round times every variant
@@ -75,7 +77,7 @@ def rounds_of(variants, rounds, calls):
     return {name: statistics.median(t) for name, t in times.items()}, times
 
 
-def l2hmc(args):
+def l2hmc(args, grad=False):
     rng = np.random.default_rng(1)
     weights = [rng.standard_normal(s).astype(np.float32) * 0.3 for s in [(10, 2), (2, 10), (2, 10), (2, 10)]]
     w1, ws, wt, wq = weights
@@ -83,32 +85,64 @@ def l2hmc(args):
     x0 = rng.standard_normal((16, 2)).astype(np.float32)
     v0 = rng.standard_normal((16, 2)).astype(np.float32)
 
-    tnet = [tern.tensor(a) for a in (w1, b1, ws, wt, wq)]
+    tnet = [tern.tensor(a, requires_grad=grad) for a in (w1, b1, ws, wt, wq)]
     eager = tern_l2hmc(tnet)
     staged = tern.function(eager)
     tx, tv = tern.tensor(x0), tern.tensor(v0)
-    pnet = [torch.from_numpy(a.copy()) for a in (w1, b1, ws, wt, wq)]
+    pnet = [torch.from_numpy(a.copy()).requires_grad_(grad) for a in (w1, b1, ws, wt, wq)]
     px, pv = torch.from_numpy(x0.copy()), torch.from_numpy(v0.copy())
     scripted = torch.jit.script(torch_leapfrog)
 
     # Same numbers everywhere (float32; the staged graph fuses, so allow rounding).
-    ref = eager(tx, tv)[0].numpy()
-    for name, got in [("tern.function", staged(tx, tv)[0].numpy()),
-                      ("torch", torch_leapfrog(px, pv, *pnet)[0].numpy()),
-                      ("torch.jit.script", scripted(px, pv, *pnet)[0].numpy())]:
+    if grad:  # a training-style call: the gradient of |x|^2 + |v|^2 w.r.t. the weights
+        def tern_call(fn):
+            x, v = fn(tx, tv)
+            loss = tern.sum(x * x) + tern.sum(v * v)
+            return tern.grad(loss, tnet)
+
+        def torch_call(fn):
+            x, v = fn(px, pv, *pnet)
+            loss = (x * x).sum() + (v * v).sum()
+            return torch.autograd.grad(loss, pnet)
+
+        # The whole step staged: tern.grad inside the body puts the gradient
+        # ops in the same graph; called under no_grad after the trace.
+        def step_body(x0, v0):
+            x, v = eager(x0, v0)
+            return tern.grad(tern.sum(x * x) + tern.sum(v * v), tnet)
+        whole_step = tern.function(step_body)
+        whole_step(tx, tv)
+
+        def whole_step_call():
+            with tern.no_grad():
+                return whole_step(tx, tv)
+    else:
+        def tern_call(fn):
+            return fn(tx, tv)
+
+        def torch_call(fn):
+            return fn(px, pv, *pnet)
+    ref = tern_call(eager)[0].numpy()
+    for name, got in [("tern.function", tern_call(staged)[0].numpy()),
+                      ("torch", torch_call(torch_leapfrog)[0].detach().numpy()),
+                      ("torch.jit.script", torch_call(scripted)[0].detach().numpy())]:
         assert np.allclose(got, ref, rtol=1e-4, atol=1e-5), f"{name} disagrees with Tern eager"
     for _ in range(30):  # warm-up: the profiling executor specialises scripted code after a few runs
-        scripted(px, pv, *pnet), staged(tx, tv), eager(tx, tv), torch_leapfrog(px, pv, *pnet)
-    assert np.allclose(scripted(px, pv, *pnet)[0].numpy(), ref, rtol=1e-4, atol=1e-5)
-
-    medians, _ = rounds_of({
-        "tern_eager": lambda: eager(tx, tv),
-        "tern_function": lambda: staged(tx, tv),
-        "torch_eager": lambda: torch_leapfrog(px, pv, *pnet),
-        "torch_jit_script": lambda: scripted(px, pv, *pnet),
-    }, args.rounds, args.calls)
+        torch_call(scripted), tern_call(staged), tern_call(eager), torch_call(torch_leapfrog)
+    assert np.allclose(torch_call(scripted)[0].detach().numpy(), ref, rtol=1e-4, atol=1e-5)
+    variants = {
+        "tern_eager": lambda: tern_call(eager),
+        "tern_function": lambda: tern_call(staged),
+        "torch_eager": lambda: torch_call(torch_leapfrog),
+        "torch_jit_script": lambda: torch_call(scripted),
+    }
+    if grad:
+        assert np.allclose(whole_step_call()[0].numpy(), ref, rtol=1e-4, atol=1e-5)
+        variants["tern_function_whole_step"] = whole_step_call
+    medians, _ = rounds_of(variants, args.rounds, args.calls)
     return {
-        "what": "L2HMC leapfrog: 10 steps, state [16, 2], 3 small MLPs per step, no gradients",
+        "what": "L2HMC leapfrog: 10 steps, state [16, 2], 3 small MLPs per step, " +
+                ("gradient of |x|^2 + |v|^2 w.r.t. the 5 weights (staged backward)" if grad else "no gradients"),
         "graph_nodes": staged.num_nodes(), "traces": staged.traces,
         "us_per_call": {k: round(v, 2) for k, v in medians.items()},
         "ratios": {
@@ -116,6 +150,10 @@ def l2hmc(args):
             "torch_jit_script / tern_function": round(medians["torch_jit_script"] / medians["tern_function"], 2),
             "torch_eager / tern_function": round(medians["torch_eager"] / medians["tern_function"], 2),
             "torch_eager / torch_jit_script": round(medians["torch_eager"] / medians["torch_jit_script"], 2),
+            **({"tern_eager / tern_function_whole_step":
+                round(medians["tern_eager"] / medians["tern_function_whole_step"], 2),
+                "torch_jit_script / tern_function_whole_step":
+                round(medians["torch_jit_script"] / medians["tern_function_whole_step"], 2)} if grad else {}),
         },
     }
 
@@ -155,6 +193,7 @@ def main():
     p.add_argument("--threads", type=int, default=1)
     p.add_argument("--rounds", type=int, default=15)
     p.add_argument("--calls", type=int, default=200)
+    p.add_argument("--grad", action="store_true", help="also L2HMC with gradients w.r.t. the weights")
     p.add_argument("--resnet20", action="store_true")
     p.add_argument("--resnet-rounds", type=int, default=7)
     args = p.parse_args()
@@ -162,6 +201,8 @@ def main():
     torch.set_num_threads(args.threads)
     out = {"threads": args.threads, "torch": torch.__version__, "rounds": args.rounds, "calls_per_round": args.calls,
            "l2hmc": l2hmc(args)}
+    if args.grad:
+        out["l2hmc_grad"] = l2hmc(args, grad=True)
     if args.resnet20:
         out["resnet20"] = resnet20(args)
     print(json.dumps(out, indent=1))
