@@ -35,6 +35,7 @@ PYBIND11_MODULE(_C, m) {
   init_tensor(m);
   init_ops(m);
   init_autograd(m);
+  init_function(m);
   auto nn = m.def_submodule("nn");
   init_nn(nn);
   auto optim = m.def_submodule("optim");

@@ -312,3 +312,6 @@ def load(path):
 
 
 from . import nn, optim, data  # noqa: E402,F401
+from .staging import function, Function  # noqa: E402,F401
+set_num_threads = _C.set_num_threads
+num_threads = _C.num_threads
