@@ -22,6 +22,7 @@ void init_optim(py::module_& m);
 void init_data(py::module_& m);
 void init_io(py::module_& m);
 void init_function(py::module_& m);
+void init_systems(py::module_& m);  // tern.codec, tern.dv, tern.ci
 
 // Shapes go out as tuples, as NumPy's do.
 py::tuple shape_tuple(const Dims& d);

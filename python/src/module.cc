@@ -44,4 +44,5 @@ PYBIND11_MODULE(_C, m) {
   init_data(data);
   auto io = m.def_submodule("io");
   init_io(io);
+  init_systems(m);
 }

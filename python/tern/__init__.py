@@ -315,3 +315,10 @@ from . import nn, optim, data  # noqa: E402,F401
 from .staging import function, Function  # noqa: E402,F401
 set_num_threads = _C.set_num_threads
 num_threads = _C.num_threads
+
+# The seed systems, scriptable (python/src/systems.cc): `import tern.codec`
+# and `from tern import dv` both work.
+import sys as _sys  # noqa: E402
+from ._C import codec, dv, ci  # noqa: E402,F401
+for _name in ("codec", "dv", "ci"):
+    _sys.modules[__name__ + "." + _name] = getattr(_C, _name)
