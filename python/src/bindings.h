@@ -23,6 +23,7 @@ void init_data(py::module_& m);
 void init_io(py::module_& m);
 void init_function(py::module_& m);
 void init_systems(py::module_& m);  // tern.codec, tern.dv, tern.ci
+void init_dist(py::module_& m);     // tern.dist
 
 // Shapes go out as tuples, as NumPy's do.
 py::tuple shape_tuple(const Dims& d);

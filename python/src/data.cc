@@ -98,7 +98,7 @@ void init_data(py::module_& m) {
 
   py::class_<data::DataLoader>(m, "DataLoader")
       .def(py::init([](std::shared_ptr<Dataset> ds, int64_t batch_size, bool shuffle, bool drop_last, uint64_t seed,
-                       int prefetch, int workers, int64_t crop_padding, bool random_flip) {
+                       int prefetch, int workers, int64_t crop_padding, bool random_flip, int rank, int world) {
              TERN_CHECK(ds != nullptr, "DataLoader: the dataset is None");
              data::LoaderOptions o;
              o.batch_size = batch_size;
@@ -109,10 +109,13 @@ void init_data(py::module_& m) {
              o.workers = workers;
              o.crop_padding = crop_padding;
              o.random_flip = random_flip;
+             o.rank = rank;
+             o.world = world;
              return std::make_unique<data::DataLoader>(ds, o);
            }),
            arg("dataset"), arg("batch_size") = 64, arg("shuffle") = true, arg("drop_last") = false, arg("seed") = 0,
-           arg("prefetch") = 4, arg("workers") = 1, arg("crop_padding") = 0, arg("random_flip") = false)
+           arg("prefetch") = 4, arg("workers") = 1, arg("crop_padding") = 0, arg("random_flip") = false,
+           arg("rank") = 0, arg("world") = 1)
       .def("start_epoch", &data::DataLoader::start_epoch, arg("epoch"), py::call_guard<py::gil_scoped_release>())
       .def("next", [](data::DataLoader& l) -> py::object {
         std::optional<Batch> b;

@@ -45,4 +45,6 @@ PYBIND11_MODULE(_C, m) {
   auto io = m.def_submodule("io");
   init_io(io);
   init_systems(m);
+  auto dist = m.def_submodule("dist");
+  init_dist(dist);
 }

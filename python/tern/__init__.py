@@ -311,7 +311,7 @@ def load(path):
     return collections.OrderedDict(tensors)
 
 
-from . import nn, optim, data  # noqa: E402,F401
+from . import nn, optim, data, dist  # noqa: E402,F401
 from .staging import function, Function  # noqa: E402,F401
 set_num_threads = _C.set_num_threads
 num_threads = _C.num_threads

@@ -30,9 +30,11 @@ class DataLoader:
     (reshuffled with the seed and the epoch number)."""
 
     def __init__(self, dataset, batch_size=64, shuffle=True, drop_last=False, seed=0, prefetch=4, workers=1,
-                 crop_padding=0, random_flip=False):
+                 crop_padding=0, random_flip=False, rank=0, world=1):
+        # rank / world: this process's shard of every epoch (tern.dist), as
+        # `tern train --dist` splits the data; batch_size is per process.
         self._loader = _C.data.DataLoader(dataset, batch_size, shuffle, drop_last, seed, prefetch, workers,
-                                          crop_padding, random_flip)
+                                          crop_padding, random_flip, rank, world)
         self.dataset = dataset
         self.epoch = 0
 
