@@ -1,7 +1,6 @@
 #include "tern/train/infer.h"
 
 #include "tern/autograd/grad_mode.h"
-#include "tern/base/atomic_file.h"
 #include "tern/base/parallel.h"
 #include "tern/base/timer.h"
 #include "tern/data/npy.h"
@@ -41,7 +40,7 @@ InferResult infer(const InferOptions& o) {
   r.seconds = timer.seconds();
   const Tensor y = outputs.size() == 1 ? contiguous(outputs[0]) : cat(outputs, 0);
   r.output_shape = y.shape();
-  write_file_atomic(o.output, data::npy_bytes(y));
+  data::write_npy(o.output, y);  // atomically
   return r;
 }
 

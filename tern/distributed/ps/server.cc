@@ -67,8 +67,8 @@ void Server::run(comm::Communicator& world) {
 }
 
 void Server::receive_udp_round(uint64_t round) {
-  udp_->receive_round(round, grads_, present_);
-  udp::fill_missing(grads_, present_);
+  // A loss-free round (the common case) skips the per-coordinate scan.
+  if (udp_->receive_round(round, grads_, present_) > 0) udp::fill_missing(grads_, present_);
 }
 
 void Server::receive_push(comm::Communicator& world, int w, const TensorHeader* first) {

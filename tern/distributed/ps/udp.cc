@@ -136,7 +136,7 @@ void Receiver::accept(std::span<const uint8_t> bytes, uint64_t round, std::vecto
   std::fill_n(present[h.worker].begin() + static_cast<int64_t>(h.offset), h.count, 1);
 }
 
-void Receiver::receive_round(uint64_t round, std::vector<std::vector<float>>& grads,
+int64_t Receiver::receive_round(uint64_t round, std::vector<std::vector<float>>& grads,
                              std::vector<std::vector<uint8_t>>& present) {
   grads.resize(workers_);
   present.resize(workers_);
@@ -167,8 +167,10 @@ void Receiver::receive_round(uint64_t round, std::vector<std::vector<float>>& gr
     }
   }
   stats_.timed_out += expected - seen_;
-  for (int w = 0; w < workers_; ++w)
-    stats_.missing_values += numel_ - std::count(present[w].begin(), present[w].end(), uint8_t{1});
+  int64_t missing = 0;
+  for (int w = 0; w < workers_; ++w) missing += numel_ - std::count(present[w].begin(), present[w].end(), uint8_t{1});
+  stats_.missing_values += missing;
+  return missing;
 }
 
 Sender::Sender(uint16_t port) {

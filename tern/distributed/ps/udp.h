@@ -83,8 +83,9 @@ class Receiver {
 
   // Receives round `round`: grads[w] gets worker w's values, present[w][i]
   // whether value i arrived. Returns when every datagram of the round has
-  // arrived (or was dropped) or `deadline_seconds` after the call.
-  void receive_round(uint64_t round, std::vector<std::vector<float>>& grads, std::vector<std::vector<uint8_t>>& present);
+  // arrived (or was dropped) or `deadline_seconds` after the call. Returns
+  // the values missing this round (0: nothing for fill_missing to do).
+  int64_t receive_round(uint64_t round, std::vector<std::vector<float>>& grads, std::vector<std::vector<uint8_t>>& present);
   // Processes one datagram as if it had arrived (the tests' forged input).
   void accept(std::span<const uint8_t> bytes, uint64_t round, std::vector<std::vector<float>>& grads,
               std::vector<std::vector<uint8_t>>& present);

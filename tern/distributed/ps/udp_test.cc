@@ -98,7 +98,9 @@ TEST(Udp, LoopbackRoundWithEmulatedLoss) {
       const bool lost = emulated_drop(42, 0, w, static_cast<uint64_t>(c), 0.2);
       dropped += lost;
       EXPECT_EQ(present[w][c], lost ? 0 : 1) << w << " " << c;
-      if (!lost) EXPECT_EQ(grads[w][c + 5], (w == 0 ? va : vb)[c + 5]);
+      if (!lost) {
+        EXPECT_EQ(grads[w][c + 5], (w == 0 ? va : vb)[c + 5]);
+      }
     }
   EXPECT_EQ(dropped, r.stats().dropped);
   // A sender that never sends: the round ends at the deadline, its values missing.

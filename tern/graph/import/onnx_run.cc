@@ -1,7 +1,6 @@
 #include "tern/graph/import/onnx_run.h"
 
 #include "tern/autograd/grad_mode.h"
-#include "tern/base/atomic_file.h"
 #include "tern/base/error.h"
 #include "tern/base/timer.h"
 #include "tern/data/npy.h"
@@ -26,7 +25,7 @@ OnnxRunResult run_onnx_file(const OnnxRunOptions& o) {
   const std::vector<Tensor> outputs = model.run(inputs);
   r.seconds = timer.seconds();
   for (size_t i = 0; i < o.outputs.size(); ++i) {
-    write_file_atomic(o.outputs[i], data::npy_bytes(contiguous(outputs[i])));
+    data::write_npy(o.outputs[i], contiguous(outputs[i]));  // atomically
     r.output_names.push_back(model.outputs()[i].name);
     r.output_shapes.push_back(outputs[i].shape());
   }

@@ -46,9 +46,17 @@ std::vector<double> nice_ticks(double lo, double hi, int target) {
       step = m * mag;
       break;
     }
+  // Counted by index, not by adding `step`: where step is below the
+  // values' precision (a huge value with a tiny range) t += step would
+  // never advance. At most a few hundred ticks either way.
   std::vector<double> ticks;
-  for (double t = std::ceil(lo / step - 1e-9) * step; t <= hi + step * 1e-9; t += step)
+  const double k0 = std::ceil(lo / step - 1e-9), k1 = std::floor(hi / step + 1e-9);
+  for (double k = k0; k <= k1 && ticks.size() < 200; ++k) {
+    const double t = k * step;
+    if (!ticks.empty() && t <= ticks.back()) break;  // no longer distinct
     ticks.push_back(std::abs(t) < step * 1e-9 ? 0 : t);
+  }
+  if (ticks.empty()) ticks.push_back(lo);
   return ticks;
 }
 
@@ -60,8 +68,14 @@ std::string render_png(const Chart& c) {
       y0 = std::min(y0, s.y[i]), y1 = std::max(y1, s.y[i]);
     }
   TERN_CHECK(std::isfinite(x0), "plot '", c.title, "': no points to draw");
-  if (x1 == x0) x0 -= 0.5, x1 += 0.5;
-  if (y1 == y0) y0 -= 0.5, y1 += 0.5;
+  // A flat series gets a range around it, wide enough to be one at its magnitude.
+  auto widen = [](double& lo, double& hi) {
+    if (hi > lo) return;
+    const double pad = std::max(0.5, std::abs(lo) * 1e-6);
+    lo -= pad, hi += pad;
+  };
+  widen(x0, x1);
+  widen(y0, y1);
   const double pad_y = 0.05 * (y1 - y0);
   y0 -= pad_y, y1 += pad_y;
   // Room for markers at the ends.
@@ -72,7 +86,7 @@ std::string render_png(const Chart& c) {
   std::vector<double> xt = nice_ticks(x0, x1);
   if (c.integer_x && xt.size() > 1 && xt[1] - xt[0] < 1) {
     xt.clear();
-    for (double t = std::ceil(x0); t <= x1; ++t) xt.push_back(t);
+    for (double t = std::ceil(x0); t <= x1 && t + 1 > t && xt.size() < 200; ++t) xt.push_back(t);
   }
   const std::vector<double> yt = nice_ticks(y0, y1);
 

@@ -39,21 +39,21 @@ PlotReport plot_runs(const PlotOptions& o) {
 
   Chart loss{.title = "training loss", .x_label = "step",
              .y_label = window > 1 ? str_cat("loss (moving average of ", window, " steps)") : "loss",
-             .width = o.width, .height = o.height};
-  Chart accuracy{.title = "test accuracy", .x_label = "epoch", .y_label = "accuracy (%)", .integer_x = true, .width = o.width,
-                 .height = o.height};
+             .series = {}, .integer_x = false, .width = o.width, .height = o.height};
+  Chart accuracy{.title = "test accuracy", .x_label = "epoch", .y_label = "accuracy (%)", .series = {},
+                 .integer_x = true, .width = o.width, .height = o.height};
   for (size_t r = 0; r < runs.size(); ++r) {
     const RunSeries& s = runs[r];
     const int color = static_cast<int>(r);
     if (!s.loss.empty()) {
-      if (window > 1) loss.series.push_back({.x = s.step, .y = s.loss, .color = color, .width = 1, .alpha = 0.25});
-      loss.series.push_back({.label = s.name, .x = s.step, .y = moving_average(s.loss, window), .color = color});
+      if (window > 1) loss.series.push_back({.label = "", .x = s.step, .y = s.loss, .color = color, .width = 1, .alpha = 0.25});
+      loss.series.push_back({.label = s.name, .x = s.step, .y = moving_average(s.loss, window), .color = color, .width = 2, .alpha = 1});
       report.steps += static_cast<int64_t>(s.loss.size());
     }
     if (!s.test_accuracy.empty()) {
       std::vector<double> pct;
       for (double a : s.test_accuracy) pct.push_back(100 * a);
-      accuracy.series.push_back({.label = s.name, .x = s.epoch, .y = pct, .color = color, .markers = true});
+      accuracy.series.push_back({.label = s.name, .x = s.epoch, .y = pct, .color = color, .width = 2, .alpha = 1, .markers = true});
       report.epochs += static_cast<int64_t>(s.test_accuracy.size());
     }
   }

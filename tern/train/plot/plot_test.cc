@@ -84,6 +84,17 @@ std::string slurp(const std::string& path) {
   return std::string(std::istreambuf_iterator<char>(f), {});
 }
 
+// Values whose range is below their precision (a malformed but finite log)
+// still give a finite chart, not an endless tick loop.
+TEST(Chart, HugeValuesWithATinyRangeRender) {
+  Chart c{.title = "t", .x_label = "x", .y_label = "y", .series = {}, .integer_x = true, .width = 300, .height = 200};
+  c.series.push_back({.label = "a", .x = {1e17, 1e17}, .y = {3e17, 3e17 + 64}, .color = 0, .width = 2, .alpha = 1, .markers = true});
+  EXPECT_EQ(png_size(render_png(c)), (std::pair<int, int>{300, 200}));
+  const std::vector<double> t = nice_ticks(1e17, 1e17 + 1);
+  EXPECT_FALSE(t.empty());
+  EXPECT_LE(t.size(), 200u);
+}
+
 TEST(Plot, TwoRunsGiveLossAndAccuracyPngs) {
   TempDir d;
   for (const char* run : {"a", "b"}) {
