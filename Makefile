@@ -4,7 +4,9 @@
 #   make install [PREFIX=/usr/local] [DESTDIR=] - build, then install `tern`
 #       (bin/), libtern.so (lib/), the headers (include/tern/), the CMake
 #       package (lib/cmake/Tern: find_package(Tern), Tern::tern) and
-#       lib/pkgconfig/tern.pc under DESTDIR/PREFIX (cmake --install)
+#       lib/pkgconfig/tern.pc and, when built, the Python package `tern`
+#       (lib/python3.X/dist-packages/tern on Debian: on /usr/bin/python3's
+#       path for PREFIX /usr/local) under DESTDIR/PREFIX (cmake --install)
 # and one for kernel work:
 #   make test-reference - build with the reference kernels alone (preset
 #       `reference` in build-reference/: no OpenBLAS, oneDNN or OpenMP) and run
@@ -38,7 +40,7 @@ build: bootstrap $(BUILD)/build.ninja
 # finds them up to date. DESTDIR reaches cmake --install as the environment
 # variable it reads.
 install: bootstrap $(BUILD)/build.ninja
-	cmake --build $(BUILD) -j $(JOBS) --target tern tern_shared
+	cmake --build $(BUILD) -j $(JOBS) --target tern tern_shared $$(grep -qs '^build tern_python:' $(BUILD)/build.ninja && echo tern_python)
 	DESTDIR='$(DESTDIR)' cmake --install $(BUILD) --prefix '$(PREFIX)'
 	@# A real install as root: ld.so's cache learns libtern.so, for programs built with pkg-config.
 	@if [ -z '$(DESTDIR)' ] && [ "$$(id -u)" -eq 0 ]; then ldconfig; fi

@@ -6,9 +6,19 @@
 #include <pybind11/pybind11.h>
 #include <pybind11/stl.h>
 
+#include <functional>
+#include <nlohmann/json_fwd.hpp>
+#include <string>
 #include <vector>
 
 #include "tern/core/tensor.h"
+
+namespace tern {
+class Args;
+namespace train {
+struct TrainOptions;
+}
+}  // namespace tern
 
 namespace tern::python {
 
@@ -24,6 +34,7 @@ void init_io(py::module_& m);
 void init_function(py::module_& m);
 void init_systems(py::module_& m);  // tern.codec, tern.dv, tern.ci
 void init_dist(py::module_& m);     // tern.dist
+void init_train(py::module_& m);    // tern.train
 
 // Shapes go out as tuples, as NumPy's do.
 py::tuple shape_tuple(const Dims& d);
@@ -38,5 +49,17 @@ py::array to_numpy(const Tensor& t);
 inline bool needs_grad(const Tensor& t) { return t.requires_grad() || !t.is_leaf(); }
 // A Tensor from a Tensor, a NumPy array, or a Python scalar / nested list.
 Tensor as_tensor(py::handle h);
+// A JSON value (a library report) as the Python value json.loads gives.
+py::object json_to_python(const nlohmann::json& j);
+
+// TrainOptions from keyword arguments named like `tern train`'s flags
+// (batch_size for --batch-size; optimizer_arg takes a dict). A keyword that
+// is no option goes to `flags` (as its flag, "servers" -> servers=VALUE; a
+// False switch is left out) when `is_flag` accepts it, else it is a
+// TypeError naming `function`.
+train::TrainOptions train_options(const py::dict& kwargs, const std::string& function,
+                                  const std::function<bool(const std::string&)>& is_flag, Args* flags);
+// The keywords train_options reads itself.
+std::vector<std::string> train_option_names();
 
 }  // namespace tern::python

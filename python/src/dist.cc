@@ -1,12 +1,17 @@
 // tern.dist: the distributed runtime from Python, under mpirun. One world
 // communicator per process (MPI initialised on first use); collectives on
 // float32 tensors in place; DistributedDataParallel is the data-parallel
-// trainer's bucketed, overlapped reducer (tern/distributed/ddp).
+// trainer's bucketed, overlapped reducer (tern/distributed/ddp) with its
+// collectives and codecs; dist.train runs any registered strategy (the
+// parameter server, local SGD, ...) as `tern train --dist NAME` does.
 #include "python/src/bindings.h"
 #include "tern/distributed/collectives/collectives.h"
 #include "tern/distributed/comm/mpi_communicator.h"
+#include "tern/distributed/ddp/allreduce_options.h"
 #include "tern/distributed/ddp/data_parallel.h"
 #include "tern/distributed/ddp/model_sync.h"
+#include "tern/distributed/run.h"
+#include "tern/train/report.h"
 
 namespace tern::python {
 namespace {
@@ -29,6 +34,21 @@ dist::collectives::Algorithm algorithm_of(const std::string& name) {
   if (name == "hd") return dist::collectives::Algorithm::halving_doubling;
   if (name == "mpi") return dist::collectives::Algorithm::mpi;
   TERN_FAIL("algorithm: expected ring, hd or mpi, given '", name, "'");
+}
+
+// The reducer with what its options point to (BlueConnect's plan, a codec's
+// state), which must outlive it.
+struct Reducer {
+  dist::ddp::AllreduceSetup setup;
+  std::unique_ptr<dist::ddp::DataParallel> impl;
+};
+
+// The strategy flags' keys ("servers", "codec-arg", ...).
+bool is_strategy_flag(const std::string& key) {
+  static const std::vector<ArgDoc> docs = dist::strategy_flags();
+  for (const ArgDoc& d : docs)
+    if (d.key == key) return true;
+  return false;
 }
 
 }  // namespace
@@ -70,21 +90,67 @@ void init_dist(py::module_& m) {
       "average_buffers", [](nn::Module& model) { dist::ddp::average_buffers(world(), model); }, arg("module"),
       "averages batch-norm running statistics over the processes");
 
-  py::class_<dist::ddp::DataParallel>(m, "DataParallel")
-      .def(py::init([](nn::Module& model, int64_t bucket_bytes, bool overlap, const std::string& algorithm) {
+  // Options as `tern train --dist allreduce` spells them (allreduce="hd",
+  // codec="powersgd", codec_arg="rank=2"), read by the same function, so a
+  // mistake gets the CLI's message.
+  py::class_<Reducer>(m, "DataParallel")
+      .def(py::init([](nn::Module& model, int64_t bucket_bytes, const py::kwargs& kwargs) {
              TERN_CHECK(bucket_bytes > 0, "bucket_bytes: expected a positive size, given ", bucket_bytes);
-             dist::ddp::DdpOptions o;
-             o.bucket_bytes = bucket_bytes;
-             o.overlap = overlap;
-             o.algorithm = algorithm_of(algorithm);
-             return std::make_unique<dist::ddp::DataParallel>(world(), model, o);
+             Args flags("--");
+             for (auto [k, v] : kwargs) {
+               std::string key = py::str(k).cast<std::string>();
+               for (char& c : key)
+                 if (c == '_') c = '-';
+               std::string value = py::str(v).cast<std::string>();
+               if (py::isinstance<py::bool_>(v)) value = v.cast<bool>() ? "true" : "false";
+               flags.set(key, value);
+             }
+             const dist::ddp::AllreduceOptions o = dist::ddp::read_allreduce_options(flags, "allreduce", true);
+             TERN_CHECK_TYPE(flags.unread().empty(), "DataParallel() got an unexpected keyword argument '",
+                             flags.unread().front(), "'");
+             auto r = std::make_unique<Reducer>();
+             r->setup = dist::ddp::make_allreduce(o, world(), [](const std::string&) {});
+             r->setup.ddp.bucket_bytes = bucket_bytes;  // finer than --bucket-kb's KiB (tests use tiny buckets)
+             r->impl = std::make_unique<dist::ddp::DataParallel>(world(), model, r->setup.ddp);
+             return r;
            }),
-           arg("module"), arg("bucket_bytes") = int64_t{1} << 20, arg("overlap") = true, arg("algorithm") = "ring",
-           py::keep_alive<1, 2>())
-      .def("prepare_step", &dist::ddp::DataParallel::prepare_step)
-      .def("finish_step", &dist::ddp::DataParallel::finish_step, py::call_guard<py::gil_scoped_release>())
-      .def_property_readonly("num_buckets", &dist::ddp::DataParallel::num_buckets)
-      .def_property_readonly("exposed_comm_seconds", &dist::ddp::DataParallel::exposed_comm_seconds);
+           arg("module"), arg("bucket_bytes") = int64_t{1} << 20, py::keep_alive<1, 2>())
+      .def("prepare_step", [](Reducer& r) { r.impl->prepare_step(); })
+      .def("finish_step", [](Reducer& r) { r.impl->finish_step(); }, py::call_guard<py::gil_scoped_release>())
+      .def_property_readonly("num_buckets", [](const Reducer& r) { return r.impl->num_buckets(); })
+      .def_property_readonly("exposed_comm_seconds", [](const Reducer& r) { return r.impl->exposed_comm_seconds(); });
+
+  m.def(
+      "train",
+      [](const std::string& strategy, const py::kwargs& kwargs) {
+        Args flags("--");
+        train::TrainOptions opt = train_options(kwargs, "dist.train", is_strategy_flag, &flags);
+        dist::RunPlan plan = dist::plan_run(strategy, flags, opt);  // every mistake, before MPI starts
+        (void)world();
+        dist::RunHooks hooks;
+        hooks.program = "tern.dist.train";
+        dist::RunReport r;
+        {
+          py::gil_scoped_release nogil;
+          r = dist::run(plan, hooks);
+        }
+        py::object out = json_to_python(dist::report_json(r));
+        out["leader"] = r.leader;
+        return out;
+      },
+      arg("strategy"),
+      "trains a zoo model with a distributed strategy, as `tern train --dist STRATEGY` does; keyword arguments are "
+      "its flags (servers=2, codec=\"3lc\", batch_size=64)");
+  m.def("strategies", [] {
+    std::vector<std::string> names;
+    for (const auto& e : dist::strategy_registry()) names.push_back(e.name);
+    return names;
+  });
+  m.def("strategy_flags", [] {
+    std::vector<std::string> keys;
+    for (const ArgDoc& d : dist::strategy_flags()) keys.push_back(d.key);
+    return keys;
+  });
 }
 
 }  // namespace tern::python

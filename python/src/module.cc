@@ -45,6 +45,7 @@ PYBIND11_MODULE(_C, m) {
   auto io = m.def_submodule("io");
   init_io(io);
   init_systems(m);
+  init_train(m);
   auto dist = m.def_submodule("dist");
   init_dist(dist);
 }

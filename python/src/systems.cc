@@ -19,8 +19,6 @@ namespace {
 
 namespace compress = tern::distributed::compress;
 
-py::object to_python(const nlohmann::json& j) { return py::module_::import("json").attr("loads")(j.dump()); }
-
 // A codec with its error-feedback state: successive encode() calls carry the
 // residual, as a worker's pushes do.
 class PyCodec {
@@ -71,7 +69,7 @@ void init_systems(py::module_& m) {
 
   auto dv = m.def_submodule("dv", "data validation (tern/dv): statistics, schemas, anomalies");
   dv.def(
-      "stats", [](const std::string& data) { return to_python(dv::to_json(dv::compute_stats(data))); },
+      "stats", [](const std::string& data) { return json_to_python(dv::to_json(dv::compute_stats(data))); },
       py::arg("data"), "statistics of a CSV file or fashion-mnist[:train|:test], as a dict");
   dv.def(
       "infer_schema",
@@ -82,8 +80,8 @@ void init_systems(py::module_& m) {
       [](const std::string& data, const std::string& schema, const std::string& previous, const std::string& serving) {
         const dv::ValidationRun r = dv::validate_data(data, schema, previous, serving, {});
         py::dict out;
-        out["stats"] = to_python(dv::to_json(r.stats));
-        out["anomalies"] = to_python(dv::to_json(r.anomalies));
+        out["stats"] = json_to_python(dv::to_json(r.stats));
+        out["anomalies"] = json_to_python(dv::to_json(r.anomalies));
         return out;
       },
       py::arg("data"), py::arg("schema"), py::arg("previous") = "", py::arg("serving") = "",

@@ -311,6 +311,30 @@ def load(path):
     return collections.OrderedDict(tensors)
 
 
+# --- whole training runs ------------------------------------------------------------------
+def train(*, on_epoch=None, **options):
+    """Trains a zoo model as `tern train` does and returns the dict
+    `tern train --json` prints (test accuracy, throughput, every epoch).
+
+        tern.train(model="lenet5", epochs=2, batch_size=64, lr=0.05)
+        tern.train(model="mlp", data="npz:mine.npz", on_epoch=print)
+
+    Keyword arguments are the CLI's flags with _ for - (model, dataset,
+    data, data_dir, epochs, batch_size, optimizer, optimizer_arg (a dict),
+    lr, momentum, weight_decay, nesterov, schedule, warmup_epochs, seed,
+    threads, augment, checkpoint, resume, init_from, init_exclude,
+    loss_log, log_dir, progress, dropback_k, ...: train_option_names()).
+    `on_epoch(dict)` is called after each epoch's evaluation. The run is
+    C++ throughout, without the GIL. tern.dist.train runs distributed ones.
+    """
+    return _C.train(on_epoch, **options)
+
+
+def train_option_names():
+    """The keywords tern.train takes."""
+    return _C.train_option_names()
+
+
 from . import nn, optim, data, dist  # noqa: E402,F401
 from .staging import function, Function  # noqa: E402,F401
 set_num_threads = _C.set_num_threads

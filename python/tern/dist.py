@@ -15,7 +15,9 @@
 The reducer is the one `tern train --dist allreduce` uses
 (tern/distributed/ddp/data_parallel.h): parameters in buckets of
 `bucket_bytes`, each bucket all-reduced on a communication thread as soon
-as backward has produced its gradients.
+as backward has produced its gradients, with the CLI's collectives and
+codecs (fp16, PowerSGD). `train("ps", servers=1, codec="3lc", ...)` runs
+any registered strategy on a zoo model, as `tern train --dist` does.
 """
 import contextlib
 
@@ -32,14 +34,33 @@ average_buffers = _C.dist.average_buffers
 
 
 class DistributedDataParallel:
-    """Wraps a module for data-parallel training; call it as the module."""
+    """Wraps a module for data-parallel training; call it as the module.
 
-    def __init__(self, module, bucket_bytes=1 << 20, overlap=True, algorithm="ring", broadcast=True):
+    The options are `tern train --dist allreduce`'s, read by the same
+    function (a mistake gets the CLI's message):
+      allreduce   "ring", "hd" (halving-doubling), "mpi" or "blueconnect"
+      factors     with blueconnect: "AxB..." or "auto" (cost model, probed links)
+      bucket_bytes  gradient bucket size (the CLI's --bucket-kb, in bytes)
+      overlap     reduce each bucket during backward (False: after it)
+      codec       "none", "fp16" (halves on the wire, ring or hd) or
+                  "powersgd" (low-rank factors, error feedback)
+      codec_arg   powersgd: "rank=R,seed=S" or {"rank": R, "seed": S}
+    """
+
+    def __init__(self, module, allreduce="ring", bucket_bytes=1 << 20, overlap=True, codec="none",
+                 codec_arg=None, factors=None, broadcast=True):
         init()
         if broadcast:
             broadcast_parameters(module)
         self.module = module
-        self._reducer = _C.dist.DataParallel(module, bucket_bytes, overlap, algorithm)
+        flags = {"allreduce": allreduce, "codec": codec}
+        if not overlap:
+            flags["no_overlap"] = True
+        if factors is not None:
+            flags["factors"] = factors
+        if codec_arg:
+            flags["codec_arg"] = _settings(codec_arg)
+        self._reducer = _C.dist.DataParallel(module, bucket_bytes, **flags)
 
     def __call__(self, *args, **kwargs):
         return self.module(*args, **kwargs)
@@ -58,3 +79,46 @@ class DistributedDataParallel:
     @property
     def num_buckets(self):
         return self._reducer.num_buckets
+
+    @property
+    def exposed_comm_seconds(self):
+        """Seconds backward's end waited for communication, over all steps."""
+        return self._reducer.exposed_comm_seconds
+
+
+def _settings(value):
+    """"k=v,k=v" from a dict (or a string as given)."""
+    if isinstance(value, dict):
+        return ",".join(f"{k}={v}" for k, v in value.items())
+    return str(value)
+
+
+strategies = _C.dist.strategies
+
+
+def train(strategy, **options):
+    """Trains a zoo model with a distributed strategy on this MPI job, as
+    `tern train --dist STRATEGY` does; call it on every rank:
+
+        mpirun -np 3 python3 -c 'import tern; print(tern.dist.train("ps", servers=1, codec="3lc", epochs=1))'
+
+    Keyword arguments are the CLI's flags with _ for - : the training
+    options (model, data, epochs, batch_size (global: split over the
+    workers), lr, optimizer, seed, threads, checkpoint, ... as tern.train
+    takes) and the strategy's own (servers, codec, codec_arg, aggregator,
+    byzantine, async_, ...; tern.dist.strategy_flags() lists them all).
+    Values may be strings, numbers, True for a switch, or a list for a
+    repeatable flag. Mistakes raise ValueError/TypeError before MPI starts;
+    an error during the run ends the whole job with one line, as the CLI
+    does. Returns the dict `tern train --dist ... --json` prints, complete
+    on rank 0 (its "leader" is True there).
+    """
+    options = {(k[:-1] if k.endswith("_") else k): v for k, v in options.items()}  # async_ -> async
+    if "codec_arg" in options:
+        options["codec_arg"] = _settings(options["codec_arg"])
+    return _C.dist.train(strategy, **options)
+
+
+def strategy_flags():
+    """The keywords of every strategy (the CLI's flag names, with _ for -)."""
+    return [k.replace("-", "_") for k in _C.dist.strategy_flags()]

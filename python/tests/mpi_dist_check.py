@@ -1,7 +1,9 @@
 """tern.dist under mpirun (ctest python_dist, 3 ranks): collectives give the
-sums, means and broadcasts they promise, and DistributedDataParallel makes
+sums, means and broadcasts they promise, DistributedDataParallel makes
 every rank start from rank 0's weights and end backward with the mean of
-the ranks' gradients."""
+the ranks' gradients (exactly in fp32, to half precision with codec fp16,
+exactly with rank-1 PowerSGD of rank-1 gradients), and its options are
+checked as the CLI checks them."""
 import numpy as np
 
 import tern
@@ -46,6 +48,57 @@ for g in local:
 ddp.backward(tern.cross_entropy(ddp(x), y))
 for p, wv in zip(model.parameters(), want):
     assert np.allclose(p.grad.numpy(), wv, atol=1e-6), "DDP gradient is not the mean over ranks"
+
+# One wrapper per model at a time: a second live one is refused (both would
+# reduce every gradient); once the first is gone, a new one may take over.
+try:
+    tern.dist.DistributedDataParallel(model, broadcast=False)
+except ValueError as e:
+    assert "already under another DataParallel" in str(e), str(e)
+else:
+    raise AssertionError("a second live DDP over the same model was accepted")
+del ddp
+
+# The CLI's collectives and codecs through the same wrapper.
+for options, atol in [({"allreduce": "hd"}, 1e-6), ({"allreduce": "mpi", "overlap": False}, 1e-6),
+                      ({"codec": "fp16"}, 2e-3)]:
+    for p in model.parameters():
+        p.grad = None
+    d = tern.dist.DistributedDataParallel(model, bucket_bytes=64, **options)
+    d.backward(tern.cross_entropy(d(x), y))
+    for p, wv in zip(model.parameters(), want):
+        assert np.allclose(p.grad.numpy(), wv, atol=atol), f"DDP {options}: not the mean over ranks"
+    del d
+
+# PowerSGD reaches the reducer: a [32 x 64] weight at rank 1 is
+# approximated (identical on every rank, not the exact mean), its bias
+# (a vector) is reduced exactly.
+wide = nn.Linear(64, 32)
+d = tern.dist.DistributedDataParallel(wide, codec="powersgd", codec_arg={"rank": 1, "seed": 3})
+xw = tern.from_numpy(rng.standard_normal((8, 64)).astype(np.float32))
+exact = []
+for g in tern.grad(tern.sum(tern.square(wide(xw))), list(wide.parameters())):
+    g = tern.from_numpy(g.numpy().copy())
+    tern.dist.all_reduce(g, average=True)
+    exact.append(g.numpy())
+d.backward(tern.sum(tern.square(d(xw))))
+weight, bias = [p.grad.numpy().copy() for p in wide.parameters()]
+assert weight.shape == (32, 64) and np.all(np.isfinite(weight))
+same = tern.from_numpy(weight.copy())
+tern.dist.all_reduce(same)
+assert np.allclose(same.numpy(), n * weight, rtol=1e-5, atol=1e-6), "PowerSGD results differ between ranks"
+assert np.linalg.norm(weight - exact[0]) > 1e-3 * np.linalg.norm(exact[0]), "rank-1 PowerSGD gave the exact mean"
+assert np.allclose(bias, exact[1], atol=1e-5), "PowerSGD: the bias was not reduced exactly"
+
+for bad, message in [({"codec": "3lc"}, "needs --dist ps"), ({"allreduce": "mpi", "codec": "fp16"}, "ring or hd"),
+                     ({"allreduce": "nosuch"}, "ring, hd, mpi"), ({"factors": "2x2"}, "needs --allreduce blueconnect")]:
+    try:
+        tern.dist.DistributedDataParallel(model, broadcast=False, **bad)
+    except ValueError as e:
+        assert message in str(e), (bad, str(e))
+    else:
+        raise AssertionError(f"DDP {bad} was accepted")
+
 tern.dist.barrier()
 if r == 0:
-    print(f"tern.dist: {n} ranks, collectives and DDP ({ddp.num_buckets} buckets) as promised")
+    print(f"tern.dist: {n} ranks, collectives, DDP with its collectives and codecs as promised")

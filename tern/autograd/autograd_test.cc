@@ -41,6 +41,19 @@ TEST(Autograd, HooksFireOnceInReverseOrderOfUse) {
   EXPECT_EQ(order, (std::vector<int>{2, 1}));  // the last layer's gradient is ready first
 }
 
+TEST(Autograd, RemovedHooksNoLongerFire) {
+  Tensor w = ones({3}).set_requires_grad();
+  std::vector<int> fired;
+  const uint64_t first = w.register_grad_hook([&](const Tensor&) { fired.push_back(1); });
+  w.register_grad_hook([&](const Tensor&) { fired.push_back(2); });
+  autograd::backward(sum(w));
+  w.remove_grad_hook(first);
+  w.remove_grad_hook(first);   // twice: ignored
+  w.remove_grad_hook(999999);  // never registered: ignored
+  autograd::backward(sum(w));
+  EXPECT_EQ(fired, (std::vector<int>{1, 2, 2}));
+}
+
 TEST(Autograd, SecondBackwardThroughFreedGraphIsAClearError) {
   Tensor a = ones({3}).set_requires_grad();
   Tensor y = sum(exp(a));

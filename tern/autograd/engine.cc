@@ -72,7 +72,7 @@ void accumulate_into_leaf(Node& acc, const Tensor& incoming) {
   Tensor existing = leaf.grad();
   // Never in place: one gradient tensor may feed several leaves.
   leaf.set_grad(existing.defined() ? add(existing, g) : g.detach());
-  for (const GradHook& hook : leaf.autograd_meta().hooks) hook(leaf.grad());
+  for (const auto& [handle, hook] : leaf.autograd_meta().hooks) hook(leaf.grad());
 }
 
 struct Later {

@@ -1,5 +1,6 @@
 #include "tern/core/tensor.h"
 
+#include <atomic>
 #include <cmath>
 #include <sstream>
 
@@ -92,9 +93,17 @@ const std::shared_ptr<autograd::Node>& Tensor::grad_fn() const {
   return impl_->autograd ? impl_->autograd->grad_fn : none;
 }
 
-void Tensor::register_grad_hook(GradHook hook) {
+uint64_t Tensor::register_grad_hook(GradHook hook) {
   TERN_CHECK(is_leaf() && requires_grad(), "gradient hooks can only be registered on leaf tensors that require grad");
-  autograd_meta().hooks.push_back(std::move(hook));
+  static std::atomic<uint64_t> next_handle{1};
+  const uint64_t handle = next_handle.fetch_add(1, std::memory_order_relaxed);
+  autograd_meta().hooks.emplace_back(handle, std::move(hook));
+  return handle;
+}
+
+void Tensor::remove_grad_hook(uint64_t handle) {
+  if (AutogradMeta* meta = autograd_meta_if())
+    std::erase_if(meta->hooks, [handle](const auto& h) { return h.first == handle; });
 }
 
 Tensor Tensor::detach() const {

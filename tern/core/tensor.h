@@ -8,6 +8,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "tern/core/dtype.h"
@@ -33,7 +34,7 @@ struct AutogradMeta {
   std::shared_ptr<autograd::Node> grad_fn;  // the op that produced a non-leaf
   int output_nr = 0;                        // which output of grad_fn this is
   std::weak_ptr<autograd::Node> accumulator;  // a leaf's AccumulateGrad node
-  std::vector<GradHook> hooks;
+  std::vector<std::pair<uint64_t, GradHook>> hooks;  // (handle, hook), in registration order
 };
 
 struct TensorImpl {
@@ -96,8 +97,11 @@ class Tensor {
   void set_grad(const Tensor& g);
   void zero_grad() { if (impl_->autograd) impl_->autograd->grad.reset(); }
   const std::shared_ptr<autograd::Node>& grad_fn() const;
-  // Registers a hook called with this leaf's gradient when backward produced it.
-  void register_grad_hook(GradHook hook);
+  // Registers a hook called with this leaf's gradient when backward produced
+  // it; the handle returned removes it again (an object whose hooks capture
+  // `this` must remove them before it dies).
+  uint64_t register_grad_hook(GradHook hook);
+  void remove_grad_hook(uint64_t handle);  // an unknown handle is ignored
   // A tensor sharing data with this one but outside the autograd graph.
   Tensor detach() const;
 

@@ -2,8 +2,9 @@
 # ctest install_consumer: `cmake --install` of this build into a DESTDIR
 # tree, then what a user does with it. Checks the layout, that the installed
 # `tern` runs on the installed libtern.so, that every installed header
-# compiles against the installed tree alone, and builds and runs
-# consumer/main.cc twice: with find_package(Tern) and with pkg-config.
+# compiles against the installed tree alone, builds and runs
+# consumer/main.cc twice: with find_package(Tern) and with pkg-config, and
+# (where the build has the Python package) imports the installed `tern`.
 #   install_test.sh BUILD_DIR CONSUMER_SRC CMAKE CXX [EXTRA_CXXFLAGS]
 set -euo pipefail
 build=$1 src=$2 cmake=$3 cxx=$4 flags=${5:-}
@@ -73,6 +74,25 @@ pc=$(PKG_CONFIG_PATH=$p/lib/pkgconfig pkg-config --cflags --libs tern) || fail "
 out=$(LD_LIBRARY_PATH=$p/lib "$work/pc_consumer") || fail "the pkg-config-built consumer failed"
 echo "$out"
 [[ $out == *"kernels: $kernels" ]] || fail "consumer sees kernels '$out', tern --version '$kernels'"
+
+python=$(sed -n 's/^_\{0,1\}Python_EXECUTABLE:[A-Z]*=//p' "$build/CMakeCache.txt" | head -n 1)
+if compgen -G "$build/python/tern/_C*.so" >/dev/null; then
+  step "the Python package, installed"
+  init=$(find "$p/lib" -path '*-packages/tern/__init__.py' | head -1)
+  [[ -n $init ]] || fail "the build has the Python package but the install does not"
+  site=$(dirname "$(dirname "$init")")
+  # Where the interpreter looks for this prefix's packages: after a real
+  # `make install`, `import tern` needs no PYTHONPATH.
+  "$python" -c 'import sys; sys.exit(sys.argv[1] not in sys.path)' "${site#"$root"}" \
+    || fail "${site#"$root"} is not on $python's sys.path"
+  out=$(cd / && PYTHONPATH=$site "$python" -c 'import tern; print(tern._C.__file__); print((tern.ones([2]) * 3).numpy().tolist())') \
+    || fail "the installed package does not import"
+  echo "$out"
+  [[ $out == "$site/tern/_C"*$'\n'"[3.0, 3.0]" ]] || fail "imported the wrong tern or computed wrongly: $out"
+  loaded=$(ldd "$site"/tern/_C*.so | awk '/libtern/ {print $3}')
+  [[ -n $loaded && $(realpath "$loaded") == $(realpath "$p/lib/libtern.so") ]] \
+    || fail "the installed _C loads '$loaded', not $p/lib/libtern.so"
+fi
 
 rm -rf "$work"
 echo "install_consumer: ok"

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <set>
 
 #include "tern/base/timer.h"
 #include "tern/distributed/collectives/collectives.h"
@@ -27,10 +28,12 @@ DataParallel::DataParallel(comm::Communicator& comm, nn::Module& model, DdpOptio
     b.slots.push_back({p, static_cast<int64_t>(b.buffer.size()), p.numel(), false});
     b.buffer.resize(b.buffer.size() + p.numel());
   }
+  claim_parameters(true);
   for (size_t bi = 0; bi < buckets_.size(); ++bi)
-    for (size_t si = 0; si < buckets_[bi].slots.size(); ++si)
-      buckets_[bi].slots[si].param.register_grad_hook(
-          [this, bi, si](const Tensor& grad) { on_grad_ready(bi, si, grad); });
+    for (size_t si = 0; si < buckets_[bi].slots.size(); ++si) {
+      Slot& s = buckets_[bi].slots[si];
+      s.hook = s.param.register_grad_hook([this, bi, si](const Tensor& grad) { on_grad_ready(bi, si, grad); });
+    }
   prepare_step();
   thread_ = std::thread([this] { comm_loop(); });
 }
@@ -42,6 +45,29 @@ DataParallel::~DataParallel() {
   }
   cv_.notify_all();
   thread_.join();
+  for (Bucket& b : buckets_)
+    for (Slot& s : b.slots) s.param.remove_grad_hook(s.hook);
+  claim_parameters(false);
+}
+
+void DataParallel::claim_parameters(bool claim) {
+  // The parameters (their TensorImpl) under a live DataParallel, process-wide.
+  static std::mutex claimed_mu;
+  static std::set<const void*> claimed;
+  std::lock_guard<std::mutex> lock(claimed_mu);
+  for (const Bucket& b : buckets_)
+    for (const Slot& s : b.slots) {
+      if (!claim) {
+        claimed.erase(s.param.impl());
+        continue;
+      }
+      TERN_CHECK(!claimed.count(s.param.impl()),
+                 "this model's parameters are already under another DataParallel (one wrapper per model: delete the ",
+                 "old one first)");
+    }
+  if (claim)
+    for (const Bucket& b : buckets_)
+      for (const Slot& s : b.slots) claimed.insert(s.param.impl());
 }
 
 void DataParallel::prepare_step() {

@@ -52,7 +52,10 @@ struct DdpOptions {
 
 class DataParallel {
  public:
-  // Registers grad-ready hooks on every parameter of `model` (float32 only).
+  // Registers grad-ready hooks on every parameter of `model` (float32 only);
+  // the destructor removes them. A parameter already under another live
+  // DataParallel is a ValueError: both would reduce it, and their
+  // collectives would interleave.
   DataParallel(comm::Communicator& comm, nn::Module& model, DdpOptions options);
   ~DataParallel();
   DataParallel(const DataParallel&) = delete;
@@ -78,6 +81,7 @@ class DataParallel {
     int64_t offset = 0;  // in the bucket's buffer
     int64_t numel = 0;
     bool ready = false;
+    uint64_t hook = 0;  // its grad-ready hook's handle
   };
   struct Bucket {
     std::vector<Slot> slots;
@@ -87,6 +91,7 @@ class DataParallel {
     bool reduced = false;
   };
 
+  void claim_parameters(bool claim);  // checks and marks (or releases) them as under a live DataParallel
   void on_grad_ready(size_t bucket, size_t slot, const Tensor& grad);
   void launch_ready_buckets();  // caller holds mu_
   void comm_loop();
