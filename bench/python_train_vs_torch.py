@@ -3,7 +3,9 @@
 scripts: the zoo's MLP, LeNet-5 and ResNet-20 written as Python modules in
 both libraries (layer for layer bench/pytorch_train.py's), trained on the
 same random batches with SGD + momentum and cross-entropy, the loop in
-Python. Rounds are interleaved (Tern, PyTorch, Tern, ...); prints one JSON
+Python. Each measurement is its own process (in one process the two
+libraries' thread pools would compete: OpenBLAS workers spin after a
+call), and rounds are interleaved (Tern, PyTorch, Tern, ...); prints one JSON
 object with the median samples/s of each and the ratio Tern / PyTorch, to
 set beside bench/train_vs_pytorch.sh's ratio for the C++ trainer. Run alone:
 
@@ -13,6 +15,7 @@ import argparse
 import json
 import os
 import statistics
+import subprocess
 import sys
 import time
 
@@ -114,25 +117,36 @@ def samples_per_second(step, steps, batch):
     return steps * batch / (time.perf_counter() - start)
 
 
+def worker(lib, name, threads):
+    """One measurement in this process: prints samples/s."""
+    torch.set_num_threads(threads)
+    tern.set_num_threads(threads)
+    batch, steps = {n: (b, k) for n, b, k in CONFIGS}[name]
+    run = tern_run if lib == "tern" else torch_run
+    print(samples_per_second(run(name, batches(batch), steps), steps, batch))
+
+
 def main():
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     p.add_argument("--rounds", type=int, default=5)
     p.add_argument("--threads", type=int, default=2)
     p.add_argument("--models", default="mlp,lenet5,resnet20")
+    p.add_argument("--worker", nargs=2, metavar=("LIB", "MODEL"), help=argparse.SUPPRESS)
     args = p.parse_args()
-    torch.set_num_threads(args.threads)
-    tern.set_num_threads(args.threads)
+    if args.worker:
+        return worker(args.worker[0], args.worker[1], args.threads)
+    env = dict(os.environ, OMP_NUM_THREADS=str(args.threads))
     out = {"threads": args.threads, "rounds": args.rounds, "torch_version": torch.__version__}
     for name, batch, steps in CONFIGS:
         if name not in args.models.split(","):
             continue
-        data = batches(batch)
-        tern_step, torch_step = tern_run(name, data, steps), torch_run(name, data, steps)
-        t, q = [], []
+        rates = {"tern": [], "torch": []}
         for _ in range(args.rounds):
-            t.append(samples_per_second(tern_step, steps, batch))
-            q.append(samples_per_second(torch_step, steps, batch))
-        tm, qm = statistics.median(t), statistics.median(q)
+            for lib in rates:
+                cmd = [sys.executable, os.path.abspath(__file__), "--threads", str(args.threads), "--worker", lib, name]
+                rates[lib].append(float(subprocess.run(cmd, env=env, check=True, capture_output=True,
+                                                       text=True).stdout.split()[-1]))
+        tm, qm = statistics.median(rates["tern"]), statistics.median(rates["torch"])
         out[name] = {"batch": batch, "steps": steps, "tern": round(tm, 1), "torch": round(qm, 1),
                      "tern_over_torch": round(tm / qm, 3)}
         print(f"{name}: tern {tm:.0f} samples/s, torch {qm:.0f} samples/s, ratio {tm / qm:.3f}", file=sys.stderr)

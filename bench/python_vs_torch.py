@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Tern from Python against PyTorch from Python, on the same 2 threads:
-  - op call: one small element-wise op ([8] floats): what a Python user pays
-    per call (binding + dispatch), where small models spend their time;
+  - op call: a one-element add, as a function (tern.add / torch.add) and as
+    an operator (a + b): what a Python user pays per call (binding +
+    dispatch), where small models spend their time;
   - autograd op: the same with a recorded gradient;
   - NumPy round trip: from_numpy + .numpy() of a 1M-float array (zero-copy);
   - LeNet-5 step: forward, backward and an SGD+momentum update on a batch of
@@ -66,9 +67,10 @@ class TorchLeNet(torch.nn.Module):
 def main():
     torch.set_num_threads(2)
     out = {}
-    a, b = tern.ones([8]), tern.ones([8])
-    ta, tb = torch.ones(8), torch.ones(8)
+    a, b = tern.ones([1]), tern.ones([1])
+    ta, tb = torch.ones(1), torch.ones(1)
     out["op_us"] = {"tern": best_us(lambda: tern.add(a, b), 20000), "torch": best_us(lambda: torch.add(ta, tb), 20000)}
+    out["operator_us"] = {"tern": best_us(lambda: a + b, 20000), "torch": best_us(lambda: ta + tb, 20000)}
     g = tern.ones([8])
     g.requires_grad = True
     tg = torch.ones(8, requires_grad=True)

@@ -48,4 +48,5 @@ PYBIND11_MODULE(_C, m) {
   init_train(m);
   auto dist = m.def_submodule("dist");
   init_dist(dist);
+  init_fast_calls(m);
 }

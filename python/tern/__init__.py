@@ -213,6 +213,11 @@ for _name in ["exp", "log", "sqrt", "abs", "tanh", "sigmoid", "relu", "sin", "co
               "slice", "pad", "split", "gather", "index_select"]:
     setattr(Tensor, _name, (lambda fn: lambda self, *a, **k: fn(self, *a, **k))(globals()[_name]))
 
+# The element-wise operators and unary methods above, given fast paths in
+# C++ that fall back to these Python methods for anything but tensors and
+# Python numbers (python/src/fast_calls.cc).
+_C._install_fast_methods(Tensor)
+
 
 def _shape_args(args):
     return list(args[0]) if len(args) == 1 and not isinstance(args[0], int) else list(args)

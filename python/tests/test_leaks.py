@@ -25,7 +25,14 @@ def churn(n):
         x = tern.ones([4])
         x.requires_grad = True
         tern.sum(x * x).backward()
-        del t, u, v, y, w, x
+        # The fast paths (fast_calls.cc) and their fallbacks, errors included.
+        z = tern.add(u, v) - 2 * u / 3.0 + (-u).exp() + tern.mul_scalar(v, 2)
+        b = u < v
+        try:
+            t + u
+        except ValueError:
+            pass
+        del t, u, v, y, w, x, z, b
 
 
 def test_round_trips_do_not_grow_the_resident_set():

@@ -172,13 +172,19 @@ void run_range(const FusedGroup& fg, const FusedScratch& io, FusedWork& work, in
         const float* xs = ext[static_cast<size_t>(-st.a - 1)];
         const float* w = ext[static_cast<size_t>(-st.b - 1)];
         const float* bias = st.c < 0 ? ext[static_cast<size_t>(-st.c - 1)] : nullptr;
+        // Output element base + j is (row r, column o); walked without a
+        // division per element (those cost more than the dot product here).
+        int64_t r = base / st.out, o = base % st.out;
         for (int64_t j = 0; j < len; ++j) {
-          const int64_t r = (base + j) / st.out, o = (base + j) % st.out;
           const float* xr = xs + r * st.in;
           const float* wr = w + o * st.in;
           float acc = bias ? bias[o] : 0.0f;
           for (int64_t k = 0; k < st.in; ++k) acc += xr[k] * wr[k];
           out[j] = acc;
+          if (++o == st.out) {
+            o = 0;
+            ++r;
+          }
         }
         res[s] = out;
         continue;
