@@ -9,15 +9,24 @@
 #include <cmath>
 #include <type_traits>
 
+#include "tern/ops/vector_math.h"
+
 namespace tern::ops::scalar {
 
 // --- unary (float T) ---------------------------------------------------------
 template <typename T> inline T neg(T x) { return -x; }
-template <typename T> inline T exp(T x) { return std::exp(x); }
+// float exp and tanh: vector_math.h's, which loops vectorise (libm's are calls).
+template <typename T> inline T exp(T x) {
+  if constexpr (std::is_same_v<T, float>) return vmath::exp(x);
+  else return std::exp(x);
+}
 template <typename T> inline T log(T x) { return std::log(x); }
 template <typename T> inline T sqrt(T x) { return std::sqrt(x); }
 template <typename T> inline T abs(T x) { return std::abs(x); }
-template <typename T> inline T tanh(T x) { return std::tanh(x); }
+template <typename T> inline T tanh(T x) {
+  if constexpr (std::is_same_v<T, float>) return vmath::tanh(x);
+  else return std::tanh(x);
+}
 template <typename T> inline T sigmoid(T x) { return T(1) / (T(1) + std::exp(-x)); }
 template <typename T> inline T relu(T x) { return x > T(0) ? x : T(0); }
 template <typename T> inline T sin(T x) { return std::sin(x); }
