@@ -34,6 +34,8 @@ Executor::Executor(std::shared_ptr<const Graph> graph, bool planned, bool fuse)
   // a graph output nor anything a view op (which could become an output)
   // aliases.
   buffered_.assign(g.values().size(), true);
+  for (const Value& v : g.values())
+    if (v.kind == ValueKind::capture) captures_.push_back(v.id);
   for (int v : g.outputs()) buffered_[static_cast<size_t>(v)] = false;
   for (const Node& n : g.nodes())
     if (op_def(n.kind).makes_own_outputs)

@@ -42,6 +42,9 @@ class Executor {
 
   const Graph& graph() const { return *graph_; }
   const std::shared_ptr<const Graph>& graph_ptr() const { return graph_; }
+  // The graph's captured values (ids), for per-call checks that would
+  // otherwise walk every value.
+  const std::vector<int>& captures() const { return captures_; }
 
  private:
   struct Plan;
@@ -59,6 +62,7 @@ class Executor {
   std::vector<std::vector<int>> release_after_;  // per node position: values read for the last time there
   std::vector<int> last_use_;                    // per value: last reading node position (-1: none or output)
   std::vector<bool> buffered_;                   // per value: may live in a planned buffer
+  std::vector<int> captures_;                    // values of kind capture
   std::shared_ptr<Plan> plan_;
   int64_t planned_calls_ = 0;
 };

@@ -41,8 +41,10 @@ bool Executor::can_plan(const std::vector<Tensor>& args) const {
   if (!grad_enabled()) return true;
   for (const Tensor& a : args)
     if (a.requires_grad() || (a.autograd_meta_if() && a.autograd_meta_if()->grad_fn)) return false;
-  for (const Value& v : graph_->values())
-    if (v.kind == ValueKind::capture && (v.captured.requires_grad() || !v.captured.is_leaf())) return false;
+  for (int id : captures_) {
+    const Tensor& c = graph_->values()[static_cast<size_t>(id)].captured;
+    if (c.requires_grad() || !c.is_leaf()) return false;
+  }
   return true;
 }
 

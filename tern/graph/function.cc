@@ -167,8 +167,7 @@ StagedBackward* Function::staged_backward(const std::string& key, const Executor
   std::string mask = key + "|";
   const auto note = [&mask](const Tensor& t) { mask += needs_grad(t) ? '1' : '0'; };
   for (const Tensor& a : args) note(a);
-  for (const Value& v : ex.graph().values())
-    if (v.kind == ValueKind::capture) note(v.captured);
+  for (int id : ex.captures()) note(ex.graph().values()[static_cast<size_t>(id)].captured);
   if (mask.find('1', key.size()) == std::string::npos) return nullptr;
   auto it = backward_.find(mask);
   if (it == backward_.end()) {

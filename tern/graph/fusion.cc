@@ -135,6 +135,20 @@ std::vector<FusedGroup> find_fused_groups(const Graph& g, const std::vector<Tens
 
 namespace {
 
+// Outputs o .. o + M - 1 of one row of a small linear: bias + the dot
+// products of the row `xr` with weight rows o .. o + M - 1, k in order.
+template <int M>
+void small_linear_outputs(const float* xr, const float* w, const float* bias, int64_t in, int64_t o, float* out) {
+  float acc[M];
+  for (int m = 0; m < M; ++m) acc[m] = bias ? bias[o + m] : 0.0f;
+  const float* wr = w + o * in;
+  for (int64_t k = 0; k < in; ++k) {
+    const float xk = xr[k];
+    for (int m = 0; m < M; ++m) acc[m] += xk * wr[m * in + k];
+  }
+  for (int m = 0; m < M; ++m) out[m] = acc[m];
+}
+
 // Elements [begin, end) of the run, chunk by chunk.
 void run_range(const FusedGroup& fg, const FusedScratch& io, FusedWork& work, int64_t begin, int64_t end) {
   const size_t ns = fg.steps.size(), ne = fg.externals.size();
@@ -172,16 +186,21 @@ void run_range(const FusedGroup& fg, const FusedScratch& io, FusedWork& work, in
         const float* xs = ext[static_cast<size_t>(-st.a - 1)];
         const float* w = ext[static_cast<size_t>(-st.b - 1)];
         const float* bias = st.c < 0 ? ext[static_cast<size_t>(-st.c - 1)] : nullptr;
-        // Output element base + j is (row r, column o); walked without a
-        // division per element (those cost more than the dot product here).
+        // Output element base + j is (row r, column o), walked without a
+        // division per element. Up to four outputs of a row at once: their
+        // sums are independent chains the CPU overlaps, each still summed
+        // in k order (the same value as one at a time).
         int64_t r = base / st.out, o = base % st.out;
-        for (int64_t j = 0; j < len; ++j) {
+        for (int64_t j = 0; j < len;) {
           const float* xr = xs + r * st.in;
-          const float* wr = w + o * st.in;
-          float acc = bias ? bias[o] : 0.0f;
-          for (int64_t k = 0; k < st.in; ++k) acc += xr[k] * wr[k];
-          out[j] = acc;
-          if (++o == st.out) {
+          const int64_t m = std::min(st.out - o, len - j);
+          if (m >= 4) small_linear_outputs<4>(xr, w, bias, st.in, o, out + j);
+          else if (m >= 2) small_linear_outputs<2>(xr, w, bias, st.in, o, out + j);
+          else small_linear_outputs<1>(xr, w, bias, st.in, o, out + j);
+          const int64_t done = m >= 4 ? 4 : m >= 2 ? 2 : 1;
+          j += done;
+          o += done;
+          if (o == st.out) {
             o = 0;
             ++r;
           }
