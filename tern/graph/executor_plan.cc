@@ -1,5 +1,6 @@
 // The executor's planned path: kernels chosen once, output shapes from the
 // plan, intermediates in buffers shared by values with disjoint lifetimes.
+#include <iterator>
 #include <map>
 
 #include "tern/autograd/grad_mode.h"
@@ -81,7 +82,10 @@ std::vector<Tensor> Executor::make_plan(const std::vector<Tensor>& args, const s
         const TensorMeta& m = plan->metas[p][k];
         const size_t bytes = static_cast<size_t>(numel_of(m.shape)) * itemsize(m.dtype);
         StoragePtr storage;
-        if (auto it = free_buffers.find(bytes); it != free_buffers.end()) {
+        // The buffer freed last (equal keys keep insertion order): still in
+        // cache, as the eager allocator's last-in first-out reuse is.
+        if (auto [lo, hi] = free_buffers.equal_range(bytes); lo != hi) {
+          const auto it = std::prev(hi);
           storage = it->second;
           free_buffers.erase(it);
         } else {
