@@ -35,3 +35,15 @@ def test_lenet5_example_learns_on_a_slice_of_fashion_mnist():
     # parameter-free layers), so a checkpoint of one loads into the other.
     assert [(n, p.shape) for n, p in model.named_parameters()] == \
            [(n, p.shape) for n, p in zoo.named_parameters()]
+
+
+def test_l2hmc_example_samples_the_target_and_trains_through_the_staged_leapfrog():
+    r = load("l2hmc_staged").main(["--chains", "32", "--train-steps", "20", "--samples", "200", "--json"])
+    assert r["staged_vs_eager_max_abs_diff"] <= 1e-5
+    assert r["traces"] == 1  # one graph for sampling and for training (its backward staged beside it)
+    assert r["losses_finite"]
+    assert 0.5 < r["after_training"]["acceptance"] <= 1
+    # Metropolis-Hastings with the map's log-determinant keeps the target:
+    # the samples' covariance is the target's (within the chains' noise).
+    cov = r["sample_cov"]
+    assert abs(cov[0][0] - 1) < 0.25 and abs(cov[1][1] - 1) < 0.25 and abs(cov[0][1] - 0.95) < 0.15, cov
