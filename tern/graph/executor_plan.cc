@@ -52,7 +52,8 @@ bool Executor::can_plan(const std::vector<Tensor>& args) const {
 // Runs the graph once through dispatch (its outputs are this call's result)
 // to learn every node's output shape, then assigns buffers: walking the
 // schedule, a value takes a free buffer of its exact size (or a new one) and
-// gives it back after its last reader.
+// gives it back after its last reader. Values of kPlannedBufferMaxBytes or
+// more get none: they are allocated per call, as eager ops allocate.
 std::vector<Tensor> Executor::make_plan(const std::vector<Tensor>& args, const std::vector<int64_t>& symbols) {
   const Graph& g = *graph_;
   auto plan = std::make_shared<Plan>();
@@ -81,6 +82,7 @@ std::vector<Tensor> Executor::make_plan(const std::vector<Tensor>& args, const s
         if (!buffered_[static_cast<size_t>(v)]) continue;
         const TensorMeta& m = plan->metas[p][k];
         const size_t bytes = static_cast<size_t>(numel_of(m.shape)) * itemsize(m.dtype);
+        if (bytes >= kPlannedBufferMaxBytes) continue;  // the allocator's, at run time
         StoragePtr storage;
         // The buffer freed last (equal keys keep insertion order): still in
         // cache, as the eager allocator's last-in first-out reuse is.
