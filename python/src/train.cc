@@ -92,6 +92,18 @@ std::string flag_value(py::handle v) {
   return py::str(v).cast<std::string>();
 }
 
+py::object epoch_dict(const train::EpochResult& e) {
+  py::dict d;
+  d["epoch"] = e.epoch;
+  d["train_loss"] = e.train_loss;
+  d["test_accuracy"] = e.test_accuracy;
+  d["samples_per_second"] = e.samples_per_second;
+  d["seconds"] = e.seconds;
+  d["step_ms"] = e.step_ms;
+  d["loader_wait_ms"] = e.loader_wait_ms;
+  return d;
+}
+
 }  // namespace
 
 std::vector<std::string> train_option_names() {
@@ -125,18 +137,6 @@ TrainOptions train_options(const py::dict& kwargs, const std::string& function,
 }
 
 py::object json_to_python(const nlohmann::json& j) { return py::module_::import("json").attr("loads")(j.dump()); }
-
-py::object epoch_dict(const train::EpochResult& e) {
-  py::dict d;
-  d["epoch"] = e.epoch;
-  d["train_loss"] = e.train_loss;
-  d["test_accuracy"] = e.test_accuracy;
-  d["samples_per_second"] = e.samples_per_second;
-  d["seconds"] = e.seconds;
-  d["step_ms"] = e.step_ms;
-  d["loader_wait_ms"] = e.loader_wait_ms;
-  return d;
-}
 
 void init_train(py::module_& m) {
   m.def(
