@@ -60,4 +60,12 @@ InitSpec default_bias_(Tensor& b, int64_t fan_in);
 InitSpec kaiming_normal_(Tensor& w, bool use_fan_out = true);
 InitSpec xavier_uniform_(Tensor& w);
 
+namespace detail {
+// The vector paths regenerate() picks from (uniform f32: AVX-512, AVX2 or
+// scalar, the best the CPU has); tests cap it to check each against the
+// initialiser. Not thread-safe: set it before regenerating.
+enum class Simd { scalar, avx2, avx512 };
+void set_simd_limit(Simd limit);
+}  // namespace detail
+
 }  // namespace tern::nn::init
