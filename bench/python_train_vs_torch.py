@@ -79,7 +79,7 @@ def batches(batch, count=4):
             for _ in range(count)]
 
 
-def tern_run(name, data, steps):
+def tern_run(name, data):
     model = TERN_MODELS[name]()
     opt = tern.optim.SGD(model, lr=0.01, momentum=0.9)
     data = [(tern.from_numpy(x), tern.from_numpy(y)) for x, y in data]
@@ -94,7 +94,7 @@ def tern_run(name, data, steps):
     return step
 
 
-def torch_run(name, data, steps):
+def torch_run(name, data):
     model = pytorch_train.MODELS[name]()
     opt = torch.optim.SGD(model.parameters(), lr=0.01, momentum=0.9)
     data = [(torch.from_numpy(x), torch.from_numpy(y)) for x, y in data]
@@ -123,7 +123,7 @@ def worker(lib, name, threads):
     tern.set_num_threads(threads)
     batch, steps = {n: (b, k) for n, b, k in CONFIGS}[name]
     run = tern_run if lib == "tern" else torch_run
-    print(samples_per_second(run(name, batches(batch), steps), steps, batch))
+    print(samples_per_second(run(name, batches(batch)), steps, batch))
 
 
 def main():

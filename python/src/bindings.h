@@ -108,5 +108,11 @@ train::TrainOptions train_options(const py::dict& kwargs, const std::string& fun
                                   const std::function<bool(const std::string&)>& is_flag, Args* flags);
 // The keywords train_options reads itself.
 std::vector<std::string> train_option_names();
+// A Python keyword as a CLI flag's key ("codec_arg" -> "codec-arg"), and the
+// flag set from a keyword argument as the command line would give it (True
+// for a switch, False leaves it out; a list joins with commas, a dict
+// becomes "k=v,k=v").
+std::string flag_key(const std::string& keyword);
+void set_flag(Args& flags, const std::string& keyword, py::handle value);
 
 }  // namespace tern::python

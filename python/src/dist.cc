@@ -97,14 +97,7 @@ void init_dist(py::module_& m) {
       .def(py::init([](nn::Module& model, int64_t bucket_bytes, const py::kwargs& kwargs) {
              TERN_CHECK(bucket_bytes > 0, "bucket_bytes: expected a positive size, given ", bucket_bytes);
              Args flags("--");
-             for (auto [k, v] : kwargs) {
-               std::string key = py::str(k).cast<std::string>();
-               for (char& c : key)
-                 if (c == '_') c = '-';
-               std::string value = py::str(v).cast<std::string>();
-               if (py::isinstance<py::bool_>(v)) value = v.cast<bool>() ? "true" : "false";
-               flags.set(key, value);
-             }
+             for (auto [k, v] : kwargs) set_flag(flags, py::str(k).cast<std::string>(), v);
              const dist::ddp::AllreduceOptions o = dist::ddp::read_allreduce_options(flags, "allreduce", true);
              TERN_CHECK_TYPE(flags.unread().empty(), "DataParallel() got an unexpected keyword argument '",
                              flags.unread().front(), "'");
@@ -126,7 +119,6 @@ void init_dist(py::module_& m) {
         Args flags("--");
         train::TrainOptions opt = train_options(kwargs, "dist.train", is_strategy_flag, &flags);
         dist::RunPlan plan = dist::plan_run(strategy, flags, opt);  // every mistake, before MPI starts
-        (void)world();
         dist::RunHooks hooks;
         hooks.program = "tern.dist.train";
         dist::RunReport r;

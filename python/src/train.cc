@@ -8,9 +8,9 @@
 #include <nlohmann/json.hpp>
 
 #include "python/src/bindings.h"
+#include "tern/base/args.h"
 #include "tern/base/error.h"
 #include "tern/train/report.h"
-#include "tern/base/args.h"
 #include "tern/train/trainer.h"
 
 namespace tern::python {
@@ -78,15 +78,22 @@ const std::map<std::string, Setter>& setters() {
   return s;
 }
 
-// A strategy flag's value as the command line would give it.
+// A flag's value as the command line would give it: a list joins with
+// commas, a dict becomes "k=v,k=v" (codec_arg={"rank": 2}).
 std::string flag_value(py::handle v) {
   if (py::isinstance<py::bool_>(v)) return v.cast<bool>() ? "true" : "false";
+  std::string joined;
+  const auto append = [&joined](const std::string& part) {
+    if (!joined.empty()) joined += ',';
+    joined += part;
+  };
+  if (py::isinstance<py::dict>(v)) {
+    for (auto [key, value] : v.cast<py::dict>())
+      append(py::str(key).cast<std::string>() + "=" + py::str(value).cast<std::string>());
+    return joined;
+  }
   if (py::isinstance<py::list>(v) || py::isinstance<py::tuple>(v)) {
-    std::string joined;
-    for (py::handle item : v) {
-      if (!joined.empty()) joined += ',';
-      joined += py::str(item).cast<std::string>();
-    }
+    for (py::handle item : v) append(py::str(item).cast<std::string>());
     return joined;
   }
   return py::str(v).cast<std::string>();
@@ -126,14 +133,22 @@ TrainOptions train_options(const py::dict& kwargs, const std::string& function,
       }
       continue;
     }
-    std::string flag = key;
-    for (char& c : flag)
-      if (c == '_') c = '-';
-    TERN_CHECK_TYPE(flags && is_flag(flag), function, "() got an unexpected keyword argument '", key, "'");
-    if (py::isinstance<py::bool_>(v) && !v.cast<bool>()) continue;  // a switch left off
-    flags->set(flag, flag_value(v));
+    TERN_CHECK_TYPE(flags && is_flag(flag_key(key)), function, "() got an unexpected keyword argument '", key, "'");
+    set_flag(*flags, key, v);
   }
   return o;
+}
+
+std::string flag_key(const std::string& keyword) {
+  std::string flag = keyword;
+  for (char& c : flag)
+    if (c == '_') c = '-';
+  return flag;
+}
+
+void set_flag(Args& flags, const std::string& keyword, py::handle value) {
+  if (py::isinstance<py::bool_>(value) && !value.cast<bool>()) return;  // a switch left off
+  flags.set(flag_key(keyword), flag_value(value));
 }
 
 py::object json_to_python(const nlohmann::json& j) { return py::module_::import("json").attr("loads")(j.dump()); }

@@ -59,7 +59,7 @@ class DistributedDataParallel:
         if factors is not None:
             flags["factors"] = factors
         if codec_arg:
-            flags["codec_arg"] = _settings(codec_arg)
+            flags["codec_arg"] = codec_arg
         self._reducer = _C.dist.DataParallel(module, bucket_bytes, **flags)
 
     def __call__(self, *args, **kwargs):
@@ -86,13 +86,6 @@ class DistributedDataParallel:
         return self._reducer.exposed_comm_seconds
 
 
-def _settings(value):
-    """"k=v,k=v" from a dict (or a string as given)."""
-    if isinstance(value, dict):
-        return ",".join(f"{k}={v}" for k, v in value.items())
-    return str(value)
-
-
 strategies = _C.dist.strategies
 
 
@@ -107,15 +100,13 @@ def train(strategy, **options):
     workers), lr, optimizer, seed, threads, checkpoint, ... as tern.train
     takes) and the strategy's own (servers, codec, codec_arg, aggregator,
     byzantine, async_, ...; tern.dist.strategy_flags() lists them all).
-    Values may be strings, numbers, True for a switch, or a list for a
-    repeatable flag. Mistakes raise ValueError/TypeError before MPI starts;
+    Values may be strings, numbers, True for a switch, a list for a
+    repeatable flag, or a dict for k=v settings (codec_arg={"s": 1.0}). Mistakes raise ValueError/TypeError before MPI starts;
     an error during the run ends the whole job with one line, as the CLI
     does. Returns the dict `tern train --dist ... --json` prints, complete
     on rank 0 (its "leader" is True there).
     """
     options = {(k[:-1] if k.endswith("_") else k): v for k, v in options.items()}  # async_ -> async
-    if "codec_arg" in options:
-        options["codec_arg"] = _settings(options["codec_arg"])
     return _C.dist.train(strategy, **options)
 
 

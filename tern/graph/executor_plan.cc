@@ -51,8 +51,8 @@ bool Executor::can_plan(const std::vector<Tensor>& args) const {
 
 // Runs the graph once through dispatch (its outputs are this call's result)
 // to learn every node's output shape, then assigns buffers: walking the
-// schedule, a value takes a free buffer of its exact size (or a new one) and
-// gives it back after its last reader. Values of kPlannedBufferMaxBytes or
+// schedule, a value takes the free buffer of its exact size freed last (or a
+// new one) and gives it back after its last reader. Values of kPlannedBufferMaxBytes or
 // more get none: they are allocated per call, as eager ops allocate.
 std::vector<Tensor> Executor::make_plan(const std::vector<Tensor>& args, const std::vector<int64_t>& symbols) {
   const Graph& g = *graph_;
