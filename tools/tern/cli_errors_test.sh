@@ -39,6 +39,8 @@ expect_error "unknown codec" train --dist ps --codec 3lcx --dataset synthetic
 expect_error "needs --allreduce ring or hd" train --dist allreduce --codec fp16 --allreduce mpi --dataset synthetic
 expect_error "takes no --codec-arg" train --dist allreduce --codec fp16 --codec-arg x=1 --dataset synthetic
 expect_error "needs --dist ps" train --dist allreduce --pull-codec 3lc --dataset synthetic
+expect_error "slice-elems" train --dist ps --slice-elems 0 --dataset synthetic
+expect_error "needs --dist ps" train --dist allreduce --slice-elems 100 --dataset synthetic
 expect_error "needs --pull-codec NAME" train --dist ps --pull-codec-arg s=1.0 --dataset synthetic
 expect_error "unknown codec" train --dist ps --pull-codec 3lcx --dataset synthetic
 expect_error "expected mpi or udp" train --dist ps --transport tcp --dataset synthetic

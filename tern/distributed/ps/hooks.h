@@ -47,9 +47,10 @@ class GarAggregator final : public Aggregator {
   std::unique_ptr<gar::Rule> rule_;
 };
 
-// What a scheduler knows about one tensor a worker is about to push.
+// What a scheduler knows about one slice (layout.h) a worker is about to push.
 struct PushItem {
-  int tensor = 0;        // index in the model's parameter order
+  int slice = 0;         // index in the layout's slices
+  int tensor = 0;        // its tensor's index in the model's parameter order
   int64_t numel = 0;
   int server = 0;
 };

@@ -45,6 +45,7 @@ PsOptions read_options(const Args& a, const train::TrainOptions& opt) {
   ps.transport = a.get_string("transport", ps.transport);
   ps.udp_loss = a.get_double("udp-loss", ps.udp_loss);
   ps.udp_deadline_ms = a.get_double("udp-deadline-ms", ps.udp_deadline_ms);
+  if (a.has("slice-elems")) ps.slice_elems = a.get_int("slice-elems", 0, {.min = 1, .max = int64_t{1} << 40});
   (void)aggregator_registry().at(ps.aggregator);
   if (!ps.attack.attack.empty()) (void)Attack(ps.attack.attack, ps.attack.args, 100, std::max(1, ps.attack.byzantine));
   // Unknown codecs or codec arguments: a clear error now, not on every rank.
@@ -81,6 +82,7 @@ class PsStrategy final : public strategy::Strategy {
     j["byzantine"] = ps_.attack.byzantine;
     if (!ps_.attack.attack.empty()) j["attack"] = ps_.attack.attack;
     j["transport"] = ps_.transport;
+    j["slice_elems"] = ps_.slice_elems;
     if (ps_.transport == "udp") j["udp_loss"] = ps_.udp_loss;
   }
 
@@ -121,6 +123,10 @@ strategy::Registry::Entry ps_strategy() {
             "mpi", false, false, "NAME"},
            {"udp-loss", "with --transport udp: share of datagrams dropped at the server (emulated, seeded)", "0", false,
             false, "P"},
+           {"slice-elems",
+            "cut every parameter into slices of at most N elements (whole rows of a matrix), spread over the servers "
+            "(P3's slicing); default: whole tensors, largest first to the least-loaded server",
+            "", false, false, "N"},
            {"udp-deadline-ms", "with --transport udp: the most a server waits for a round's datagrams", "2000", false,
             false, "MS"}},
           [](const Args& a, const train::TrainOptions& opt) -> std::unique_ptr<strategy::Strategy> {

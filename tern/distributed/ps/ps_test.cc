@@ -12,6 +12,7 @@
 #include "tern/distributed/comm/mpi_test_main.h"
 #include "tern/distributed/collectives/collectives.h"
 #include "tern/distributed/ddp/model_sync.h"
+#include "tern/distributed/ps/ps_trainer.h"
 #include "tern/distributed/ps/server.h"
 #include "tern/distributed/ps/worker.h"
 #include "tern/nn/models.h"
@@ -61,12 +62,11 @@ struct PsRun {
 
 // `steps` rounds of push/pull with `codec`; workers also step a local
 // reference model on the whole batch with SGD.
-PsRun run_steps(comm::Communicator& comm, int servers, const std::string& codec_name, bool async, int steps) {
+PsRun run_steps(comm::Communicator& comm, int servers, const std::string& codec_name, bool async, int steps,
+                int64_t slice_elems = 0) {
   PsRun run;
   run.model = make_lenet(7 + comm.rank());  // broadcast must fix the difference
-  std::vector<int64_t> sizes;
-  for (auto& [name, p] : run.model->named_parameters()) sizes.push_back(p.numel());
-  run.layout = Layout::make(comm.size(), servers, sizes);
+  run.layout = Layout::make(comm.size(), servers, tensor_extents(*run.model), slice_elems);
   const Layout& l = run.layout;
   run.is_server = l.is_server(comm.rank());
   auto group = comm.split(run.is_server ? 1 : 0, comm.rank());
@@ -77,8 +77,9 @@ PsRun run_steps(comm::Communicator& comm, int servers, const std::string& codec_
     ServerConfig c;
     c.layout = &l;
     c.server = l.server_index(comm.rank());
-    for (auto& [name, p] : run.model->named_parameters()) c.params.push_back(p);
-    c.optimizer = train::make_optimizer(sgd_options(), refs(*run.model, l.tensors[c.server]));
+    ServerTensors tensors = server_tensors(l, c.server, run.model->named_parameters());
+    c.params = tensors.by_slice;
+    c.optimizer = train::make_optimizer(sgd_options(), tensors.owned);
     c.set_epoch = [](optim::Optimizer&, int64_t) {};
     c.steps_per_epoch = 100;
     c.steps = steps;
@@ -181,15 +182,60 @@ TEST(ParameterServer, AsyncRunsToTheEnd) {
   EXPECT_GT(max_abs_diff(*run.model, *run.initial), 0.0f);
 }
 
+TEST(ParameterServer, SlicedRoundsEqualWholeTensorRoundsBitForBit) {
+  // Slicing changes which server updates which elements and the message
+  // order, not the arithmetic: the replicas must be identical.
+  comm::Communicator& comm = world();
+  if (comm.size() < 2) GTEST_SKIP() << "needs a server and a worker";
+  const PsRun whole = run_steps(comm, servers_for(comm.size()), "none", false, 3);
+  const PsRun sliced = run_steps(comm, servers_for(comm.size()), "none", false, 3, 1000);
+  EXPECT_GT(sliced.layout.num_slices(), whole.layout.num_slices());
+  if (whole.is_server) return;
+  EXPECT_EQ(max_abs_diff(*whole.model, *sliced.model), 0.0f);
+}
+
+std::vector<TensorExtent> vectors(std::vector<int64_t> sizes) {
+  std::vector<TensorExtent> out;
+  for (int64_t n : sizes) out.push_back({n, {}});
+  return out;
+}
+
 TEST(Layout, BalancesAndRejectsBadCounts) {
-  const Layout l = Layout::make(5, 2, {100, 10, 60, 50});
+  const Layout l = Layout::make(5, 2, vectors({100, 10, 60, 50}));
   EXPECT_EQ(l.workers, 3);
-  EXPECT_EQ(l.owner[0], 0);
-  EXPECT_EQ(l.owner[2], 1);
-  EXPECT_EQ(l.owner[3], 1);
-  EXPECT_EQ(l.owner[1], 0);
-  EXPECT_THROW(Layout::make(2, 2, {1}), ValueError);
-  EXPECT_THROW(Layout::make(3, 0, {1}), ValueError);
+  ASSERT_EQ(l.num_slices(), 4);
+  EXPECT_EQ(l.slices[0].server, 0);
+  EXPECT_EQ(l.slices[2].server, 1);
+  EXPECT_EQ(l.slices[3].server, 1);
+  EXPECT_EQ(l.slices[1].server, 0);
+  EXPECT_THROW(Layout::make(2, 2, vectors({1})), ValueError);
+  EXPECT_THROW(Layout::make(3, 0, vectors({1})), ValueError);
+  EXPECT_THROW(Layout::make(3, 2, vectors({1})), ValueError);  // a server without a tensor
+  EXPECT_THROW(Layout::make(3, 1, vectors({1}), -1), ValueError);
+}
+
+TEST(Layout, SlicesCoverEveryTensorAtWholeRowsAndSpreadLargeTensors) {
+  // A 100 x 48 matrix (LeNet-5's fc1 is 120 x 400), a vector, a small matrix.
+  const std::vector<TensorExtent> t = {{4800, {100, 48}}, {1000, {}}, {20, {4, 5}}};
+  const Layout l = Layout::make(4, 2, t, 1000);
+  std::vector<int64_t> covered(t.size(), 0);
+  std::vector<int64_t> load(2, 0);
+  for (int j = 0; j < l.num_slices(); ++j) {
+    const Slice& s = l.slices[j];
+    EXPECT_EQ(s.offset, covered[s.tensor]) << "slice " << j;  // contiguous, in order
+    covered[s.tensor] += s.numel;
+    EXPECT_LE(s.numel, 1000);
+    load[s.server] += s.numel;
+    if (s.tensor == 0) {
+      EXPECT_EQ(s.shape.cols, 48);  // 20 whole rows: 960 elements
+      EXPECT_EQ(s.numel, 960);
+    }
+  }
+  for (size_t k = 0; k < t.size(); ++k) EXPECT_EQ(covered[k], t[k].numel);
+  EXPECT_EQ(l.of_tensor[0].size(), 5u);
+  EXPECT_EQ(l.of_tensor[1].size(), 1u);
+  EXPECT_LE(std::abs(load[0] - load[1]), 1000);  // within one slice of even
+  EXPECT_TRUE(l.slices[l.of_tensor[2][0]].whole_tensor);
 }
 
 }  // namespace

@@ -3,6 +3,7 @@
 #include "tern/base/parallel.h"
 #include "tern/distributed/ddp/model_sync.h"
 #include "tern/distributed/ps/server.h"
+#include "tern/distributed/ps/tensor_codec_table.h"
 #include "tern/distributed/ps/worker.h"
 #include "tern/io/checkpoint.h"
 #include "tern/ops/ops.h"
@@ -12,6 +13,12 @@ namespace tern::distributed::ps {
 namespace {
 constexpr const char* kMomentumCorrectionKey = "ps.momentum_correction";  // server checkpoints: "1" or "0"
 }  // namespace
+
+std::vector<TensorExtent> tensor_extents(const nn::Module& model) {
+  std::vector<TensorExtent> out;
+  for (const auto& [name, p] : model.named_parameters()) out.push_back({p.numel(), matrix_shape_of(p)});
+  return out;
+}
 
 std::string server_checkpoint_path(const std::string& checkpoint, int k) {
   return checkpoint + ".server" + std::to_string(k);
@@ -67,12 +74,7 @@ PsRunResult train_parameter_server(const train::TrainOptions& opt, const PsOptio
   manual_seed(opt.seed);
   const auto train_set = train::load_dataset(opt, true);
   nn::ModulePtr model = train::make_model(opt, *train_set);
-  std::vector<int64_t> sizes;
-  for (auto& [name, p] : model->named_parameters()) sizes.push_back(p.numel());
-  const Layout layout = Layout::make(world.size(), ps.servers, sizes);
-  for (int s = 0; s < layout.servers; ++s)
-    TERN_CHECK(!layout.tensors[s].empty(), "more servers (", layout.servers, ") than the model has tensors (",
-               sizes.size(), ")");
+  const Layout layout = Layout::make(world.size(), ps.servers, tensor_extents(*model), ps.slice_elems);
   const bool server = layout.is_server(world.rank());
   auto group = world.split(server ? 1 : 0, world.rank());
 
@@ -96,13 +98,11 @@ PsRunResult train_parameter_server(const train::TrainOptions& opt, const PsOptio
   ServerConfig c;
   c.layout = &layout;
   c.server = layout.server_index(world.rank());
-  std::vector<optim::ParamRef> owned;
+  ServerTensors tensors = server_tensors(layout, c.server, model->named_parameters());
+  c.params = tensors.by_slice;
+  std::vector<optim::ParamRef> owned = tensors.owned;
   nn::NamedTensors owned_named;
-  for (auto& [name, p] : model->named_parameters()) c.params.push_back(p);
-  for (int t : layout.tensors[c.server]) {
-    owned.push_back({model->named_parameters()[t].first, c.params[t]});
-    owned_named.emplace_back(model->named_parameters()[t].first, c.params[t]);
-  }
+  for (const auto& [name, t] : owned) owned_named.emplace_back(name, t);
   train::TrainOptions server_opt = opt;
   if (ps.momentum_correction) server_opt.momentum = 0;  // the workers' velocity already carries it
   c.optimizer = train::make_optimizer(server_opt, owned);

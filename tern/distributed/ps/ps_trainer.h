@@ -16,6 +16,7 @@
 #include "tern/distributed/comm/communicator.h"
 #include "tern/distributed/compress/codec.h"
 #include "tern/distributed/ps/attack.h"
+#include "tern/distributed/ps/layout.h"
 #include "tern/train/trainer.h"
 
 namespace tern::distributed::ps {
@@ -48,6 +49,9 @@ struct PsOptions {
   std::string transport = "mpi";  // or "udp"
   double udp_loss = 0;
   double udp_deadline_ms = 2000;
+  // Cut every tensor into slices of at most this many elements, spread over
+  // the servers (layout.h; P3's slicing); 0: whole tensors.
+  int64_t slice_elems = 0;
   std::string send_scheduler = "backward-order";
   Args send_scheduler_args = Args("send scheduler argument ");
 };
@@ -56,6 +60,9 @@ struct PsRunResult {
   bool is_server = false;
   train::TrainResult train;  // workers only
 };
+
+// What the layout needs of each of the model's parameters.
+std::vector<TensorExtent> tensor_extents(const nn::Module& model);
 
 // The file server `k` of a job checkpointing to `checkpoint` writes.
 std::string server_checkpoint_path(const std::string& checkpoint, int k);

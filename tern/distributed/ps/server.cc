@@ -13,19 +13,45 @@
 namespace tern::distributed::ps {
 namespace {
 
-uint64_t max_stream_bytes(const compress::Codec& codec, const Tensor& t) {
-  return static_cast<uint64_t>(codec.max_encoded_size(t.numel(), matrix_shape_of(t)));
+uint64_t max_stream_bytes(const compress::Codec& codec, const Slice& s) {
+  return static_cast<uint64_t>(codec.max_encoded_size(s.numel, s.shape));
 }
 
 }  // namespace
 
+ServerTensors server_tensors(const Layout& layout, int server, const nn::NamedTensors& params) {
+  ServerTensors out;
+  out.by_slice.resize(layout.slices.size());
+  for (int j : layout.owned[server]) {
+    const Slice& s = layout.slices[j];
+    const auto& [name, p] = params[s.tensor];
+    if (s.whole_tensor) {
+      out.by_slice[j] = p;
+      out.owned.push_back({name, p});
+      continue;
+    }
+    Tensor t = Tensor::empty(s.shape.rows > 0 ? Shape{s.shape.rows, s.shape.cols} : Shape{s.numel}, DType::f32);
+    std::copy_n(p.data<float>() + s.offset, s.numel, t.data<float>());
+    out.by_slice[j] = t;
+    out.owned.push_back({str_cat(name, "[", s.offset, ":", s.offset + s.numel, "]"), t});
+  }
+  return out;
+}
+
 Server::Server(ServerConfig config) : c_(std::move(config)) {
   TERN_CHECK(c_.layout && c_.optimizer && c_.push_codec && c_.pull_codec && c_.aggregator,
              "server configuration is incomplete");
-  owned_ = c_.layout->tensors[c_.server];
-  local_.assign(c_.params.size(), -1);
+  const Layout& l = *c_.layout;
+  TERN_CHECK(c_.params.size() == l.slices.size(), "server configuration: ", c_.params.size(), " tensors for ",
+             l.slices.size(), " slices");
+  owned_ = l.owned[c_.server];
+  local_.assign(l.slices.size(), -1);
   for (size_t i = 0; i < owned_.size(); ++i) local_[owned_[i]] = static_cast<int>(i);
-  for (int t : owned_) max_push_bytes_ = std::max(max_push_bytes_, max_stream_bytes(*c_.push_codec, c_.params[t]));
+  for (int j : owned_) {
+    TERN_CHECK(c_.params[j].defined() && c_.params[j].numel() == l.slices[j].numel,
+               "server configuration: slice ", j, " has no tensor of its size");
+    max_push_bytes_ = std::max(max_push_bytes_, max_stream_bytes(*c_.push_codec, l.slices[j]));
+  }
   const int workers = c_.layout->workers;
   for (int t : owned_) {
     offset_.push_back(owned_numel_);
@@ -34,7 +60,7 @@ Server::Server(ServerConfig config) : c_(std::move(config)) {
   grads_.assign(workers, std::vector<float>(owned_numel_));
   aggregated_.resize(owned_numel_);
   std::vector<compress::MatrixShape> shapes;
-  for (const Tensor& p : c_.params) shapes.push_back(matrix_shape_of(p));
+  for (const Slice& sl : l.slices) shapes.push_back(sl.shape);
   const int encoders = c_.async ? workers : 1;
   for (int e = 0; e < encoders; ++e) {
     pull_encoders_.push_back(std::make_unique<TensorEncoder>(*c_.pull_codec, shapes));
@@ -49,7 +75,7 @@ void Server::run(comm::Communicator& world) {
   if (!c_.resume_codec_state.empty()) {
     std::vector<std::vector<float>> no_velocities(c_.params.size());
     std::vector<int64_t> numel;
-    for (const Tensor& p : c_.params) numel.push_back(p.numel());
+    for (const Slice& sl : c_.layout->slices) numel.push_back(sl.numel);
     load_codec_states(c_.resume_codec_state, c_.first_step / c_.steps_per_epoch, numel, pull_encoders_[0]->states(),
                       no_velocities);
   }

@@ -20,6 +20,7 @@
 #include "tern/distributed/ps/hooks.h"
 #include "tern/distributed/ps/layout.h"
 #include "tern/distributed/ps/udp.h"
+#include "tern/nn/module.h"
 #include "tern/optim/optimizer.h"
 
 namespace tern::distributed::ps {
@@ -27,8 +28,8 @@ namespace tern::distributed::ps {
 struct ServerConfig {
   const Layout* layout = nullptr;
   int server = 0;                   // index among servers
-  std::vector<Tensor> params;       // every parameter of the model; only owned ones are touched
-  std::unique_ptr<optim::Optimizer> optimizer;  // over the owned parameters
+  std::vector<Tensor> params;       // one per slice of the layout; only owned ones are defined and touched
+  std::unique_ptr<optim::Optimizer> optimizer;  // over the owned slices' tensors
   std::function<void(optim::Optimizer&, int64_t epoch)> set_epoch;  // learning-rate schedule
   int64_t steps_per_epoch = 1;
   int64_t first_step = 0;           // global step the run starts at
@@ -56,6 +57,16 @@ struct ServerConfig {
   std::string resume_codec_state;
 };
 
+// The tensors a server updates, one per slice it owns (by_slice; the others
+// undefined): a whole-tensor slice is the model's parameter itself, a partial
+// one a new tensor holding a copy of its range, named "<param>[begin:end]"
+// (so checkpoints and optimiser state name slices).
+struct ServerTensors {
+  std::vector<Tensor> by_slice;
+  std::vector<optim::ParamRef> owned;
+};
+ServerTensors server_tensors(const Layout& layout, int server, const nn::NamedTensors& params);
+
 class Server {
  public:
   // How many communicator timeouts a server waits for the first push after
@@ -80,9 +91,9 @@ class Server {
   void receive_udp_round(uint64_t round);
 
   ServerConfig c_;
-  std::vector<int> owned_;                        // tensor indices
-  std::vector<int> local_;                        // tensor -> position in owned_, or -1
-  uint64_t max_push_bytes_ = 0;                   // largest valid push stream of an owned tensor
+  std::vector<int> owned_;                        // slice indices
+  std::vector<int> local_;                        // slice -> position in owned_, or -1
+  uint64_t max_push_bytes_ = 0;                   // largest valid push stream of an owned slice
   int64_t epoch_ = -1;                            // the epoch the learning rate was last set for
   std::vector<int64_t> offset_;                   // owned tensor -> start in a flat gradient
   int64_t owned_numel_ = 0;

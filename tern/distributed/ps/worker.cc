@@ -19,22 +19,22 @@ WorkerContext::WorkerContext(comm::Communicator& world, comm::Communicator& work
 void WorkerContext::start(nn::Module& model, optim::Optimizer& optimizer) {
   ddp::broadcast_state(world_, model);  // servers take part: they start from the same values
   params_.clear();
-  std::vector<compress::MatrixShape> shapes;
   for (auto& [name, p] : model.named_parameters()) {
     TERN_CHECK(p.dtype() == DType::f32 && p.is_contiguous(), "parameter-server training needs contiguous float32 ",
                "parameters; ", name, " is not");
     params_.push_back(p);
-    shapes.push_back(matrix_shape_of(p));
   }
-  TERN_CHECK(params_.size() == layout_.owner.size(), "the layout covers ", layout_.owner.size(),
+  TERN_CHECK(params_.size() == layout_.of_tensor.size(), "the layout covers ", layout_.of_tensor.size(),
              " tensors but the model has ", params_.size());
+  std::vector<compress::MatrixShape> shapes;
+  for (const Slice& s : layout_.slices) shapes.push_back(s.shape);
   encoder_ = std::make_unique<TensorEncoder>(push_codec_, shapes);
   max_pull_bytes_.assign(layout_.servers, 0);
-  for (size_t t = 0; t < params_.size(); ++t) {
-    uint64_t& bound = max_pull_bytes_[layout_.owner[t]];
-    bound = std::max<uint64_t>(bound, pull_codec_.max_encoded_size(params_[t].numel(), shapes[t]));
+  for (const Slice& s : layout_.slices) {
+    uint64_t& bound = max_pull_bytes_[s.server];
+    bound = std::max<uint64_t>(bound, pull_codec_.max_encoded_size(s.numel, s.shape));
   }
-  streams_.assign(params_.size(), {});
+  streams_.assign(layout_.slices.size(), {});
   udp_.clear();
   if (use_udp_)
     for (int s = 0; s < layout_.servers; ++s) {
@@ -53,7 +53,17 @@ void WorkerContext::before_forward(Tensor& inputs, Tensor& labels) {
   labels = flipped;
 }
 
+void WorkerContext::gather_grads() {
+  grads_.resize(params_.size());
+  for (size_t t = 0; t < params_.size(); ++t) {
+    Tensor g = params_[t].grad();
+    if (!g.defined()) g = zeros(params_[t].shape());
+    grads_[t] = contiguous(cast(g, DType::f32));
+  }
+}
+
 bool WorkerContext::after_backward(nn::Module& model, int64_t epoch) {
+  gather_grads();
   // Byzantine experiments: the whole gradient as one vector, forged by attackers.
   std::vector<int64_t> offset(params_.size(), 0);
   if (attack_) {
@@ -63,12 +73,8 @@ bool WorkerContext::after_backward(nn::Module& model, int64_t epoch) {
       total += params_[t].numel();
     }
     flat_.resize(total);
-    for (size_t t = 0; t < params_.size(); ++t) {
-      Tensor g = params_[t].grad();
-      if (!g.defined()) g = zeros(params_[t].shape());
-      g = contiguous(cast(g, DType::f32));
-      std::copy_n(g.data<float>(), g.numel(), flat_.data() + offset[t]);
-    }
+    for (size_t t = 0; t < params_.size(); ++t)
+      std::copy_n(grads_[t].data<float>(), grads_[t].numel(), flat_.data() + offset[t]);
     std::span<const float> mean, sq_mean;
     if (attack_->omniscient()) {
       moments_.resize(2 * total);
@@ -84,71 +90,63 @@ bool WorkerContext::after_backward(nn::Module& model, int64_t epoch) {
     }
     if (attacker_) attack_->forge(flat_, mean, sq_mean, attack_seed_ * 1000003 + static_cast<uint64_t>(step_));
   }
+  // A slice's gradient: the forged flat vector in Byzantine runs, else the tensor's.
+  auto slice_grad = [&](const Slice& s) {
+    const float* base = attack_ ? flat_.data() + offset[s.tensor] : grads_[s.tensor].data<float>();
+    return std::span<const float>(base + s.offset, s.numel);
+  };
   const uint64_t round = static_cast<uint64_t>(step_++);
   if (use_udp_) {
-    push_udp(round, attack_ ? std::span<const float>(flat_) : std::span<const float>(), offset);
+    push_udp(round, slice_grad);
     receive_pulls();
     return false;
   }
   std::vector<PushItem> items;
-  for (size_t t = 0; t < params_.size(); ++t)
-    items.push_back({static_cast<int>(t), params_[t].numel(), layout_.owner[t]});
-  std::vector<TensorHeader> headers(params_.size());
+  for (int j = 0; j < layout_.num_slices(); ++j) {
+    const Slice& s = layout_.slices[j];
+    items.push_back({j, s.tensor, s.numel, s.server});
+  }
+  std::vector<TensorHeader> headers(layout_.slices.size());
   std::vector<comm::RequestPtr> requests;
   for (int i : scheduler_.order(items)) {
-    const int t = items[i].tensor;
-    Tensor g;
-    std::span<const float> gs;
-    if (attack_) {
-      gs = std::span<const float>(flat_.data() + offset[t], params_[t].numel());
-    } else {
-      g = params_[t].grad();
-      if (!g.defined()) g = zeros(params_[t].shape());
-      g = contiguous(cast(g, DType::f32));
-      gs = std::span<const float>(g.data<float>(), g.numel());
-    }
+    const int j = items[i].slice;
+    const Slice& s = layout_.slices[j];
     if (momentum_correction_) {
-      momentum_correction_->push(*encoder_, t, gs, streams_[t]);
+      momentum_correction_->push(*encoder_, j, slice_grad(s), streams_[j]);
     } else {
-      encoder_->encode(t, gs, streams_[t]);
+      encoder_->encode(j, slice_grad(s), streams_[j]);
     }
-    headers[t] = {static_cast<uint32_t>(t), 0, streams_[t].size()};
-    post_tensor(world_, layout_.server_rank(items[i].server), headers[t], streams_[t], requests);
+    headers[j] = {static_cast<uint32_t>(j), 0, streams_[j].size()};
+    post_tensor(world_, layout_.server_rank(s.server), headers[j], streams_[j], requests);
   }
   receive_pulls();
   wait_all(requests);
   return false;  // the servers took the optimiser step
 }
 
-void WorkerContext::push_udp(uint64_t round, std::span<const float> forged, const std::vector<int64_t>& offset) {
-  // Each server's tensors, in its order, as one flat push (server.cc's layout).
+void WorkerContext::push_udp(uint64_t round, const std::function<std::span<const float>(const Slice&)>& slice_grad) {
+  // Each server's slices, in its order, as one flat push (server.cc's layout).
   for (int s = 0; s < layout_.servers; ++s) {
     udp_push_.clear();
-    for (int t : layout_.tensors[s]) {
-      if (!forged.empty()) {
-        udp_push_.insert(udp_push_.end(), forged.begin() + offset[t], forged.begin() + offset[t] + params_[t].numel());
-        continue;
-      }
-      Tensor g = params_[t].grad();
-      if (!g.defined()) g = zeros(params_[t].shape());
-      g = contiguous(cast(g, DType::f32));
-      udp_push_.insert(udp_push_.end(), g.data<float>(), g.data<float>() + g.numel());
+    for (int j : layout_.owned[s]) {
+      const std::span<const float> g = slice_grad(layout_.slices[j]);
+      udp_push_.insert(udp_push_.end(), g.begin(), g.end());
     }
     udp_[s]->send(static_cast<uint32_t>(world_.rank()), round, udp_push_);
   }
 }
 
 void WorkerContext::receive_pulls() {
-  const auto n_tensors = static_cast<uint32_t>(params_.size());
+  const auto n_slices = static_cast<uint32_t>(layout_.slices.size());
   for (int s = 0; s < layout_.servers; ++s)
-    for (size_t j = 0; j < layout_.tensors[s].size(); ++j) {
-      ReceivedTensor r = receive_tensor(world_, layout_.server_rank(s), n_tensors, max_pull_bytes_[s]);
-      TERN_CHECK(layout_.owner[r.tensor] == s, "server ", s, " sent tensor ", r.tensor, " it does not own");
-      Tensor& p = params_[r.tensor];
-      delta_.resize(p.numel());
+    for (size_t k = 0; k < layout_.owned[s].size(); ++k) {
+      ReceivedTensor r = receive_tensor(world_, layout_.server_rank(s), n_slices, max_pull_bytes_[s]);
+      const Slice& slice = layout_.slices[r.tensor];
+      TERN_CHECK(slice.server == s, "server ", s, " sent slice ", r.tensor, " it does not own");
+      delta_.resize(slice.numel);
       pull_codec_.decode(r.payload, delta_);
-      float* w = p.data<float>();
-      for (int64_t i = 0; i < p.numel(); ++i) w[i] += delta_[i];
+      float* w = params_[slice.tensor].data<float>() + slice.offset;
+      for (int64_t i = 0; i < slice.numel; ++i) w[i] += delta_[i];
     }
 }
 
@@ -163,11 +161,11 @@ void WorkerContext::save_state(const std::string& checkpoint, int64_t epochs_don
 }
 
 void WorkerContext::restore_state(const std::string& checkpoint, int64_t epochs_done) {
-  std::vector<std::vector<float>> scratch(params_.size());
+  std::vector<std::vector<float>> scratch(layout_.slices.size());
   std::vector<std::vector<float>>& velocities = momentum_correction_ ? momentum_correction_->velocities() : scratch;
-  velocities.resize(params_.size());
+  velocities.resize(layout_.slices.size());
   std::vector<int64_t> numel;
-  for (const Tensor& p : params_) numel.push_back(p.numel());
+  for (const Slice& s : layout_.slices) numel.push_back(s.numel);
   load_codec_states(state_path(checkpoint), epochs_done, numel, encoder_->states(), velocities);
 }
 

@@ -1,9 +1,10 @@
 // A parameter-server worker: trains on its shard with the ordinary training
 // loop (tern/train) and, instead of a local optimiser step, pushes each
-// gradient (encoded, with its own error-feedback state per tensor) to the
-// server that owns it, in the send scheduler's order, then applies the model
+// gradient slice (layout.h; encoded, with its own error-feedback state per
+// slice) to the server that owns it, in the send scheduler's order, then applies the model
 // deltas the servers send back.
 #pragma once
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -54,9 +55,10 @@ class WorkerContext final : public train::RunContext {
 
  private:
   std::string state_path(const std::string& checkpoint) const;
-  // UDP: sends this step's gradient (forged: the attack's flat vector, laid
-  // out by `offset`) to every server.
-  void push_udp(uint64_t round, std::span<const float> forged, const std::vector<int64_t>& offset);
+  // This step's gradients of every parameter, contiguous float32, in grads_.
+  void gather_grads();
+  // UDP: sends this step's gradient (each slice's from `slice_grad`) to every server.
+  void push_udp(uint64_t round, const std::function<std::span<const float>(const Slice&)>& slice_grad);
   // Every server's pull of this step, applied to the replica.
   void receive_pulls();
 
@@ -67,6 +69,7 @@ class WorkerContext final : public train::RunContext {
   const compress::Codec& pull_codec_;
   const SendScheduler& scheduler_;
   std::vector<Tensor> params_;
+  std::vector<Tensor> grads_;  // this step's, per parameter
   std::unique_ptr<TensorEncoder> encoder_;
   std::vector<std::vector<uint8_t>> streams_;
   std::vector<uint64_t> max_pull_bytes_;  // per server: the largest valid pull stream
