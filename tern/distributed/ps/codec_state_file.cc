@@ -57,7 +57,7 @@ bool load_codec_states(const std::string& path, int64_t epochs_done, const std::
     return false;
   }
   if (meta("tern.tensors") != std::to_string(states.size())) {
-    warn_restart(path, "holds " + meta("tern.tensors") + " tensors, not " + std::to_string(states.size()));
+    warn_restart(path, "holds " + meta("tern.tensors") + " slices (tensors or parts of them), not " + std::to_string(states.size()));
     return false;
   }
   std::vector<compress::CodecState> loaded(states.size());

@@ -12,6 +12,11 @@ namespace tern::distributed::ps {
 
 namespace {
 constexpr const char* kMomentumCorrectionKey = "ps.momentum_correction";  // server checkpoints: "1" or "0"
+constexpr const char* kSliceElemsKey = "ps.slice_elems";                  // server checkpoints: "0" = whole tensors
+
+std::string slicing_flag(const std::string& slice_elems) {
+  return slice_elems == "0" ? "whole tensors (no --slice-elems)" : "--slice-elems " + slice_elems;
+}
 }  // namespace
 
 std::vector<TensorExtent> tensor_extents(const nn::Module& model) {
@@ -118,6 +123,10 @@ PsRunResult train_parameter_server(const train::TrainOptions& opt, const PsOptio
     const auto mc = ck.meta.extra.find(kMomentumCorrectionKey);
     TERN_CHECK(mc == ck.meta.extra.end() || (mc->second == "1") == ps.momentum_correction, path, " was written ",
                ps.momentum_correction ? "without" : "with", " --momentum-correction; resume with the same setting");
+    const auto se = ck.meta.extra.find(kSliceElemsKey);
+    const std::string slicing = se == ck.meta.extra.end() ? "0" : se->second;
+    TERN_CHECK(slicing == std::to_string(ps.slice_elems), path, " was written with ", slicing_flag(slicing),
+               "; resume with the same slicing, not ", slicing_flag(std::to_string(ps.slice_elems)));
     io::assign_tensors(owned_named, ck.model, "checkpoint " + path, "model.", "this server's tensors");
     c.optimizer->load_state_dict(ck.optim);
     start_epoch = ck.meta.epoch;
@@ -132,6 +141,7 @@ PsRunResult train_parameter_server(const train::TrainOptions& opt, const PsOptio
       meta.epoch = epochs_done;
       meta.step = epochs_done * train::steps_per_epoch(opt, *train_set, layout.workers);
       meta.extra[kMomentumCorrectionKey] = std::to_string(static_cast<int>(ps.momentum_correction));
+      meta.extra[kSliceElemsKey] = std::to_string(ps.slice_elems);
       io::save_checkpoint(path, owned_named, optimizer->state_dict(), meta);
     };
   }
