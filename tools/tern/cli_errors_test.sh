@@ -41,6 +41,10 @@ expect_error "takes no --codec-arg" train --dist allreduce --codec fp16 --codec-
 expect_error "needs --dist ps" train --dist allreduce --pull-codec 3lc --dataset synthetic
 expect_error "slice-elems" train --dist ps --slice-elems 0 --dataset synthetic
 expect_error "needs --dist ps" train --dist allreduce --slice-elems 100 --dataset synthetic
+expect_error "unknown schedule" bench p3 --schedules fifo,lifo
+expect_error "slice-elems" bench p3 --slice-elems 0
+expect_error "must exceed --warmup" bench p3 --iterations 2 --warmup 2
+expect_error "under mpirun" bench p3 --servers 2
 expect_error "needs --pull-codec NAME" train --dist ps --pull-codec-arg s=1.0 --dataset synthetic
 expect_error "unknown codec" train --dist ps --pull-codec 3lcx --dataset synthetic
 expect_error "expected mpi or udp" train --dist ps --transport tcp --dataset synthetic
