@@ -45,6 +45,8 @@ expect_error "unknown schedule" bench p3 --schedules fifo,lifo
 expect_error "slice-elems" bench p3 --slice-elems 0
 expect_error "must exceed --warmup" bench p3 --iterations 2 --warmup 2
 expect_error "under mpirun" bench p3 --servers 2
+expect_error "unknown schedule" simulate p3 --schedules whole,lifo
+expect_error "must be >= 1" simulate p3 --workers 0
 expect_error "needs --pull-codec NAME" train --dist ps --pull-codec-arg s=1.0 --dataset synthetic
 expect_error "unknown codec" train --dist ps --pull-codec 3lcx --dataset synthetic
 expect_error "expected mpi or udp" train --dist ps --transport tcp --dataset synthetic

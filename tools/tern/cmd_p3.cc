@@ -1,6 +1,8 @@
 // `tern bench p3`: P3's experiment (tern/distributed/p3/bench.h) under
 // mpirun, e.g. behind shaped links:
 //   scripts/netem.sh --rate 1gbit -np 6 -- tern bench p3 --model vgg19 --servers 2
+// `tern simulate p3`: the same iteration in the cost model
+// (tern/distributed/p3/projection.h), for clusters this machine lacks.
 #include <nlohmann/json.hpp>
 
 #include <cstdio>
@@ -11,6 +13,8 @@
 #include "tern/distributed/comm/communicator.h"
 #include "tern/distributed/comm/mpi_communicator.h"
 #include "tern/distributed/p3/bench.h"
+#include "tern/distributed/p3/projection.h"
+#include "tern/distributed/p3/send_queue.h"
 #include "tools/tern/command.h"
 
 namespace tern::cli {
@@ -65,6 +69,68 @@ void print(const p3::BenchResult& r) {
     std::printf("\n");
   }
 }
+
+void print_projection(const p3::ModelPlan& plan, const p3::ProjectionOptions& o,
+                      const std::vector<p3::ScheduleProjection>& rows, bool json) {
+  double compute = 0;
+  for (const p3::PlanLayer& l : plan.layers) compute += l.forward_s + l.backward_s;
+  if (json) {
+    nlohmann::json j = {{"simulate", "p3"},        {"model", plan.model},   {"parameters", plan.parameters},
+                        {"workers", o.workers},     {"servers", o.servers},  {"gbit", o.gbit},
+                        {"alpha_us", o.alpha_us},   {"window", o.window},    {"slice_elems", o.slice_elems},
+                        {"compute_s", compute}};
+    for (const p3::ScheduleProjection& r : rows)
+      j["schedules"].push_back({{"schedule", r.schedule},
+                                {"slices", r.slices},
+                                {"iteration_s", r.iteration_s},
+                                {"forward_stall_s", r.forward_stall_s},
+                                {"speedup_vs_first", rows[0].iteration_s / r.iteration_s}});
+    std::printf("%s\n", j.dump().c_str());
+    return;
+  }
+  std::printf("p3 projection: %s (%.1fM parameters), %d workers + %d servers, %.3g Gbit/s payload per NIC and "
+              "direction, alpha %.0f us, window %d\n",
+              plan.model.c_str(), plan.parameters / 1e6, o.workers, o.servers, o.gbit, o.alpha_us, o.window);
+  std::printf("compute %.1f ms per iteration; slices of %lld\n\n", compute * 1e3,
+              static_cast<long long>(o.slice_elems));
+  std::printf("%-8s %7s %14s %10s %16s\n", "schedule", "slices", "iteration ms", "speed-up", "forward stall ms");
+  for (const p3::ScheduleProjection& r : rows)
+    std::printf("%-8s %7d %14.1f %9.2fx %16.1f\n", r.schedule.c_str(), r.slices, r.iteration_s * 1e3,
+                rows[0].iteration_s / r.iteration_s, r.forward_stall_s * 1e3);
+}
+
+void setup_simulate(CLI::App& root) {
+  CLI::App* sim = shared_group(root, "simulate",
+                               "Network cost models: all-reduce schedules, data-parallel and parameter-server iterations");
+  auto* cmd = sim->add_subcommand("p3", "Projected parameter-server iteration time: whole tensors, sliced FIFO, P3");
+  auto o = std::make_shared<p3::ProjectionOptions>();
+  auto model = std::make_shared<std::string>("resnet50");
+  auto batch = std::make_shared<int>(32);
+  auto tflops = std::make_shared<double>(5);
+  auto json = std::make_shared<bool>(false);
+  cmd->add_option("--model", *model, "zoo model (its real tensors and per-layer FLOPs)")->capture_default_str();
+  cmd->add_option("--workers", o->workers, "worker processes")->capture_default_str();
+  cmd->add_option("--servers", o->servers, "server processes")->capture_default_str();
+  cmd->add_option("--gbit", o->gbit, "usable payload rate of every NIC, each direction (tc's 1gbit: ~0.96)")
+      ->capture_default_str();
+  cmd->add_option("--alpha-us", o->alpha_us, "latency of one message after its transfer")->capture_default_str();
+  cmd->add_option("--window", o->window, "slices in flight per link and direction")->capture_default_str();
+  cmd->add_option("--slice-elems", o->slice_elems, "elements per slice (fifo and p3)")->capture_default_str();
+  cmd->add_option("--schedules", o->schedules, "whole, fifo, p3")->delimiter(',')->capture_default_str();
+  cmd->add_option("--batch", *batch, "samples per worker")->capture_default_str();
+  cmd->add_option("--tflops", *tflops, "stated device speed (FLOP/s / 1e12)")->capture_default_str();
+  cmd->add_option("--iterations", o->iterations, "simulated iterations, the first --warmup untimed")
+      ->capture_default_str();
+  cmd->add_option("--warmup", o->warmup, "untimed iterations")->capture_default_str();
+  cmd->add_flag("--json", *json, "print one JSON object");
+  cmd->callback([o, model, batch, tflops, json] {
+    for (const std::string& s : o->schedules) p3::parse_schedule(s);  // before describing the model
+    const p3::ModelPlan plan = p3::plan_zoo_model(*model, *batch, *tflops * 1e12);
+    print_projection(plan, *o, p3::project(plan, *o), *json);
+  });
+}
+
+TERN_CLI_COMMAND(setup_simulate);
 
 void setup(CLI::App& root) {
   CLI::App* bench = shared_group(root, "bench", "Benchmarks");

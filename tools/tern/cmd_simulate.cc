@@ -134,8 +134,7 @@ void simulate_data_parallel(const ClusterFlags& c, const DataParallelFlags& f) {
 }
 
 void setup(CLI::App& root) {
-  CLI::App* sim = root.add_subcommand("simulate", "Network cost model: all-reduce schedules, data-parallel iterations");
-  sim->require_subcommand(1);
+  CLI::App* sim = shared_group(root, "simulate", "Network cost models: all-reduce schedules, data-parallel and parameter-server iterations");
 
   auto* ar = sim->add_subcommand("allreduce", "Predicted all-reduce times with per-stage breakdown and the planned BlueConnect");
   auto cluster = std::make_shared<ClusterFlags>();

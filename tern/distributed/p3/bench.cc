@@ -22,19 +22,6 @@ namespace {
 using Clock = std::chrono::steady_clock;
 double now_s() { return std::chrono::duration<double>(Clock::now().time_since_epoch()).count(); }
 
-struct Schedule {
-  std::string name;
-  SendOrder order = SendOrder::fifo;
-  bool sliced = true;
-};
-
-Schedule parse_schedule(const std::string& name) {
-  if (name == "whole") return {name, SendOrder::fifo, false};
-  if (name == "fifo") return {name, SendOrder::fifo, true};
-  if (name == "p3") return {name, SendOrder::priority, true};
-  TERN_FAIL("unknown schedule '", name, "' (expected whole, fifo or p3)");
-}
-
 // The arithmetic every schedule must reproduce. Gradients differ per worker
 // and per element (modulo a prime, so that a slice landing at the wrong
 // offset shows), and stay the same every iteration.

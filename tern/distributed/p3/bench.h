@@ -12,9 +12,7 @@
 // done (pushes overlap backward). A server aggregates a slice as soon as
 // every worker's push of it is in (the mean, summed in worker order, then
 // an SGD step) and queues its reply to every worker at once. Schedules:
-//   whole - one message per tensor, FIFO (a parameter server without P3)
-//   fifo  - P3's slices, FIFO
-//   p3    - P3's slices, priority queues on workers and servers
+// whole, fifo and p3 (send_queue.h).
 // The same seedless arithmetic runs under every schedule, so every run
 // must end with the same weights on every worker: the bench checks this
 // against the closed form and fails otherwise.

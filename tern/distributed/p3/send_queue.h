@@ -8,6 +8,7 @@
 
 #include <cstdint>
 #include <queue>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -21,6 +22,19 @@ enum class SendOrder {
 // "fifo" or "p3"; throws ValueError (one line) otherwise.
 SendOrder parse_send_order(std::string_view name);
 const char* send_order_name(SendOrder order);
+
+// The parameter-server schedules `tern bench p3` and `tern simulate p3`
+// compare: how tensors are cut and in which order their pieces leave.
+//   whole - one message per tensor, FIFO (a parameter server without P3)
+//   fifo  - P3's slices, FIFO
+//   p3    - P3's slices, priority queues on workers and servers
+struct Schedule {
+  std::string name;
+  SendOrder order = SendOrder::fifo;
+  bool sliced = true;
+};
+// Throws ValueError (one line) unless `name` is whole, fifo or p3.
+Schedule parse_schedule(const std::string& name);
 
 class SendQueue {
  public:
