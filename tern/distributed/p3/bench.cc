@@ -118,7 +118,7 @@ WorkerStats run_worker(comm::Communicator& comm, const BenchOptions& o, const Mo
     const int peer = layout.server_rank(k);
     out.push_back(std::make_unique<OutLink>(comm, peer, order, o.window));
     in.push_back(std::make_unique<InLink>(
-        comm, peer, o.window, [&](int s) { return std::as_writable_bytes(span_of(weights, s)); },
+        comm, peer, o.window, layout.num_slices(), [&](int s) { return std::as_writable_bytes(span_of(weights, s)); },
         [&](int s) { --pending[slice_layer[s]]; }));
   }
   auto pump = [&] {
@@ -208,8 +208,8 @@ ServerStats run_server(comm::Communicator& comm, const BenchOptions& o, const ps
   for (int w = 0; w < workers; ++w) {
     out.push_back(std::make_unique<OutLink>(comm, w, order, o.window));
     in.push_back(std::make_unique<InLink>(
-        comm, w, o.window, [&, w](int s) {
-          TERN_CHECK(s >= 0 && s < layout.num_slices() && local[s] >= 0, "p3 bench: server ", k, " got slice ", s,
+        comm, w, o.window, layout.num_slices(), [&, w](int s) {
+          TERN_CHECK(local[s] >= 0, "p3 bench: server ", k, " got slice ", s,
                      " from worker ", w, ", which it does not own");
           return std::as_writable_bytes(span_of(staged[w], s));
         },

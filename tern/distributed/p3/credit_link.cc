@@ -46,10 +46,11 @@ bool OutLink::pump() {
   return progressed;
 }
 
-InLink::InLink(comm::Communicator& comm, int peer, int window, std::function<std::span<std::byte>(int)> destination,
-               std::function<void(int)> on_arrival)
+InLink::InLink(comm::Communicator& comm, int peer, int window, int num_slices,
+               std::function<std::span<std::byte>(int)> destination, std::function<void(int)> on_arrival)
     : comm_(comm),
       peer_(peer),
+      num_slices_(num_slices),
       destination_(std::move(destination)),
       on_arrival_(std::move(on_arrival)),
       headers_(window),
@@ -66,7 +67,10 @@ bool InLink::pump() {
   bool progressed = false;
   // Headers complete in the order they were posted (one source, one tag).
   while (header_recvs_[next_header_]->test()) {
-    const int slice = static_cast<int>(headers_[next_header_]);
+    const int64_t id = headers_[next_header_];
+    TERN_CHECK(id >= 0 && id < num_slices_, "p3: rank ", peer_, " sent a header for slice ", id,
+               ", expected one of 0..", num_slices_ - 1);
+    const int slice = static_cast<int>(id);
     std::span<std::byte> dst = destination_(slice);
     data_recvs_.push_back({slice, dst.size(), comm_.irecv(dst, peer_, kDataTag)});
     post_header(next_header_);

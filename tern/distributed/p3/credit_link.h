@@ -75,10 +75,11 @@ class OutLink {
 
 class InLink {
  public:
-  // destination(slice): where the slice's bytes go (its size is the
-  // slice's); on_arrival(slice): called once they are there.
-  InLink(comm::Communicator& comm, int peer, int window, std::function<std::span<std::byte>(int)> destination,
-         std::function<void(int)> on_arrival);
+  // Slice ids are 0..num_slices-1 (a header naming another one is refused
+  // with ValueError); destination(slice): where the slice's bytes go (its
+  // size is the slice's); on_arrival(slice): called once they are there.
+  InLink(comm::Communicator& comm, int peer, int window, int num_slices,
+         std::function<std::span<std::byte>(int)> destination, std::function<void(int)> on_arrival);
   InLink(const InLink&) = delete;
   InLink& operator=(const InLink&) = delete;
 
@@ -88,7 +89,7 @@ class InLink {
  private:
   void post_header(size_t i);
   comm::Communicator& comm_;
-  int peer_;
+  int peer_, num_slices_;
   std::function<std::span<std::byte>(int)> destination_;
   std::function<void(int)> on_arrival_;
   std::vector<int64_t> headers_;          // one buffer per credit, posted in ring order

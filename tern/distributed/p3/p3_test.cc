@@ -99,7 +99,7 @@ PreemptionRun preempt(SendOrder order, int bulk_slices, int sent_before, int64_t
     int arrived = 0;
     double arrival[2] = {0, -1};
     InLink in(
-        c, 0, window,
+        c, 0, window, bulk_slices + 1,
         [&](int s) { return std::as_writable_bytes(std::span<float>(s == top ? got_top : into[s % 4])); },
         [&](int s) {
           if (s == top) {
@@ -138,6 +138,32 @@ TEST(CreditLink, TopPrioritySliceOvertakes100MBOfQueuedSlices) {
   EXPECT_LE(p3.arrival_index, 20 + 2);
   EXPECT_EQ(fifo.arrival_index, bulk);
   EXPECT_GT(fifo.arrival_delay_s, 0.5);
+}
+
+// A header is a message from another process: an id outside the slices
+// is one clear error, never an index out of bounds.
+TEST(CreditLink, HeaderForAnUnknownSliceIsRefused) {
+  if (world().size() != 2) GTEST_SKIP() << "needs 2 ranks";
+  comm::Communicator& c = world();
+  if (c.rank() == 0) {
+    const int64_t bad[] = {-1, 5, int64_t{1} << 40};
+    for (int64_t id : bad) c.send(std::as_bytes(std::span<const int64_t>(&id, 1)), 1, kHeaderTag);
+  } else {
+    for (int i = 0; i < 3; ++i) {
+      InLink in(c, 0, 1, 5, [](int) -> std::span<std::byte> { ADD_FAILURE() << "reached destination"; return {}; },
+                [](int) {});
+      bool refused = false;
+      for (int spin = 0; spin < 200000 && !refused; ++spin) {
+        try {
+          in.pump();
+        } catch (const ValueError& e) {
+          refused = std::string(e.what()).find("expected one of 0..4") != std::string::npos;
+        }
+      }
+      EXPECT_TRUE(refused) << "header " << i;
+    }
+  }
+  c.barrier();
 }
 
 TEST(Bench, EverySchedulesEndsWithTheSameWeights) {
