@@ -23,9 +23,11 @@ test $rc -eq 2
 grep -q "truncated" "$dir/err"
 test ! -e "$dir/z.f32"
 # bench: JSON with a ratio, from a gaussian and from a dump directory.
-"$tern" bench codec --codec fp16 --size 10000 --reps 1 --json | grep -q '"ratio":2.0'
+out=$("$tern" bench codec --codec fp16 --size 10000 --reps 1 --json)
+grep -q '"ratio":2.0' <<< "$out"
 mkdir "$dir/dumps"
 cp "$dir/x.f32" "$dir/dumps/step1_w.f32"
 cp "$dir/x.f32" "$dir/dumps/step2_w.f32"
-"$tern" bench codec --codec none --source "$dir/dumps" --reps 1 --json | grep -q '"tensors":2'
+out=$("$tern" bench codec --codec none --source "$dir/dumps" --reps 1 --json)
+grep -q '"tensors":2' <<< "$out"
 echo "codec cli ok"

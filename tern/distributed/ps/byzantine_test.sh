@@ -20,7 +20,7 @@ echo "krum under a NaN attacker: test accuracy $acc"
 python3 -c 'import sys; sys.exit(0 if float(sys.argv[1]) > 0.3 else 1)' "$acc" || fail "krum did not learn ($acc)"
 
 out=$("${mpirun[@]}" -np 6 "$tern" train "${args[@]}" --aggregation mean 2>&1) && fail "the mean survived a NaN attacker: $out"
-echo "$out" | grep -q "training diverged: loss is nan" || fail "mean: expected a diverged line, got: $out"
+grep -q "training diverged: loss is nan" <<< "$out" || fail "mean: expected a diverged line, got: $out"
 echo "mean under a NaN attacker: diverged"
 
 expect_error() {  # expected message, then flags
@@ -28,14 +28,14 @@ expect_error() {  # expected message, then flags
   shift
   local got
   got=$("${mpirun[@]}" -np 6 "$tern" train "${args[@]/--attack/--attack}" "$@" 2>&1) && fail "$* was accepted"
-  echo "$got" | grep -q -- "$want" || fail "$*: expected '$want', got: $got"
+  grep -q -- "$want" <<< "$got" || fail "$*: expected '$want', got: $got"
 }
 expect_error "bulyan needs n >= 4f+3, got n=5 f=1" --aggregation bulyan
 expect_error "krum needs n >= 2f+3, got n=5 f=2" --aggregation krum --byzantine-f 2
 expect_error "leaves no honest worker among 5 workers" --aggregation median --byzantine 5
 single=(--dist ps --dataset synthetic --synthetic-size 960 --epochs 1 --threads 1)
 got=$("$tern" train "${single[@]}" --byzantine 2 2>&1) && fail "--byzantine without --attack was accepted"
-echo "$got" | grep -q -- "--byzantine 2 needs --attack NAME" || fail "got: $got"
+grep -q -- "--byzantine 2 needs --attack NAME" <<< "$got" || fail "got: $got"
 got=$("$tern" train "${single[@]}" --attack nan 2>&1) && fail "--attack without --byzantine was accepted"
-echo "$got" | grep -q -- "--attack nan needs --byzantine K" || fail "got: $got"
+grep -q -- "--attack nan needs --byzantine K" <<< "$got" || fail "got: $got"
 echo "PASS"
