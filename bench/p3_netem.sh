@@ -13,6 +13,8 @@
 #            [resnet50@1gbit vgg19@1gbit@3 lstm-lm@1gbit]
 #   ROUNDS   rounds per configuration [3]
 #   EXTRA    extra `tern bench p3` flags (e.g. "--tflops 10") []
+#   MCA      OpenMPI MCA parameters as NAME VALUE pairs, e.g. "btl_tcp_eager_limit 262144
+#            btl_tcp_max_send_size 262144" (slices of 160 KB then skip the rendezvous) []
 #   OUT      folder for the JSON files [a temporary one]
 # Run it under `flock -x /work/.cpu.lock` on an otherwise idle machine.
 set -euo pipefail
@@ -21,6 +23,9 @@ tern=$(realpath "${1:-$here/build/tools/tern/tern}")
 read -r -a configs <<< "${CONFIGS:-resnet50@1gbit vgg19@1gbit@3 lstm-lm@1gbit}"
 rounds=${ROUNDS:-3}
 read -r -a extra <<< "${EXTRA:-}"
+read -r -a mca_pairs <<< "${MCA:-}"
+mca=()
+for ((i = 0; i + 1 < ${#mca_pairs[@]}; i += 2)); do mca+=(--mca "${mca_pairs[i]}" "${mca_pairs[i + 1]}"); done
 out=${OUT:-$(mktemp -d)}
 mkdir -p "$out"
 mpirun=(mpirun --allow-run-as-root --oversubscribe --bind-to none --mca mpi_yield_when_idle 1)
@@ -29,9 +34,9 @@ for c in "${configs[@]}"; do
   args=(bench p3 --model "$model" --servers 2 --rounds "$rounds" --iterations "${iterations:-4}" --json "${extra[@]}")
   echo "p3_netem: $model at $rate ..." >&2
   if [[ $rate == shm ]]; then
-    "${mpirun[@]}" -np 6 "$tern" "${args[@]}" >"$out/$model@$rate.json"
+    "${mpirun[@]}" "${mca[@]}" -np 6 "$tern" "${args[@]}" >"$out/$model@$rate.json"
   else
-    "$here/scripts/netem.sh" --rate "$rate" -np 6 -- "$tern" "${args[@]}" >"$out/$model@$rate.json"
+    "$here/scripts/netem.sh" --rate "$rate" "${mca[@]}" -np 6 -- "$tern" "${args[@]}" >"$out/$model@$rate.json"
   fi
 done
 /usr/bin/python3 - "$out" "${configs[@]}" <<'PY'
