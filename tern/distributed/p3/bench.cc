@@ -46,8 +46,7 @@ std::vector<float> expected_weights(int workers, int iterations) {
   return out;
 }
 
-constexpr auto kIdleSleep = std::chrono::microseconds(50);
-constexpr double kIdleSleepS = 50e-6;
+constexpr double kIdleSleepS = 50e-6;  // between pumps that moved nothing
 constexpr int kResultTag = 7310;
 
 // Polls `pump` until `done`, sleeping while nothing moves; a wait that sees
@@ -64,7 +63,7 @@ void pump_until(comm::Communicator& comm, Pump&& pump, Done&& done, const char* 
     if (now_s() - last > timeout)
       TERN_FAIL("p3 bench: rank ", comm.rank(), " saw no progress for ", timeout, " s while ", what,
                 " (TERN_COMM_TIMEOUT sets the limit)");
-    std::this_thread::sleep_for(kIdleSleep);
+    std::this_thread::sleep_for(std::chrono::duration<double>(kIdleSleepS));
   }
 }
 
@@ -284,10 +283,17 @@ BenchResult run_bench(const BenchOptions& o, const std::function<void(const std:
              " ranks (run under mpirun with at least servers + 1 ranks)");
 
   const ModelPlan plan = plan_zoo_model(o.model, o.batch, o.tflops * 1e12);
-  const ps::Layout whole = ps::Layout::make(size, o.servers, plan.tensors, 0);
-  const ps::Layout sliced = ps::Layout::make(size, o.servers, plan.tensors, o.slice_elems);
-  const bool server = whole.is_server(rank);
-  const int workers = whole.workers;
+  // Only the layouts a schedule asks for: whole tensors need one tensor per
+  // server, which --schedules fifo,p3 with many servers must not require.
+  std::optional<ps::Layout> whole, sliced;
+  for (const std::string& name : o.schedules) {
+    const bool cut = parse_schedule(name).sliced;
+    std::optional<ps::Layout>& l = cut ? sliced : whole;
+    if (!l) l = ps::Layout::make(size, o.servers, plan.tensors, cut ? o.slice_elems : 0);
+  }
+  const int workers = size - o.servers;  // ps/layout.h: the last `servers` ranks serve
+  auto is_server = [&](int q) { return q >= workers; };
+  const bool server = is_server(rank);
 
   BenchResult r;
   r.leader = rank == 0;
@@ -329,7 +335,7 @@ BenchResult run_bench(const BenchOptions& o, const std::function<void(const std:
   for (int round = 0; round < o.rounds; ++round) {
     for (size_t si = 0; si < o.schedules.size(); ++si) {
       const Schedule sch = parse_schedule(o.schedules[si]);
-      const ps::Layout& layout = sch.sliced ? sliced : whole;
+      const ps::Layout& layout = sch.sliced ? *sliced : *whole;
       const std::vector<int> priority = slice_priorities(plan, layout);
       world->barrier();
       // Results travel to rank 0 as doubles: workers [iteration, sent,
@@ -357,10 +363,10 @@ BenchResult run_bench(const BenchOptions& o, const std::function<void(const std:
       for (int q = 0; q < size; ++q) {
         std::vector<double> v = mine;
         if (q != 0) {
-          v.assign(whole.is_server(q) ? 2 : 4 + num_layers, 0.0);
+          v.assign(is_server(q) ? 2 : 4 + num_layers, 0.0);
           world->recv(std::span<double>(v), q, kResultTag);
         }
-        if (whole.is_server(q)) {
+        if (is_server(q)) {
           server_max = std::max(server_max, v[0] + v[1]);
           server_sum += v[0] + v[1];
           continue;

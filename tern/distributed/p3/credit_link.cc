@@ -25,7 +25,7 @@ bool OutLink::pump() {
   bool progressed = false;
   while (credit_recv_->test()) {
     ++credits_;
-    TERN_ASSERT(credits_ <= window_, "more credits than slices sent to rank ", peer_);
+    TERN_CHECK(credits_ <= window_, "p3: rank ", peer_, " returned more credits than slices it was sent");
     credit_recv_ = comm_.irecv(std::as_writable_bytes(std::span<int32_t>(&credit_in_, 1)), peer_, kCreditTag);
     progressed = true;
   }
