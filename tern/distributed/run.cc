@@ -122,7 +122,7 @@ RunReport run(RunPlan& plan, const RunHooks& hooks) {
     for (int q = 0; q < world.size(); ++q)
       r.traffic.push_back({q, kRoles[static_cast<int>(traffic[3 * q + 2])], traffic[3 * q], traffic[3 * q + 1]});
     if (r.leader) {
-      r.details = nlohmann::json::object();
+      r.details = outcome.details;
       plan.impl->describe(r.details);
       r.summary = plan.impl->summary();
     }

@@ -143,7 +143,7 @@ Tensor MultiheadAttention::forward(const Tensor& x) {
   TERN_CHECK(x.dim() == 3 && x.shape()[2] == embed_dim, "MultiheadAttention: input must be [batch, seq, ", embed_dim,
              "], got ", shape_str(x.shape()));
   const int64_t b = x.shape()[0], s = x.shape()[1], hd = embed_dim / num_heads;
-  const Tensor qkv = in_proj->forward(x);  // [b, s, 3e]
+  const Tensor qkv = (*in_proj)(x);  // [b, s, 3e]
   auto heads = [&](int64_t k) {            // -> [b, heads, s, hd]
     return permute(reshape(slice(qkv, 2, k * embed_dim, (k + 1) * embed_dim), {b, s, num_heads, hd}), {0, 2, 1, 3});
   };
@@ -154,7 +154,7 @@ Tensor MultiheadAttention::forward(const Tensor& x) {
     scores = where(gt(cols, rows), full({}, -1e9, scores.dtype()), scores);
   }
   const Tensor attn = matmul(softmax(scores, -1), v);  // [b, heads, s, hd]
-  return out_proj->forward(reshape(contiguous(permute(attn, {0, 2, 1, 3})), {b, s, embed_dim}));
+  return (*out_proj)(reshape(contiguous(permute(attn, {0, 2, 1, 3})), {b, s, embed_dim}));
 }
 
 }  // namespace tern::nn

@@ -4,7 +4,16 @@
 
 namespace tern::nn {
 
+namespace {
+thread_local ForwardGate* t_forward_gate = nullptr;
+}  // namespace
+
+ScopedForwardGate::ScopedForwardGate(ForwardGate* gate) : previous_(t_forward_gate) { t_forward_gate = gate; }
+ScopedForwardGate::~ScopedForwardGate() { t_forward_gate = previous_; }
+
 Tensor Module::operator()(const Tensor& x) {
+  if (ForwardGate* g = t_forward_gate) [[unlikely]]
+    g->before_forward(*this);
   if (DescribeSession* s = DescribeSession::active()) [[unlikely]]
     return s->call(*this, x);
   return forward(x);

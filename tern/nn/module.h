@@ -29,6 +29,8 @@ class Module {
 
   // Recursive, in registration order, names joined with '.' ("layer1.0.conv1.weight").
   NamedTensors named_parameters() const;
+  // This module's own parameters, not its children's.
+  const NamedTensors& own_parameters() const { return params_; }
   NamedTensors named_buffers() const;
   std::vector<Tensor> parameters() const;
   // Parameters then buffers: everything a checkpoint holds.
@@ -69,6 +71,31 @@ class Module {
 };
 
 using ModulePtr = std::shared_ptr<Module>;
+
+// Called on entry to every Module::operator() of this thread while
+// installed: P3's parameter-server worker (tern/distributed/ps/p3_worker.h)
+// waits there until that module's own parameters have come back from the
+// servers, so layer i starts as soon as its slices are in. A module that
+// calls a child's forward() directly bypasses the gate; containers call
+// children through operator().
+class ForwardGate {
+ public:
+  virtual ~ForwardGate() = default;
+  virtual void before_forward(const Module& m) = 0;
+};
+
+// Installs `gate` on this thread for the guard's lifetime (restoring the
+// previous one after).
+class ScopedForwardGate {
+ public:
+  explicit ScopedForwardGate(ForwardGate* gate);
+  ~ScopedForwardGate();
+  ScopedForwardGate(const ScopedForwardGate&) = delete;
+  ScopedForwardGate& operator=(const ScopedForwardGate&) = delete;
+
+ private:
+  ForwardGate* previous_;
+};
 
 // Runs its children in order.
 class Sequential : public Module {

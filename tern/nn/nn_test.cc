@@ -88,4 +88,26 @@ TEST(Layers, CausalAttentionIgnoresTheFuture) {
   EXPECT_FALSE(allclose(slice(y1, 1, 3, 5), slice(y2, 1, 3, 5), 1e-5, 1e-6));
 }
 
+// P3's per-layer readiness hangs on this: every module that owns
+// parameters passes the gate before its forward runs, attention's
+// projections included, and the gate is gone with its guard.
+TEST(Module, ForwardGateSeesEveryModuleBeforeItRuns) {
+  struct Recorder final : ForwardGate {
+    std::vector<std::string> seen;
+    void before_forward(const Module& m) override {
+      if (!m.own_parameters().empty()) seen.push_back(m.type());
+    }
+  } recorder;
+  Sequential net;
+  net.add(std::make_shared<Linear>(8, 8)).add(std::make_shared<MultiheadAttention>(8, 2)).add(std::make_shared<Linear>(8, 4));
+  NoGradGuard g;
+  {
+    ScopedForwardGate guard(&recorder);
+    (void)net(randn({1, 3, 8}));
+  }
+  EXPECT_EQ(recorder.seen, (std::vector<std::string>{"Linear", "Linear", "Linear", "Linear"}));
+  (void)net(randn({1, 3, 8}));
+  EXPECT_EQ(recorder.seen.size(), 4u);
+}
+
 }  // namespace tern::nn

@@ -41,6 +41,13 @@ expect_error "takes no --codec-arg" train --dist allreduce --codec fp16 --codec-
 expect_error "needs --dist ps" train --dist allreduce --pull-codec 3lc --dataset synthetic
 expect_error "slice-elems" train --dist ps --slice-elems 0 --dataset synthetic
 expect_error "needs --dist ps" train --dist allreduce --slice-elems 100 --dataset synthetic
+expect_error "expected fifo or p3" train --dist ps --send-schedule lifo --dataset synthetic
+expect_error "needs --dist ps" train --send-schedule p3 --dataset synthetic
+expect_error "needs --dist ps" train --dist allreduce --send-schedule p3 --dataset synthetic
+expect_error "synchronous rounds over MPI" train --dist ps --send-schedule p3 --async --dataset synthetic
+expect_error "drop --aggregation" train --dist ps --send-schedule p3 --aggregation krum --dataset synthetic
+expect_error "needs --send-schedule p3" train --dist ps --send-window 4 --dataset synthetic
+expect_error "send-window" train --dist ps --send-schedule p3 --send-window 0 --dataset synthetic
 expect_error "unknown schedule" bench p3 --schedules fifo,lifo
 expect_error "slice-elems" bench p3 --slice-elems 0
 expect_error "must exceed --warmup" bench p3 --iterations 2 --warmup 2

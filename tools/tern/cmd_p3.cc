@@ -14,7 +14,7 @@
 #include "tern/distributed/comm/mpi_communicator.h"
 #include "tern/distributed/p3/bench.h"
 #include "tern/distributed/p3/projection.h"
-#include "tern/distributed/p3/send_queue.h"
+#include "tern/distributed/p3/link/send_queue.h"
 #include "tools/tern/command.h"
 
 namespace tern::cli {

@@ -11,7 +11,7 @@
 //  - Each worker->server and server->worker pair is one ordered stream (one
 //    TCP connection): it transmits one slice at a time, in the order slices
 //    were handed to it; at most `window` slices are handed over and not yet
-//    credited back (credit_link.h). A slice arrives alpha_s after its last
+//    credited back (p3/link/credit_link.h). A slice arrives alpha_s after its last
 //    byte left; its credit returns alpha_s after that. Slices not yet handed
 //    over wait in the stream's send queue, FIFO or by priority (layer
 //    index, input layer first).

@@ -11,7 +11,7 @@
 #include "tern/base/error.h"
 #include "tern/distributed/comm/link_emulation.h"
 #include "tern/distributed/comm/mpi_communicator.h"
-#include "tern/distributed/p3/credit_link.h"
+#include "tern/distributed/p3/link/credit_link.h"
 #include "tern/distributed/p3/model_plan.h"
 #include "tern/nn/models.h"
 
@@ -21,6 +21,13 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 double now_s() { return std::chrono::duration<double>(Clock::now().time_since_epoch()).count(); }
+
+// A slice's buffer for a header announcing `bytes`: the bench sends raw
+// float32, so any other size is a peer's mistake.
+std::span<std::byte> sized(std::span<std::byte> slice, size_t bytes, int s) {
+  TERN_CHECK(bytes == slice.size(), "p3 bench: slice ", s, " announced ", bytes, " bytes, expected ", slice.size());
+  return slice;
+}
 
 // The arithmetic every schedule must reproduce. Gradients differ per worker
 // and per element (modulo a prime, so that a slice landing at the wrong
@@ -117,7 +124,8 @@ WorkerStats run_worker(comm::Communicator& comm, const BenchOptions& o, const Mo
     const int peer = layout.server_rank(k);
     out.push_back(std::make_unique<OutLink>(comm, peer, order, o.window));
     in.push_back(std::make_unique<InLink>(
-        comm, peer, o.window, layout.num_slices(), [&](int s) { return std::as_writable_bytes(span_of(weights, s)); },
+        comm, peer, o.window, layout.num_slices(),
+        [&](int s, size_t bytes) { return sized(std::as_writable_bytes(span_of(weights, s)), bytes, s); },
         [&](int s) { --pending[slice_layer[s]]; }));
   }
   auto pump = [&] {
@@ -207,10 +215,10 @@ ServerStats run_server(comm::Communicator& comm, const BenchOptions& o, const ps
   for (int w = 0; w < workers; ++w) {
     out.push_back(std::make_unique<OutLink>(comm, w, order, o.window));
     in.push_back(std::make_unique<InLink>(
-        comm, w, o.window, layout.num_slices(), [&, w](int s) {
+        comm, w, o.window, layout.num_slices(), [&, w](int s, size_t bytes) {
           TERN_CHECK(local[s] >= 0, "p3 bench: server ", k, " got slice ", s,
                      " from worker ", w, ", which it does not own");
-          return std::as_writable_bytes(span_of(staged[w], s));
+          return sized(std::as_writable_bytes(span_of(staged[w], s)), bytes, s);
         },
         [&](int s) {
           if (++arrived[s] == workers) complete.push_back(s);

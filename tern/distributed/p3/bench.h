@@ -1,7 +1,7 @@
 // `tern bench p3`: P3's experiment on this machine. Workers and servers
 // move the real parameter tensors of a zoo model (ResNet-50, VGG-19,
 // lstm-lm, ...) through a parameter server, sliced and placed as
-// ps::Layout does it, over credit-windowed links (credit_link.h), while each
+// ps::Layout does it, over credit-windowed links (link/credit_link.h), while each
 // layer's forward and backward compute is replaced by its FLOPs at a stated
 // device speed, spent sleeping (the CPU stays free for the network).
 //
@@ -12,7 +12,7 @@
 // done (pushes overlap backward). A server aggregates a slice as soon as
 // every worker's push of it is in (the mean, summed in worker order, then
 // an SGD step) and queues its reply to every worker at once. Schedules:
-// whole, fifo and p3 (send_queue.h).
+// whole, fifo and p3 (link/send_queue.h).
 // The same seedless arithmetic runs under every schedule, so every run
 // must end with the same weights on every worker: the bench checks this
 // against the closed form and fails otherwise.

@@ -10,9 +10,9 @@
 #include "tern/distributed/comm/mpi_communicator.h"
 #include "tern/distributed/comm/mpi_test_main.h"
 #include "tern/distributed/p3/bench.h"
-#include "tern/distributed/p3/credit_link.h"
+#include "tern/distributed/p3/link/credit_link.h"
 #include "tern/distributed/p3/model_plan.h"
-#include "tern/distributed/p3/send_queue.h"
+#include "tern/distributed/p3/link/send_queue.h"
 
 namespace tern::distributed::p3 {
 namespace {
@@ -100,7 +100,11 @@ PreemptionRun preempt(SendOrder order, int bulk_slices, int sent_before, int64_t
     double arrival[2] = {0, -1};
     InLink in(
         c, 0, window, bulk_slices + 1,
-        [&](int s) { return std::as_writable_bytes(std::span<float>(s == top ? got_top : into[s % 4])); },
+        [&](int s, size_t bytes) {
+          auto dst = std::as_writable_bytes(std::span<float>(s == top ? got_top : into[s % 4]));
+          EXPECT_EQ(bytes, dst.size());
+          return dst;
+        },
         [&](int s) {
           if (s == top) {
             arrival[0] = now_s();
@@ -141,23 +145,24 @@ TEST(CreditLink, TopPrioritySliceOvertakes100MBOfQueuedSlices) {
 }
 
 // A header is a message from another process: an id outside the slices
-// is one clear error, never an index out of bounds.
+// or a negative size is one clear error, never an index out of bounds.
 TEST(CreditLink, HeaderForAnUnknownSliceIsRefused) {
   if (world().size() != 2) GTEST_SKIP() << "needs 2 ranks";
   comm::Communicator& c = world();
+  const SliceHeader bad[] = {{-1, 4}, {5, 4}, {int64_t{1} << 40, 4}, {2, -8}};
   if (c.rank() == 0) {
-    const int64_t bad[] = {-1, 5, int64_t{1} << 40};
-    for (int64_t id : bad) c.send(std::as_bytes(std::span<const int64_t>(&id, 1)), 1, kHeaderTag);
+    for (const SliceHeader& h : bad) c.send(std::as_bytes(std::span<const SliceHeader>(&h, 1)), 1, kHeaderTag);
   } else {
-    for (int i = 0; i < 3; ++i) {
-      InLink in(c, 0, 1, 5, [](int) -> std::span<std::byte> { ADD_FAILURE() << "reached destination"; return {}; },
+    for (int i = 0; i < 4; ++i) {
+      const std::string expected = bad[i].bytes < 0 ? "of -8 bytes" : "expected one of 0..4";
+      InLink in(c, 0, 1, 5, [](int, size_t) -> std::span<std::byte> { ADD_FAILURE() << "reached destination"; return {}; },
                 [](int) {});
       bool refused = false;
       for (int spin = 0; spin < 200000 && !refused; ++spin) {
         try {
           in.pump();
         } catch (const ValueError& e) {
-          refused = std::string(e.what()).find("expected one of 0..4") != std::string::npos;
+          refused = std::string(e.what()).find(expected) != std::string::npos;
         }
       }
       EXPECT_TRUE(refused) << "header " << i;

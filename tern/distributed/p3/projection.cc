@@ -2,7 +2,7 @@
 
 #include "tern/base/error.h"
 #include "tern/distributed/netsim/ps_iteration.h"
-#include "tern/distributed/p3/send_queue.h"
+#include "tern/distributed/p3/link/send_queue.h"
 
 namespace tern::distributed::p3 {
 

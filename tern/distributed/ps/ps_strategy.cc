@@ -45,6 +45,9 @@ PsOptions read_options(const Args& a, const train::TrainOptions& opt) {
   ps.transport = a.get_string("transport", ps.transport);
   ps.udp_loss = a.get_double("udp-loss", ps.udp_loss);
   ps.udp_deadline_ms = a.get_double("udp-deadline-ms", ps.udp_deadline_ms);
+  ps.send_schedule = a.get_string("send-schedule", ps.send_schedule);
+  ps.send_window = static_cast<int>(a.get_int("send-window", ps.send_window, {.min = 1, .max = 1 << 20}));
+  TERN_CHECK(ps.send_schedule == "p3" || !a.has("send-window"), "--send-window needs --send-schedule p3");
   if (a.has("slice-elems")) ps.slice_elems = a.get_int("slice-elems", 0, {.min = 1, .max = int64_t{1} << 40});
   (void)aggregator_registry().at(ps.aggregator);
   if (!ps.attack.attack.empty()) (void)Attack(ps.attack.attack, ps.attack.args, 100, std::max(1, ps.attack.byzantine));
@@ -70,6 +73,11 @@ class PsStrategy final : public strategy::Strategy {
     strategy::Outcome out;
     out.role = r.is_server ? "server" : "worker";
     out.train = r.train;
+    if (ps_.send_schedule == "p3" && !r.is_server) {
+      out.details["layer_wait_s"] = r.layer_wait_s;
+      out.details["bytes_pushed_per_server"] = r.bytes_pushed;
+      out.details["bytes_pulled_per_server"] = r.bytes_pulled;
+    }
     return out;
   }
 
@@ -82,7 +90,9 @@ class PsStrategy final : public strategy::Strategy {
     j["byzantine"] = ps_.attack.byzantine;
     if (!ps_.attack.attack.empty()) j["attack"] = ps_.attack.attack;
     j["transport"] = ps_.transport;
-    j["slice_elems"] = ps_.slice_elems;
+    j["slice_elems"] = ps_.send_schedule == "p3" && ps_.slice_elems == 0 ? kP3DefaultSliceElems : ps_.slice_elems;
+    j["send_schedule"] = ps_.send_schedule;
+    if (ps_.send_schedule == "p3") j["send_window"] = ps_.send_window;
     if (ps_.transport == "udp") j["udp_loss"] = ps_.udp_loss;
   }
 
@@ -127,6 +137,12 @@ strategy::Registry::Entry ps_strategy() {
             "cut every parameter into slices of at most N elements (whole rows of a matrix), spread over the servers "
             "(P3's slicing); default: whole tensors, largest first to the least-loaded server",
             "", false, false, "N"},
+           {"send-schedule",
+            "fifo: rounds (every push in backward order, one update, every pull); p3: P3's priority propagation "
+            "(slices pushed as backward produces them, input layer first, per-slice updates and replies, each layer's "
+            "forward waits only for its own slices; slices of 40000 elements unless --slice-elems)",
+            "fifo", false, false, "NAME"},
+           {"send-window", "with --send-schedule p3: slices in flight per link and direction", "2", false, false, "N"},
            {"udp-deadline-ms", "with --transport udp: the most a server waits for a round's datagrams", "2000", false,
             false, "MS"}},
           [](const Args& a, const train::TrainOptions& opt) -> std::unique_ptr<strategy::Strategy> {

@@ -12,6 +12,7 @@
 #include "tern/distributed/comm/mpi_test_main.h"
 #include "tern/distributed/collectives/collectives.h"
 #include "tern/distributed/ddp/model_sync.h"
+#include "tern/distributed/ps/p3_worker.h"
 #include "tern/distributed/ps/ps_trainer.h"
 #include "tern/distributed/ps/server.h"
 #include "tern/distributed/ps/worker.h"
@@ -63,7 +64,7 @@ struct PsRun {
 // `steps` rounds of push/pull with `codec`; workers also step a local
 // reference model on the whole batch with SGD.
 PsRun run_steps(comm::Communicator& comm, int servers, const std::string& codec_name, bool async, int steps,
-                int64_t slice_elems = 0) {
+                int64_t slice_elems = 0, bool p3 = false) {
   PsRun run;
   run.model = make_lenet(7 + comm.rank());  // broadcast must fix the difference
   run.layout = Layout::make(comm.size(), servers, tensor_extents(*run.model), slice_elems);
@@ -87,11 +88,15 @@ PsRun run_steps(comm::Communicator& comm, int servers, const std::string& codec_
     MeanAggregator mean;
     c.aggregator = &mean;
     c.async = async;
+    if (p3) c.p3_order = p3::SendOrder::priority;
     Server(std::move(c)).run(comm);
     return run;
   }
   BackwardOrderScheduler scheduler;
-  WorkerContext ctx(comm, *group, l, *codec, *codec, scheduler);
+  std::unique_ptr<train::RunContext> context;
+  if (p3) context = std::make_unique<P3WorkerContext>(comm, *group, l, *codec, *codec, p3::SendOrder::priority, 2);
+  else context = std::make_unique<WorkerContext>(comm, *group, l, *codec, *codec, scheduler);
+  train::RunContext& ctx = *context;
   auto unused = train::make_optimizer(sgd_options(), refs(*run.model, all_tensors(*run.model)));
   ctx.start(*run.model, *unused);
   run.initial = make_lenet(98);
@@ -114,13 +119,16 @@ PsRun run_steps(comm::Communicator& comm, int servers, const std::string& codec_
   for (int s = 0; s < steps; ++s) {
     for (auto& [name, p] : run.model->named_parameters()) p.zero_grad();
     const data::Batch b = data->get(slice);
-    autograd::backward(cross_entropy((*run.model)(b.inputs), b.labels));
+    const Tensor loss = cross_entropy((*run.model)(b.inputs), b.labels);
+    ctx.before_backward(*run.model);
+    autograd::backward(loss);
     EXPECT_FALSE(ctx.after_backward(*run.model, 0));
     ref_opt->zero_grad();
     const data::Batch all = data->get(whole);
     autograd::backward(cross_entropy((*run.reference)(all.inputs), all.labels));
     ref_opt->step();
   }
+  ctx.end_epoch(*run.model);  // P3: the last replies are still on their way
   return run;
 }
 
@@ -192,6 +200,25 @@ TEST(ParameterServer, SlicedRoundsEqualWholeTensorRoundsBitForBit) {
   EXPECT_GT(sliced.layout.num_slices(), whole.layout.num_slices());
   if (whole.is_server) return;
   EXPECT_EQ(max_abs_diff(*whole.model, *sliced.model), 0.0f);
+}
+
+TEST(ParameterServer, P3ScheduleEqualsRoundsBitForBit) {
+  // P3 changes when slices travel and in which order servers update them,
+  // not the arithmetic: per-slice updates, deltas and codec streams are the
+  // rounds' ones, so the replicas must be identical, with the exact codec
+  // (against whole-tensor rounds) and with 3LC's per-slice state.
+  comm::Communicator& comm = world();
+  if (comm.size() < 2) GTEST_SKIP() << "needs a server and a worker";
+  const int servers = servers_for(comm.size());
+  const PsRun whole = run_steps(comm, servers, "none", false, 3);
+  const PsRun p3 = run_steps(comm, servers, "none", false, 3, 1000, true);
+  const PsRun rounds_3lc = run_steps(comm, servers, "3lc", false, 3, 1000);
+  const PsRun p3_3lc = run_steps(comm, servers, "3lc", false, 3, 1000, true);
+  if (whole.is_server) return;
+  EXPECT_GT(max_abs_diff(*p3.model, *p3.initial), 0.0f);
+  EXPECT_EQ(max_abs_diff(*whole.model, *p3.model), 0.0f);
+  EXPECT_GT(max_abs_diff(*rounds_3lc.model, *whole.model), 0.0f);
+  EXPECT_EQ(max_abs_diff(*rounds_3lc.model, *p3_3lc.model), 0.0f);
 }
 
 std::vector<TensorExtent> vectors(std::vector<int64_t> sizes) {

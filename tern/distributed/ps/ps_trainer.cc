@@ -2,6 +2,7 @@
 
 #include "tern/base/parallel.h"
 #include "tern/distributed/ddp/model_sync.h"
+#include "tern/distributed/ps/p3_worker.h"
 #include "tern/distributed/ps/server.h"
 #include "tern/distributed/ps/tensor_codec_table.h"
 #include "tern/distributed/ps/worker.h"
@@ -54,6 +55,18 @@ void check_ps_options(const train::TrainOptions& opt, const PsOptions& ps) {
   TERN_CHECK(!udp || (ps.codec == "none" && !ps.momentum_correction),
              "--transport udp sends raw float32 gradients: drop --codec ", ps.codec,
              ps.momentum_correction ? " and --momentum-correction" : "", " (a lost datagram would desynchronise a codec's state)");
+  TERN_CHECK(ps.send_schedule == "fifo" || ps.send_schedule == "p3", "--send-schedule: expected fifo or p3, given '",
+             ps.send_schedule, "'");
+  if (ps.send_schedule == "p3") {
+    TERN_CHECK(!ps.async && !udp, "--send-schedule p3 needs synchronous rounds over MPI (drop --async and ",
+               "--transport udp)");
+    TERN_CHECK(!ps.momentum_correction && ps.attack.byzantine == 0 && ps.aggregator == "mean",
+               "--send-schedule p3 aggregates, steps and replies per slice with the mean: drop ",
+               ps.momentum_correction ? "--momentum-correction" : ps.attack.byzantine > 0 ? "--byzantine" : "--aggregation");
+    TERN_CHECK(opt.optimizer != "yellowfin", "--send-schedule p3 steps each slice alone, but YellowFin tunes on the ",
+               "whole gradient: use fifo");
+  }
+  TERN_CHECK(ps.send_window >= 1, "--send-window: expected at least 1 slice, given ", ps.send_window);
   TERN_CHECK(!ps.momentum_correction || ps.codec == "topk" || ps.codec == "randomk" || ps.codec == "3lc",
              "momentum correction needs a sparsifying push codec (topk, randomk or 3lc), not ", ps.codec,
              ": it zeroes the velocity of every element a push sends");
@@ -79,12 +92,22 @@ PsRunResult train_parameter_server(const train::TrainOptions& opt, const PsOptio
   manual_seed(opt.seed);
   const auto train_set = train::load_dataset(opt, true);
   nn::ModulePtr model = train::make_model(opt, *train_set);
-  const Layout layout = Layout::make(world.size(), ps.servers, tensor_extents(*model), ps.slice_elems);
+  const bool p3 = ps.send_schedule == "p3";
+  const int64_t slice_elems = p3 && ps.slice_elems == 0 ? kP3DefaultSliceElems : ps.slice_elems;
+  const Layout layout = Layout::make(world.size(), ps.servers, tensor_extents(*model), slice_elems);
   const bool server = layout.is_server(world.rank());
   auto group = world.split(server ? 1 : 0, world.rank());
 
   PsRunResult result;
   result.is_server = server;
+  if (!server && p3) {
+    P3WorkerContext context(world, *group, layout, *push_codec, *pull_codec, p3::SendOrder::priority, ps.send_window);
+    result.train = train::train(opt, {}, &context);
+    result.layer_wait_s = context.layer_waits();
+    result.bytes_pushed = context.bytes_pushed();
+    result.bytes_pulled = context.bytes_pulled();
+    return result;
+  }
   if (!server) {
     const auto scheduler = send_scheduler_registry().make(ps.send_scheduler, ps.send_scheduler_args);
     WorkerContext context(world, *group, layout, *push_codec, *pull_codec, *scheduler);
@@ -125,8 +148,8 @@ PsRunResult train_parameter_server(const train::TrainOptions& opt, const PsOptio
                ps.momentum_correction ? "without" : "with", " --momentum-correction; resume with the same setting");
     const auto se = ck.meta.extra.find(kSliceElemsKey);
     const std::string slicing = se == ck.meta.extra.end() ? "0" : se->second;
-    TERN_CHECK(slicing == std::to_string(ps.slice_elems), path, " was written with ", slicing_flag(slicing),
-               "; resume with the same slicing, not ", slicing_flag(std::to_string(ps.slice_elems)));
+    TERN_CHECK(slicing == std::to_string(slice_elems), path, " was written with ", slicing_flag(slicing),
+               "; resume with the same slicing, not ", slicing_flag(std::to_string(slice_elems)));
     io::assign_tensors(owned_named, ck.model, "checkpoint " + path, "model.", "this server's tensors");
     c.optimizer->load_state_dict(ck.optim);
     start_epoch = ck.meta.epoch;
@@ -141,7 +164,7 @@ PsRunResult train_parameter_server(const train::TrainOptions& opt, const PsOptio
       meta.epoch = epochs_done;
       meta.step = epochs_done * train::steps_per_epoch(opt, *train_set, layout.workers);
       meta.extra[kMomentumCorrectionKey] = std::to_string(static_cast<int>(ps.momentum_correction));
-      meta.extra[kSliceElemsKey] = std::to_string(ps.slice_elems);
+      meta.extra[kSliceElemsKey] = std::to_string(slice_elems);
       io::save_checkpoint(path, owned_named, optimizer->state_dict(), meta);
     };
   }
@@ -161,6 +184,8 @@ PsRunResult train_parameter_server(const train::TrainOptions& opt, const PsOptio
   c.udp_loss = ps.udp_loss;
   c.udp_deadline_seconds = ps.udp_deadline_ms / 1000;
   c.udp_seed = opt.seed * 1000003 + static_cast<uint64_t>(c.server);
+  if (p3) c.p3_order = p3::SendOrder::priority;
+  c.p3_window = ps.send_window;
   Server(std::move(c)).run(world);
   return result;
 }

@@ -11,7 +11,9 @@
 // each side's codec state goes beside them (F.worker<k>.codec,
 // F.server<k>.codec). --resume F reads them all.
 #pragma once
+#include <map>
 #include <string>
+#include <vector>
 
 #include "tern/distributed/comm/communicator.h"
 #include "tern/distributed/compress/codec.h"
@@ -52,13 +54,30 @@ struct PsOptions {
   // Cut every tensor into slices of at most this many elements, spread over
   // the servers (layout.h; P3's slicing); 0: whole tensors.
   int64_t slice_elems = 0;
+  // How pushes and pulls are scheduled: "fifo" (rounds: every push in
+  // backward order, then one update, then every pull; worker.h) or "p3"
+  // (P3: per-slice pushes as backward produces them, priority queues on
+  // credit-windowed links, per-slice updates and replies, per-layer
+  // readiness in the next forward; p3_worker.h). p3 slices at
+  // kP3DefaultSliceElems unless slice_elems is set.
+  std::string send_schedule = "fifo";
+  int send_window = 2;  // p3: slices in flight per link and direction
   std::string send_scheduler = "backward-order";
   Args send_scheduler_args = Args("send scheduler argument ");
 };
 
+// The reference implementation's slice size (MXNET_KVSTORE_SLICE_THRESHOLD
+// in anandj91/p3): what --send-schedule p3 uses without --slice-elems.
+inline constexpr int64_t kP3DefaultSliceElems = 40000;
+
 struct PsRunResult {
   bool is_server = false;
   train::TrainResult train;  // workers only
+  // --send-schedule p3, workers: seconds the forward passes stalled at
+  // each module (modules that never waited left out), and the payload
+  // bytes this worker pushed to / pulled from each server.
+  std::map<std::string, double> layer_wait_s;
+  std::vector<int64_t> bytes_pushed, bytes_pulled;
 };
 
 // What the layout needs of each of the model's parameters.

@@ -87,8 +87,14 @@ void Server::run(comm::Communicator& world) {
     for (int w = 0; w < c_.layout->workers; ++w)
       world.send(std::as_bytes(std::span<const uint32_t>(&port, 1)), w, kUdpPortTag);
   }
-  if (c_.async) run_async(world);
-  else run_sync(world);
+  if (c_.p3_order) {
+    TERN_CHECK(!c_.async && !c_.udp, "P3's schedule needs synchronous rounds over MPI");
+    run_p3(world);
+  } else if (c_.async) {
+    run_async(world);
+  } else {
+    run_sync(world);
+  }
   if (udp_) std::fprintf(stderr, "server %d: %s\n", c_.server, udp_->stats().line().c_str());
 }
 

@@ -12,11 +12,13 @@
 #pragma once
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "tern/distributed/comm/communicator.h"
 #include "tern/distributed/compress/codec.h"
+#include "tern/distributed/p3/link/send_queue.h"
 #include "tern/distributed/ps/hooks.h"
 #include "tern/distributed/ps/layout.h"
 #include "tern/distributed/ps/udp.h"
@@ -47,6 +49,13 @@ struct ServerConfig {
   double udp_loss = 0;
   uint64_t udp_seed = 0;
   double udp_deadline_seconds = 2;
+  // P3's schedule (p3_server.cc; synchronous mode, MPI transport): pushes
+  // and pulls per slice over credit-windowed links of `p3_window` slices,
+  // each slice aggregated, stepped and sent back as soon as every worker's
+  // push of it is in, highest priority (the input layer) first with
+  // SendOrder::priority, in order of completion with fifo. Unset: rounds.
+  std::optional<p3::SendOrder> p3_order;
+  int p3_window = 4;
   // Synchronous mode: called after the round that completes each epoch
   // (1-based count of epochs done), e.g. to write the server's checkpoint.
   std::function<void(int64_t epochs_done)> on_epoch_end;
@@ -80,6 +89,10 @@ class Server {
  private:
   void run_sync(comm::Communicator& world);
   void run_async(comm::Communicator& world);
+  void run_p3(comm::Communicator& world);  // p3_server.cc
+  // P3: aggregates owned slice `j` over the workers (grads_), steps it and
+  // returns its model delta in delta.
+  void step_slice(int j, int64_t global_step, std::vector<float>& delta);
   // Receives the rest of worker w's push (first header already read) into grads_[w].
   void receive_push(comm::Communicator& world, int w, const struct TensorHeader* first);
   // Aggregates `grads` (one flat vector of the owned tensors per worker;

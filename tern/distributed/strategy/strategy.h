@@ -30,6 +30,9 @@ namespace tern::distributed::strategy {
 struct Outcome {
   std::string role = "worker";
   train::TrainResult train;  // workers
+  // Fields of this rank's own for the report (rank 0's are shown), e.g.
+  // P3's per-layer wait times.
+  nlohmann::json details = nlohmann::json::object();
 };
 
 // One line for the user, shown by rank 0 as the run goes (e.g. the

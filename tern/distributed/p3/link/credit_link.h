@@ -11,8 +11,9 @@
 // once and nothing could overtake anything. Only the receiver knows when a
 // slice is through.
 //
-// Wire: per slice an 8-byte header (the slice id) on kHeaderTag, then the
-// data on kDataTag; per arrival a 4-byte credit back on kCreditTag. Headers
+// Wire: per slice a 16-byte header (SliceHeader: the slice id and its byte
+// count, so encoded slices may vary in size) on kHeaderTag, then the data
+// on kDataTag; per arrival a 4-byte credit back on kCreditTag. Headers
 // and data are matched in order (MPI does not reorder messages of one
 // source and tag), so the receiver posts the data receive straight into the
 // slice's destination once its header is in: no staging copies.
@@ -30,13 +31,18 @@
 #include <vector>
 
 #include "tern/distributed/comm/communicator.h"
-#include "tern/distributed/p3/send_queue.h"
+#include "tern/distributed/p3/link/send_queue.h"
 
 namespace tern::distributed::p3 {
 
 inline constexpr int kHeaderTag = 7301;
 inline constexpr int kDataTag = 7302;
 inline constexpr int kCreditTag = 7303;
+
+struct SliceHeader {
+  int64_t slice = 0;
+  int64_t bytes = 0;
+};
 
 class OutLink {
  public:
@@ -64,7 +70,7 @@ class OutLink {
   SendQueue queue_;
   std::vector<std::span<const std::byte>> data_;  // by slice id, while queued
   struct Send {
-    int64_t id = 0;  // the header's buffer
+    SliceHeader header_buffer;
     comm::RequestPtr header, data;
   };
   std::deque<std::unique_ptr<Send>> sends_;  // handed over, not yet completed locally
@@ -75,11 +81,14 @@ class OutLink {
 
 class InLink {
  public:
-  // Slice ids are 0..num_slices-1 (a header naming another one is refused
-  // with ValueError); destination(slice): where the slice's bytes go (its
-  // size is the slice's); on_arrival(slice): called once they are there.
-  InLink(comm::Communicator& comm, int peer, int window, int num_slices,
-         std::function<std::span<std::byte>(int)> destination, std::function<void(int)> on_arrival);
+  // Slice ids are 0..num_slices-1 (a header naming another one, or a
+  // negative size, is refused with ValueError); destination(slice, bytes):
+  // where the slice's `bytes` bytes go (a span of exactly that size; it
+  // throws ValueError for a size the slice cannot have); on_arrival(slice):
+  // called once they are there.
+  using Destination = std::function<std::span<std::byte>(int slice, size_t bytes)>;
+  InLink(comm::Communicator& comm, int peer, int window, int num_slices, Destination destination,
+         std::function<void(int)> on_arrival);
   InLink(const InLink&) = delete;
   InLink& operator=(const InLink&) = delete;
 
@@ -90,9 +99,9 @@ class InLink {
   void post_header(size_t i);
   comm::Communicator& comm_;
   int peer_, num_slices_;
-  std::function<std::span<std::byte>(int)> destination_;
+  Destination destination_;
   std::function<void(int)> on_arrival_;
-  std::vector<int64_t> headers_;          // one buffer per credit, posted in ring order
+  std::vector<SliceHeader> headers_;      // one buffer per credit, posted in ring order
   std::vector<comm::RequestPtr> header_recvs_;
   size_t next_header_ = 0;                // the oldest posted header
   struct Pending {

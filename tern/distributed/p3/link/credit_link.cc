@@ -1,4 +1,4 @@
-#include "tern/distributed/p3/credit_link.h"
+#include "tern/distributed/p3/link/credit_link.h"
 
 #include "tern/base/error.h"
 
@@ -32,8 +32,8 @@ bool OutLink::pump() {
   while (credits_ > 0 && !queue_.empty()) {
     const int slice = queue_.pop();
     auto send = std::make_unique<Send>();
-    send->id = slice;
-    send->header = comm_.isend(std::as_bytes(std::span<const int64_t>(&send->id, 1)), peer_, kHeaderTag);
+    send->header_buffer = {slice, static_cast<int64_t>(data_[slice].size())};
+    send->header = comm_.isend(std::as_bytes(std::span<const SliceHeader>(&send->header_buffer, 1)), peer_, kHeaderTag);
     send->data = comm_.isend(data_[slice], peer_, kDataTag);
     bytes_sent_ += static_cast<int64_t>(data_[slice].size());
     sends_.push_back(std::move(send));
@@ -46,8 +46,8 @@ bool OutLink::pump() {
   return progressed;
 }
 
-InLink::InLink(comm::Communicator& comm, int peer, int window, int num_slices,
-               std::function<std::span<std::byte>(int)> destination, std::function<void(int)> on_arrival)
+InLink::InLink(comm::Communicator& comm, int peer, int window, int num_slices, Destination destination,
+               std::function<void(int)> on_arrival)
     : comm_(comm),
       peer_(peer),
       num_slices_(num_slices),
@@ -60,18 +60,20 @@ InLink::InLink(comm::Communicator& comm, int peer, int window, int num_slices,
 }
 
 void InLink::post_header(size_t i) {
-  header_recvs_[i] = comm_.irecv(std::as_writable_bytes(std::span<int64_t>(&headers_[i], 1)), peer_, kHeaderTag);
+  header_recvs_[i] = comm_.irecv(std::as_writable_bytes(std::span<SliceHeader>(&headers_[i], 1)), peer_, kHeaderTag);
 }
 
 bool InLink::pump() {
   bool progressed = false;
   // Headers complete in the order they were posted (one source, one tag).
   while (header_recvs_[next_header_]->test()) {
-    const int64_t id = headers_[next_header_];
-    TERN_CHECK(id >= 0 && id < num_slices_, "p3: rank ", peer_, " sent a header for slice ", id,
+    const SliceHeader h = headers_[next_header_];
+    TERN_CHECK(h.slice >= 0 && h.slice < num_slices_, "p3: rank ", peer_, " sent a header for slice ", h.slice,
                ", expected one of 0..", num_slices_ - 1);
-    const int slice = static_cast<int>(id);
-    std::span<std::byte> dst = destination_(slice);
+    TERN_CHECK(h.bytes >= 0, "p3: rank ", peer_, " sent a header for slice ", h.slice, " of ", h.bytes, " bytes");
+    const int slice = static_cast<int>(h.slice);
+    std::span<std::byte> dst = destination_(slice, static_cast<size_t>(h.bytes));
+    TERN_ASSERT(dst.size() == static_cast<size_t>(h.bytes));
     data_recvs_.push_back({slice, dst.size(), comm_.irecv(dst, peer_, kDataTag)});
     post_header(next_header_);
     next_header_ = (next_header_ + 1) % headers_.size();

@@ -1,4 +1,4 @@
-#include "tern/distributed/p3/send_queue.h"
+#include "tern/distributed/p3/link/send_queue.h"
 
 #include "tern/base/error.h"
 
