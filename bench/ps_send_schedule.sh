@@ -8,8 +8,8 @@
 # Environment (defaults in brackets):
 #   MODEL     zoo model [lenet5]
 #   NP        ranks [6]        SERVERS  server ranks [2]
-#   SETTINGS  space-separated SCHEDULE/SLICE, SLICE a --slice-elems value or
-#             "whole" [fifo/whole fifo/40000 p3/40000]
+#   SETTINGS  space-separated SCHEDULE/SLICE[/WINDOW], SLICE a --slice-elems
+#             value or "whole", WINDOW p3's --send-window [fifo/whole fifo/40000 p3/40000]
 #   RATE      empty: shared memory; else every rank behind its own link of
 #             this rate (scripts/netem.sh --rate, e.g. 100mbit, 1gbit) []
 #   ROUNDS    interleaved rounds [3]
@@ -37,9 +37,10 @@ else
 fi
 for ((r = 1; r <= rounds; ++r)); do
   for s in "${settings[@]}"; do
-    schedule=${s%/*} slice=${s#*/}
+    IFS=/ read -r schedule slice window <<< "$s"
     flags=(--send-schedule "$schedule")
     [[ $slice != whole ]] && flags+=(--slice-elems "$slice")
+    [[ -n $window ]] && flags+=(--send-window "$window")
     "${launch[@]}" "$tern" train --dist ps --servers "$servers" "${flags[@]}" --model "$model" \
       --dataset synthetic --synthetic-size "$size" --batch-size "$batch" --epochs 1 --threads 1 --json \
       > "$out/${s//\//_}.$r.json" 2> "$out/err"
@@ -50,8 +51,8 @@ import json, statistics, sys
 out, rounds, rate, settings = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4:]
 base = None
 print(f"links: {rate}")
-print("| schedule | --slice-elems | step ms (median) | vs first | forward stalled per step, ms (largest layers) |")
-print("|---|---|---|---|---|")
+print("| schedule | --slice-elems | --send-window | step ms (median) | vs first | forward stalled per step, ms (largest layers) |")
+print("|---|---|---|---|---|---|")
 for s in settings:
     runs = [json.load(open(f"{out}/{s.replace('/', '_')}.{r}.json")) for r in range(1, rounds + 1)]
     step = statistics.median(r["history"][0]["step_ms"] for r in runs)
@@ -62,6 +63,7 @@ for s in settings:
         steps = runs[0]["steps"]
         top = sorted(waits.items(), key=lambda kv: -kv[1])[:3]
         stall = f"{sum(waits.values()) / steps * 1e3:.2f} (" + ", ".join(f"{k} {v / steps * 1e3:.2f}" for k, v in top) + ")"
-    schedule, slice_ = s.split("/")
-    print(f"| {schedule} | {slice_} | {step:.2f} | {step / base:.3f} | {stall} |")
+    schedule, slice_, *window = s.split("/")
+    window = window[0] if window else (str(runs[0]["send_window"]) if "send_window" in runs[0] else "-")
+    print(f"| {schedule} | {slice_} | {window} | {step:.2f} | {step / base:.3f} | {stall} |")
 PY

@@ -12,9 +12,9 @@
 // again when its next push arrives.
 #include <algorithm>
 #include <chrono>
-#include <thread>
 
 #include "tern/distributed/p3/link/credit_link.h"
+#include "tern/distributed/p3/link/idle_backoff.h"
 #include "tern/distributed/ps/server.h"
 #include "tern/distributed/ps/codec_state_file.h"
 #include "tern/distributed/ps/tensor_codec_table.h"
@@ -91,6 +91,11 @@ void Server::run_p3(comm::Communicator& world) {
   // Between epochs the workers evaluate and checkpoint while servers wait.
   const auto patience = world.timeout() * kEpochEndSlack;
   auto last_progress = std::chrono::steady_clock::now();
+  p3::IdleBackoff backoff;
+  auto moved = [&] {
+    last_progress = std::chrono::steady_clock::now();
+    backoff.progressed();
+  };
   auto idle = [&](const char* what) {
     if (std::chrono::steady_clock::now() - last_progress > patience) {
       const int behind = static_cast<int>(std::min_element(pushes_in.begin(), pushes_in.end()) - pushes_in.begin());
@@ -99,7 +104,7 @@ void Server::run_p3(comm::Communicator& world) {
                               behind);
     }
     world.poll_liveness(-1);
-    std::this_thread::sleep_for(std::chrono::microseconds(50));
+    backoff.idle();
   };
 
   std::vector<float> delta;
@@ -120,7 +125,7 @@ void Server::run_p3(comm::Communicator& world) {
         if (done % c_.steps_per_epoch == 0) {
           // Replies first, so the workers are not kept waiting by the checkpoint.
           while (!all_sent())
-            if (pump()) last_progress = std::chrono::steady_clock::now();
+            if (pump()) moved();
             else idle("sending the epoch's last replies");
           if (c_.on_epoch_end) c_.on_epoch_end(done / c_.steps_per_epoch);
           if (!c_.save_codec_state.empty())
@@ -128,11 +133,11 @@ void Server::run_p3(comm::Communicator& world) {
         }
       }
     }
-    if (progressed) last_progress = std::chrono::steady_clock::now();
+    if (progressed) moved();
     else idle("waiting for pushes");
   }
   while (!all_sent())
-    if (pump()) last_progress = std::chrono::steady_clock::now();
+    if (pump()) moved();
     else idle("sending the last replies");
 }
 

@@ -1,10 +1,10 @@
 #include "tern/distributed/ps/p3_worker.h"
 
 #include <chrono>
-#include <thread>
 
 #include "tern/distributed/collectives/collectives.h"
 #include "tern/distributed/ddp/model_sync.h"
+#include "tern/distributed/p3/link/idle_backoff.h"
 #include "tern/distributed/ps/codec_state_file.h"
 #include "tern/ops/ops.h"
 
@@ -12,7 +12,6 @@ namespace tern::distributed::ps {
 namespace {
 
 using Clock = std::chrono::steady_clock;
-constexpr auto kIdleSleep = std::chrono::microseconds(50);  // between pumps that moved nothing
 
 // Every module of the tree with its name ("" for the root, then "layer1.0", ...).
 void walk(const nn::Module& m, const std::string& name,
@@ -136,9 +135,11 @@ bool P3WorkerContext::pump() {
 template <typename Done>
 void P3WorkerContext::pump_until(Done done, const char* what) {
   auto last = Clock::now();
+  p3::IdleBackoff backoff;
   while (!done()) {
     if (pump()) {
       last = Clock::now();
+      backoff.progressed();
       continue;
     }
     if (Clock::now() - last > world_.timeout()) {
@@ -149,7 +150,7 @@ void P3WorkerContext::pump_until(Done done, const char* what) {
                                       std::chrono::duration<double>(world_.timeout()).count(), " s while ", what),
                               layout_.server_rank(server));
     }
-    std::this_thread::sleep_for(kIdleSleep);
+    backoff.idle();
   }
 }
 
@@ -198,7 +199,16 @@ bool P3WorkerContext::after_backward(nn::Module&, int64_t) {
   std::fill(pushed_.begin(), pushed_.end(), false);
   std::fill(gated_.begin(), gated_.end(), false);
   ++step_;
-  pump();
+  // The slices still queued are the first layers' (backward's last), the
+  // ones the next forward needs first: hand them all over before leaving,
+  // or they would wait for the next pump, in the first module's gate.
+  pump_until(
+      [this] {
+        for (auto& l : out_)
+          if (l->queued() > 0) return false;
+        return true;
+      },
+      "pushing the step's last slices");
   return false;  // the servers take the optimiser step; replies arrive during the next forward
 }
 

@@ -58,6 +58,8 @@ class OutLink {
   bool pump();
   // Nothing queued and every slice handed over has been credited back.
   bool idle() const { return queue_.empty() && credits_ == window_; }
+  // Slices queued, not yet handed to the network.
+  size_t queued() const { return queue_.size(); }
 
   int64_t bytes_sent() const { return bytes_sent_; }
   // Called with the slice id when a slice is handed to the network (tests
