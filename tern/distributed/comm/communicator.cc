@@ -16,6 +16,12 @@ std::chrono::milliseconds default_timeout() {
 
 Communicator::Communicator() : timeout_(default_timeout()) {}
 
+PeerTimeout Communicator::polled_timeout(const std::string& what, int waiting_for, std::chrono::milliseconds waited) {
+  return PeerTimeout(str_cat(what, " did not complete within ", std::chrono::duration<double>(waited).count(),
+                             " s: the peer died, hangs, or never made the matching call"),
+                     waiting_for);
+}
+
 void Communicator::set_timeout(std::chrono::milliseconds timeout) {
   TERN_CHECK(timeout.count() > 0, "communicator timeout must be positive, given ", timeout.count(), " ms");
   timeout_ = timeout;

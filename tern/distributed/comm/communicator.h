@@ -135,6 +135,12 @@ class Communicator {
   // communicator, or -1 for any of several) and answers peers that, after a
   // timeout, ask so to find the rank that stopped. Default: nothing.
   virtual void poll_liveness(int waiting_for) {}
+  // The error for such a rank once it has polled for `waited` without
+  // progress while waiting for `waiting_for` (as above): "<what> did not
+  // complete within T s: ...", naming the rank that stopped where the
+  // backend can find it (MPI: by following the chain of waits,
+  // mpi_liveness.h), as a timed-out wait() would.
+  virtual PeerTimeout polled_timeout(const std::string& what, int waiting_for, std::chrono::milliseconds waited);
 
   std::chrono::milliseconds timeout() const { return timeout_; }
   // Wrapping communicators pass it on to the one they wrap.

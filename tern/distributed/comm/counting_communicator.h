@@ -34,6 +34,9 @@ class CountingCommunicator final : public Communicator {
   RequestPtr irecv(std::span<std::byte> dst, int src_rank, int tag) override;
   void barrier() override { inner_->barrier(); }
   void poll_liveness(int waiting_for) override { inner_->poll_liveness(waiting_for); }
+  PeerTimeout polled_timeout(const std::string& what, int waiting_for, std::chrono::milliseconds waited) override {
+    return inner_->polled_timeout(what, waiting_for, waited);
+  }
   void set_timeout(std::chrono::milliseconds timeout) override {
     Communicator::set_timeout(timeout);
     inner_->set_timeout(timeout);

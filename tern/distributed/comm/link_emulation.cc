@@ -75,6 +75,9 @@ class EmulatedLinkCommunicator final : public Communicator {
   }
   void barrier() override { inner_->barrier(); }
   void poll_liveness(int waiting_for) override { inner_->poll_liveness(waiting_for); }
+  PeerTimeout polled_timeout(const std::string& what, int waiting_for, std::chrono::milliseconds waited) override {
+    return inner_->polled_timeout(what, waiting_for, waited);
+  }
 
   std::unique_ptr<Communicator> split(int color, int key) override {
     std::unique_ptr<Communicator> sub = inner_->split(color, key);

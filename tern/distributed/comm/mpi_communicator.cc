@@ -256,6 +256,16 @@ class MpiCommunicator final : public Communicator {
     liveness::answer_probes();
   }
 
+  PeerTimeout polled_timeout(const std::string& what, int waiting_for, std::chrono::milliseconds waited) override {
+    const int world_peer = waiting_for >= 0 && waiting_for < size_ ? world_ranks_[waiting_for] : liveness::kSeveral;
+    const auto per_rank = std::clamp(waited / 4, std::chrono::milliseconds(500), std::chrono::milliseconds(3000));
+    int stopped = -1;
+    const std::string why = liveness::trace(world_peer, per_rank, &stopped);
+    return PeerTimeout(str_cat(what, " did not complete within ", std::chrono::duration<double>(waited).count(), " s: ",
+                               why.empty() ? "the peer died, hangs, or never made the matching call" : why),
+                       waiting_for, stopped);
+  }
+
   void check_peer(int peer, const char* what) const {
     TERN_CHECK_INDEX(peer >= 0 && peer < size_, "cannot ", what, " rank ", peer, ": the communicator has ranks 0..",
                      size_ - 1);

@@ -96,14 +96,17 @@ void Server::run_p3(comm::Communicator& world) {
     last_progress = std::chrono::steady_clock::now();
     backoff.progressed();
   };
+  // The worker this server waits for: the only one with fewer pushes in
+  // than the others, else -1 (all of them, or several).
+  auto behind = [&] {
+    const auto [lo, hi] = std::minmax_element(pushes_in.begin(), pushes_in.end());
+    if (*lo == *hi || std::count(pushes_in.begin(), pushes_in.end(), *lo) > 1) return -1;
+    return static_cast<int>(lo - pushes_in.begin());
+  };
   auto idle = [&](const char* what) {
-    if (std::chrono::steady_clock::now() - last_progress > patience) {
-      const int behind = static_cast<int>(std::min_element(pushes_in.begin(), pushes_in.end()) - pushes_in.begin());
-      throw comm::PeerTimeout(str_cat("parameter server ", c_.server, ": no progress for ",
-                                      std::chrono::duration<double>(patience).count(), " s while ", what),
-                              behind);
-    }
-    world.poll_liveness(-1);
+    world.poll_liveness(behind());
+    if (std::chrono::steady_clock::now() - last_progress > patience)
+      throw world.polled_timeout(str_cat("parameter server ", c_.server, ": ", what), behind(), patience);
     backoff.idle();
   };
 
@@ -126,7 +129,7 @@ void Server::run_p3(comm::Communicator& world) {
           // Replies first, so the workers are not kept waiting by the checkpoint.
           while (!all_sent())
             if (pump()) moved();
-            else idle("sending the epoch's last replies");
+            else idle("the epoch's last replies");
           if (c_.on_epoch_end) c_.on_epoch_end(done / c_.steps_per_epoch);
           if (!c_.save_codec_state.empty())
             save_codec_states(c_.save_codec_state, done / c_.steps_per_epoch, pull_encoders_[0]->states(), {});
@@ -134,11 +137,11 @@ void Server::run_p3(comm::Communicator& world) {
       }
     }
     if (progressed) moved();
-    else idle("waiting for pushes");
+    else idle("the wait for pushes");
   }
   while (!all_sent())
     if (pump()) moved();
-    else idle("sending the last replies");
+    else idle("the last replies");
 }
 
 }  // namespace tern::distributed::ps

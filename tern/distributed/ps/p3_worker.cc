@@ -132,6 +132,15 @@ bool P3WorkerContext::pump() {
   return any;
 }
 
+int P3WorkerContext::awaited_server() const {
+  for (int t = 0; t < static_cast<int>(outstanding_.size()); ++t)
+    if (outstanding_[t] > 0)
+      for (int j : layout_.of_tensor[t]) return layout_.server_rank(layout_.slices[j].server);
+  for (int s = 0; s < layout_.servers; ++s)
+    if (!out_[s]->idle()) return layout_.server_rank(s);
+  return -1;
+}
+
 template <typename Done>
 void P3WorkerContext::pump_until(Done done, const char* what) {
   auto last = Clock::now();
@@ -142,14 +151,11 @@ void P3WorkerContext::pump_until(Done done, const char* what) {
       backoff.progressed();
       continue;
     }
-    if (Clock::now() - last > world_.timeout()) {
-      int server = 0;  // the server of a slice still missing, to name someone
-      for (int t = 0; t < static_cast<int>(outstanding_.size()); ++t)
-        if (outstanding_[t] > 0) server = layout_.slices[layout_.of_tensor[t].front()].server;
-      throw comm::PeerTimeout(str_cat("parameter-server worker ", rank(), ": no progress for ",
-                                      std::chrono::duration<double>(world_.timeout()).count(), " s while ", what),
-                              layout_.server_rank(server));
-    }
+    // Say whom this rank waits for, so a peer's timeout can follow the chain.
+    world_.poll_liveness(awaited_server());
+    if (Clock::now() - last > world_.timeout())
+      throw world_.polled_timeout(str_cat("parameter-server worker ", rank(), ": ", what), awaited_server(),
+                                  world_.timeout());
     backoff.idle();
   }
 }
@@ -162,7 +168,7 @@ void P3WorkerContext::drain() {
           if (!l->idle()) return false;
         return true;
       },
-      "waiting for the servers' replies");
+      "the wait for the servers' replies");
 }
 
 void P3WorkerContext::wait_for_module(const nn::Module& m) {
@@ -181,7 +187,7 @@ void P3WorkerContext::wait_for_module(const nn::Module& m) {
           if (outstanding_[t] > 0) return false;
         return true;
       },
-      "waiting for a layer's parameters");
+      "the wait for a layer's parameters");
   layer_wait_s_[module_names_.at(&m)] += std::chrono::duration<double>(Clock::now() - t0).count();
 }
 
@@ -208,7 +214,7 @@ bool P3WorkerContext::after_backward(nn::Module&, int64_t) {
           if (l->queued() > 0) return false;
         return true;
       },
-      "pushing the step's last slices");
+      "the hand-over of the step's last slices");
   return false;  // the servers take the optimiser step; replies arrive during the next forward
 }
 

@@ -77,6 +77,8 @@ class P3WorkerContext final : public train::RunContext {
   template <typename Done>
   void pump_until(Done done, const char* what);
   void drain();
+  // The world rank of a server this worker waits for (-1: none).
+  int awaited_server() const;
 
   comm::Communicator& world_;
   comm::Communicator& workers_;
