@@ -99,7 +99,8 @@ def train(strategy, **options):
     options (model, data, epochs, batch_size (global: split over the
     workers), lr, optimizer, seed, threads, checkpoint, ... as tern.train
     takes) and the strategy's own (servers, codec, codec_arg, aggregator,
-    byzantine, async_, ...; tern.dist.strategy_flags() lists them all).
+    byzantine, async_, send_schedule="p3" for P3's priority propagation,
+    ...; tern.dist.strategy_flags() lists them all).
     Values may be strings, numbers, True for a switch, a list for a
     repeatable flag, or a dict for k=v settings (codec_arg={"s": 1.0}). Mistakes raise ValueError/TypeError before MPI starts;
     an error during the run ends the whole job with one line, as the CLI
