@@ -12,6 +12,7 @@
 # that file exists). Writes OUT/<config>_r<round>.{json,csv}; then
 # bench/localsgd_report.py OUT renders the table and the PNG.
 # Usage: bench/localsgd_netem.sh OUT [TERN_BINARY] [RATE] [ROUNDS] [SYNC_EPOCHS] [EPOCHS] [INTERVAL]
+# FIRST_ROUND=K starts at round K (to add rounds to an earlier OUT).
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
 out=${1:?usage: bench/localsgd_netem.sh OUT [TERN_BINARY] [RATE] [ROUNDS] [SYNC_EPOCHS] [EPOCHS] [INTERVAL]}
@@ -29,7 +30,7 @@ lock=()
 configs=("sync:--dist localsgd --tau 1" "tau5:--dist localsgd --tau 5" "tau20:--dist localsgd --tau 20"
          "tau100:--dist localsgd --tau 100" "adacomm:--dist adacomm --adacomm-interval $interval")
 echo "rate $rate, $rounds rounds, sync $sync_epochs epochs, others $epochs, adacomm interval $interval s" > "$out/setup.txt"
-for round in $(seq "$rounds"); do
+for round in $(seq "${FIRST_ROUND:-1}" "$rounds"); do
   for c in "${configs[@]}"; do
     name=${c%%:*}
     read -r -a flags <<< "${c#*:}"
