@@ -15,6 +15,12 @@
 
 namespace tern::distributed::ps {
 
+// Where worker `rank` of a job checkpointing to `checkpoint` keeps its push
+// codec state (both send schedules, so either resumes the other's).
+inline std::string worker_codec_state_path(const std::string& checkpoint, int rank) {
+  return checkpoint + ".worker" + std::to_string(rank) + ".codec";
+}
+
 void save_codec_states(const std::string& path, int64_t epochs_done, const std::vector<compress::CodecState>& states,
                        const std::vector<std::vector<float>>& velocities);
 

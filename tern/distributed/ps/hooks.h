@@ -3,8 +3,9 @@
 //  - Aggregator: how a server combines the gradients workers pushed (all the
 //    tensors it owns, as one vector): the mean, or a Byzantine-resilient
 //    rule of tern/distributed/ps/gar (Krum, Multi-Krum, Bulyan, ...).
-//  - SendScheduler: the order in which a worker sends its tensors (here the
-//    order backward produced them; P3's priorities later).
+//  - SendScheduler: the order in which a round's worker (worker.h) sends its
+//    slices (the order backward produced them). P3's schedule is a worker
+//    and server loop of its own (p3_worker.h, p3_server.cc), not a scheduler.
 //  - The codec (tern/distributed/compress) encodes every push and pull.
 #pragma once
 #include <memory>

@@ -51,6 +51,7 @@ void Server::run_p3(comm::Communicator& world) {
   std::vector<std::vector<std::vector<uint8_t>>> pushes(workers, std::vector<std::vector<uint8_t>>(n));
   std::vector<std::vector<uint8_t>> pulls(n);
   std::vector<int> arrived(n, 0);           // per slice: workers whose push of it is in
+  std::vector<std::vector<bool>> pushed(workers, std::vector<bool>(n, false));  // this step's, per worker and slice
   std::vector<int64_t> pushes_in(workers, 0);  // per worker: slices received, all steps
   p3::SendQueue ready(order);
   std::vector<std::unique_ptr<p3::OutLink>> out;
@@ -68,10 +69,12 @@ void Server::run_p3(comm::Communicator& world) {
           return std::as_writable_bytes(std::span<uint8_t>(pushes[w][j]));
         },
         [&, w](int j) {
+          // Checked before decoding: a second push would overwrite the first.
+          TERN_CHECK(!pushed[w][j], "worker ", w, " pushed slice ", j, " twice in one step");
+          pushed[w][j] = true;
           const int local = local_[j];
           c_.push_codec->decode(pushes[w][j],
                                 std::span<float>(grads_[w].data() + offset_[local], c_.params[j].numel()));
-          TERN_CHECK(arrived[j] < workers, "slice ", j, " pushed more often than there are workers");
           ++pushes_in[w];
           // Priority: the slice's tensor's place in the model (input layer first).
           if (++arrived[j] == workers) ready.push(j, l.slices[j].tensor);
@@ -117,6 +120,7 @@ void Server::run_p3(comm::Communicator& world) {
     if (!ready.empty()) {
       const int j = ready.pop();
       arrived[j] = 0;
+      for (auto& by_slice : pushed) by_slice[j] = false;
       step_slice(j, c_.first_step + step, delta);
       pull_encoders_[0]->encode(j, delta, pulls[j]);
       for (auto& link : out) link->enqueue(j, l.slices[j].tensor, std::as_bytes(std::span<const uint8_t>(pulls[j])));

@@ -75,6 +75,7 @@ void P3WorkerContext::start(nn::Module& model, optim::Optimizer&) {
   gated_.assign(tensors, false);
   outstanding_.assign(tensors, 0);
   outstanding_total_ = 0;
+  pull_pending_.assign(n, false);
   out_.clear();
   in_.clear();
   for (int s = 0; s < layout_.servers; ++s) {
@@ -107,6 +108,7 @@ void P3WorkerContext::push_tensor(int t, const Tensor& grad) {
   outstanding_total_ += outstanding_[t];
   for (int j : layout_.of_tensor[t]) {
     const Slice& s = layout_.slices[j];
+    pull_pending_[j] = true;
     encoder_->encode(j, std::span<const float>(g.data<float>() + s.offset, s.numel), push_streams_[j]);
     // Priority: the tensor's place in the model (the input layer's first).
     out_[s.server]->enqueue(j, t, std::as_bytes(std::span<const uint8_t>(push_streams_[j])));
@@ -116,7 +118,8 @@ void P3WorkerContext::push_tensor(int t, const Tensor& grad) {
 
 void P3WorkerContext::on_pull(int j) {
   const Slice& s = layout_.slices[j];
-  TERN_CHECK(outstanding_[s.tensor] > 0, "server ", s.server, " sent slice ", j, " twice in one step");
+  TERN_CHECK(pull_pending_[j], "server ", s.server, " sent slice ", j, " twice in one step");
+  pull_pending_[j] = false;
   delta_.resize(s.numel);
   pull_codec_.decode(pull_streams_[j], delta_);
   float* w = params_[s.tensor].data<float>() + s.offset;
@@ -133,9 +136,8 @@ bool P3WorkerContext::pump() {
 }
 
 int P3WorkerContext::awaited_server() const {
-  for (int t = 0; t < static_cast<int>(outstanding_.size()); ++t)
-    if (outstanding_[t] > 0)
-      for (int j : layout_.of_tensor[t]) return layout_.server_rank(layout_.slices[j].server);
+  for (int j = 0; j < layout_.num_slices(); ++j)
+    if (pull_pending_[j]) return layout_.server_rank(layout_.slices[j].server);
   for (int s = 0; s < layout_.servers; ++s)
     if (!out_[s]->idle()) return layout_.server_rank(s);
   return -1;
@@ -204,7 +206,6 @@ bool P3WorkerContext::after_backward(nn::Module&, int64_t) {
   }
   std::fill(pushed_.begin(), pushed_.end(), false);
   std::fill(gated_.begin(), gated_.end(), false);
-  ++step_;
   // The slices still queued are the first layers' (backward's last), the
   // ones the next forward needs first: hand them all over before leaving,
   // or they would wait for the next pump, in the first module's gate.
@@ -238,14 +239,14 @@ std::vector<int64_t> P3WorkerContext::bytes_pulled() const {
 }
 
 void P3WorkerContext::save_state(const std::string& checkpoint, int64_t epochs_done) {
-  save_codec_states(checkpoint + ".worker" + std::to_string(rank()) + ".codec", epochs_done, encoder_->states(), {});
+  save_codec_states(worker_codec_state_path(checkpoint, rank()), epochs_done, encoder_->states(), {});
 }
 
 void P3WorkerContext::restore_state(const std::string& checkpoint, int64_t epochs_done) {
   std::vector<std::vector<float>> no_velocities(layout_.slices.size());
   std::vector<int64_t> numel;
   for (const Slice& s : layout_.slices) numel.push_back(s.numel);
-  load_codec_states(checkpoint + ".worker" + std::to_string(rank()) + ".codec", epochs_done, numel,
+  load_codec_states(worker_codec_state_path(checkpoint, rank()), epochs_done, numel,
                     encoder_->states(), no_velocities);
 }
 

@@ -97,13 +97,13 @@ class P3WorkerContext final : public train::RunContext {
   std::vector<bool> pushed_;                                       // per tensor, this step
   std::vector<int> outstanding_;  // per tensor: slices whose pull has not arrived
   int outstanding_total_ = 0;
+  std::vector<bool> pull_pending_;  // per slice: pushed this step, reply not yet in
   std::vector<bool> gated_;       // per tensor: its module's gate was passed this step
   std::unordered_map<const nn::Module*, std::vector<int>> module_tensors_;
   std::unordered_map<const nn::Module*, std::string> module_names_;
   std::vector<std::string> param_names_;
   std::map<std::string, double> layer_wait_s_;
   std::vector<float> delta_;
-  int64_t step_ = 0;
   Gate gate_;
   std::optional<nn::ScopedForwardGate> gate_guard_;
 };

@@ -151,7 +151,7 @@ void WorkerContext::receive_pulls() {
 }
 
 std::string WorkerContext::state_path(const std::string& checkpoint) const {
-  return checkpoint + ".worker" + std::to_string(rank()) + ".codec";
+  return worker_codec_state_path(checkpoint, rank());
 }
 
 void WorkerContext::save_state(const std::string& checkpoint, int64_t epochs_done) {
